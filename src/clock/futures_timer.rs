@@ -1,0 +1,54 @@
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use std::time::Instant;
+
+use super::{Clock, Timer};
+
+/// The default time source: timers from the [`futures-timer`](https://docs.rs/futures-timer) crate.
+///
+/// It runs under any executor, with no runtime at all: the timers are driven by
+/// one helper thread per process, started on first use.
+///
+/// ```
+/// use futures::stream::{self, StreamExt};
+/// use futures_heartbeat::{clock::FuturesTimerClock, HeartbeatExt};
+/// use std::time::Duration;
+///
+/// let events = stream::iter([1, 2]).with_heartbeat_on(Duration::from_millis(10), FuturesTimerClock);
+/// let items: Vec<_> = futures::executor::block_on(events.filter_map(|e| async move { e.into_item() }).collect());
+/// assert_eq!(items, [1, 2]);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FuturesTimerClock;
+
+/// Timer of [`FuturesTimerClock`].
+#[derive(Debug)]
+pub struct FuturesTimerDelay(::futures_timer::Delay);
+
+impl Clock for FuturesTimerClock {
+    type Timer = FuturesTimerDelay;
+
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    fn timer_at(&self, deadline: Instant) -> FuturesTimerDelay {
+        FuturesTimerDelay(::futures_timer::Delay::new(until(deadline)))
+    }
+}
+
+impl Timer for FuturesTimerDelay {
+    fn reset(self: Pin<&mut Self>, deadline: Instant) {
+        self.get_mut().0.reset(until(deadline));
+    }
+
+    fn poll_expired(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.get_mut().0).poll(cx)
+    }
+}
+
+// futures-timer only takes durations; it adds them back to its own reading of `Instant::now()`.
+fn until(deadline: Instant) -> std::time::Duration {
+    deadline.saturating_duration_since(Instant::now())
+}

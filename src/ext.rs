@@ -1,0 +1,284 @@
+use std::time::Duration;
+
+use futures_core::stream::Stream;
+
+use crate::clock::{Clock, DefaultClock};
+use crate::{TimedOut, TryWatchdog, Watchdog, WithHeartbeat};
+
+/// Adds [`with_heartbeat`](HeartbeatExt::with_heartbeat) and
+/// [`watchdog`](HeartbeatExt::watchdog) to every [`Stream`].
+pub trait HeartbeatExt: Stream {
+    /// Yields [`Event::Pulse`](crate::Event::Pulse) every `interval` while this
+    /// stream is quiet, and [`Event::Item`](crate::Event::Item) for each of its items.
+    ///
+    /// This is the worker's side of the heartbeat pattern: a consumer, in this task
+    /// or on the far side of a channel or a connection, learns that the worker is
+    /// alive even when it has nothing to say.
+    ///
+    /// - Items pass through unchanged and in order.
+    /// - The clock starts at the first poll; the first pulse comes one `interval`
+    ///   later, and the next ones on the grid `start + k * interval`, without drift.
+    /// - Pulses nobody polled for are dropped, never queued: after a stall of the
+    ///   consumer of any length, at most one pulse is ready, then the grid resumes.
+    /// - A ready item is yielded before a due pulse, but a stream that is always
+    ///   ready cannot starve the pulses: a due pulse waits at most
+    ///   [`MAX_ITEMS_BEFORE_PULSE`](crate::MAX_ITEMS_BEFORE_PULSE) items.
+    /// - When this stream ends, the heartbeat ends too, with no trailing pulse.
+    ///   The result is fused.
+    /// - An `interval` too long to represent (such as `Duration::MAX`) never pulses.
+    ///
+    /// Nothing happens until the first poll: no timer exists before it. Timers come
+    /// from the [`DefaultClock`]; [`with_heartbeat_on`](HeartbeatExt::with_heartbeat_on)
+    /// takes another time source.
+    ///
+    /// # Panics
+    ///
+    /// If `interval` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::stream::StreamExt;
+    /// use futures_heartbeat::{Event, HeartbeatExt};
+    /// use std::time::Duration;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let (tx, rx) = futures::channel::mpsc::unbounded::<&str>();
+    /// let mut events = rx.with_heartbeat(Duration::from_millis(20));
+    ///
+    /// // Nothing to say yet: the consumer still hears that the worker is alive.
+    /// assert_eq!(events.next().await, Some(Event::Pulse));
+    ///
+    /// tx.unbounded_send("job 1 done").unwrap();
+    /// assert_eq!(events.next().await, Some(Event::Item("job 1 done")));
+    ///
+    /// drop(tx);
+    /// assert_eq!(events.next().await, None);
+    /// # });
+    /// ```
+    fn with_heartbeat(self, interval: Duration) -> WithHeartbeat<Self>
+    where
+        Self: Sized,
+    {
+        WithHeartbeat::new(self, interval, DefaultClock::default())
+    }
+
+    /// [`with_heartbeat`](HeartbeatExt::with_heartbeat), with timers from `clock`.
+    ///
+    /// # Panics
+    ///
+    /// If `interval` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::stream::{self, StreamExt};
+    /// use futures_heartbeat::{clock::ManualClock, Event, HeartbeatExt};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let mut events = stream::pending::<u8>().with_heartbeat_on(Duration::from_secs(1), clock.clone());
+    /// # futures::executor::block_on(async {
+    /// assert!(futures::poll!(events.next()).is_pending());
+    /// clock.advance(Duration::from_secs(10)); // a stall of ten intervals...
+    /// assert_eq!(events.next().await, Some(Event::Pulse)); // ...leaves one pulse, not ten
+    /// assert!(futures::poll!(events.next()).is_pending());
+    /// # });
+    /// ```
+    fn with_heartbeat_on<C: Clock>(self, interval: Duration, clock: C) -> WithHeartbeat<Self, C>
+    where
+        Self: Sized,
+    {
+        WithHeartbeat::new(self, interval, clock)
+    }
+
+    /// Ends this stream once it has been silent for `timeout` while its consumer
+    /// was waiting.
+    ///
+    /// This is the consumer's side of the heartbeat pattern: give up on a worker
+    /// when neither a pulse nor a result has come for a while.
+    ///
+    /// - Items pass through unchanged and in order.
+    /// - Silence is measured only while the consumer waits: the clock starts at
+    ///   the first poll and again at the first poll after each item. Time the
+    ///   consumer spends away, between polls, never counts.
+    /// - It fires only when this stream has nothing ready and `timeout` has
+    ///   passed. An item that is ready is always delivered, however late: a slow
+    ///   consumer never loses data and never causes a false timeout.
+    /// - When it fires, it drops this stream at once (closing whatever it holds),
+    ///   returns `None`, and [`timed_out`](Watchdog::timed_out) becomes `true`.
+    ///   When this stream ends by itself, `timed_out` stays `false`. Either way the
+    ///   result is fused.
+    /// - `Duration::ZERO` ends the stream at the first `Pending`; a timeout too
+    ///   long to represent (such as `Duration::MAX`) never fires.
+    ///
+    /// [`Watchdog::with_first_item_timeout`] allows a longer wait for the first
+    /// item, and [`try_watchdog`](HeartbeatExt::try_watchdog) ends a fallible
+    /// stream with an error instead of `None`.
+    ///
+    /// # What keeps it alive
+    ///
+    /// The order of adapters says what counts as life:
+    ///
+    /// - `rx.watchdog(t)`, on the far side of a channel or a connection from a
+    ///   producer that sends `with_heartbeat` events, counts the producer's pulses
+    ///   as life: it ends when the producer hangs or dies. This is the Go pattern.
+    /// - `inner.watchdog(t).with_heartbeat(i)` pulses every `i` and ends once `t`
+    ///   has passed without an item of `inner`.
+    /// - `inner.with_heartbeat(i).watchdog(t)` in one task never times out while it
+    ///   is polled (with `i` shorter than `t`): its own pulses keep it alive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::stream::StreamExt;
+    /// use futures_heartbeat::{Event, HeartbeatExt};
+    /// use std::time::Duration;
+    ///
+    /// # futures::executor::block_on(async {
+    /// // The worker pulses every 10 ms while it works, then hangs without closing the channel.
+    /// let (tx, rx) = futures::channel::mpsc::unbounded();
+    /// tx.unbounded_send(Event::Pulse).unwrap();
+    /// tx.unbounded_send(Event::Item("result")).unwrap();
+    ///
+    /// let mut events = rx.watchdog(Duration::from_millis(50));
+    /// assert_eq!(events.next().await, Some(Event::Pulse));
+    /// assert_eq!(events.next().await, Some(Event::Item("result")));
+    /// assert_eq!(events.next().await, None); // 50 ms with neither pulse nor result
+    /// assert!(events.timed_out());
+    /// # drop(tx);
+    /// # });
+    /// ```
+    ///
+    /// Pulses while waiting for items, ending after a minute without one:
+    ///
+    /// ```
+    /// use futures::stream::{self, StreamExt};
+    /// use futures_heartbeat::{clock::ManualClock, Event, HeartbeatExt};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let mut events = stream::pending::<u8>()
+    ///     .watchdog_on(Duration::from_secs(60), clock.clone())
+    ///     .with_heartbeat_on(Duration::from_secs(20), clock.clone());
+    /// # futures::executor::block_on(async {
+    /// assert!(futures::poll!(events.next()).is_pending());
+    /// clock.advance(Duration::from_secs(20));
+    /// assert_eq!(events.next().await, Some(Event::Pulse));
+    /// clock.advance(Duration::from_secs(20));
+    /// assert_eq!(events.next().await, Some(Event::Pulse));
+    /// clock.advance(Duration::from_secs(20));
+    /// assert_eq!(events.next().await, None); // the watchdog fired first, at the same instant
+    /// # });
+    /// ```
+    ///
+    /// Its own pulses keep it alive:
+    ///
+    /// ```
+    /// use futures::stream::{self, StreamExt};
+    /// use futures_heartbeat::{clock::ManualClock, Event, HeartbeatExt};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let mut events = stream::pending::<u8>()
+    ///     .with_heartbeat_on(Duration::from_secs(1), clock.clone())
+    ///     .watchdog_on(Duration::from_secs(2), clock.clone());
+    /// # futures::executor::block_on(async {
+    /// for _ in 0..100 {
+    ///     assert!(futures::poll!(events.next()).is_pending());
+    ///     clock.advance(Duration::from_secs(1));
+    ///     assert_eq!(events.next().await, Some(Event::Pulse));
+    /// }
+    /// assert!(!events.timed_out());
+    /// # });
+    /// ```
+    fn watchdog(self, timeout: Duration) -> Watchdog<Self>
+    where
+        Self: Sized,
+    {
+        Watchdog::new(self, timeout, DefaultClock::default())
+    }
+
+    /// [`watchdog`](HeartbeatExt::watchdog), with timers from `clock`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::stream::{self, StreamExt};
+    /// use futures_heartbeat::{clock::ManualClock, HeartbeatExt};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let mut late = stream::iter([1]).watchdog_on(Duration::from_secs(1), clock.clone());
+    /// clock.advance(Duration::from_secs(3600)); // the consumer is away for an hour
+    /// # futures::executor::block_on(async {
+    /// assert_eq!(late.next().await, Some(1)); // the item was ready: it is delivered
+    /// # });
+    /// ```
+    fn watchdog_on<C: Clock>(self, timeout: Duration, clock: C) -> Watchdog<Self, C>
+    where
+        Self: Sized,
+    {
+        Watchdog::new(self, timeout, clock)
+    }
+
+    /// [`watchdog`](HeartbeatExt::watchdog) for a stream of `Result`s: when it
+    /// fires, it yields one last `Err`, made from [`TimedOut`], then ends.
+    ///
+    /// With `E = std::io::Error` the error's kind is
+    /// [`TimedOut`](std::io::ErrorKind::TimedOut), which fits readers of frames
+    /// off a socket.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::stream::{self, StreamExt};
+    /// use futures_heartbeat::HeartbeatExt;
+    /// use std::{io, time::Duration};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let frames = stream::iter([Ok("hello")]).chain(stream::pending());
+    /// let mut frames = frames.try_watchdog(Duration::from_millis(20));
+    /// assert_eq!(frames.next().await.unwrap().unwrap(), "hello");
+    /// let error: io::Error = frames.next().await.unwrap().unwrap_err();
+    /// assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+    /// assert!(frames.next().await.is_none());
+    /// # });
+    /// ```
+    fn try_watchdog<T, E>(self, timeout: Duration) -> TryWatchdog<Self>
+    where
+        Self: Stream<Item = Result<T, E>> + Sized,
+        E: From<TimedOut>,
+    {
+        TryWatchdog::new(self.watchdog(timeout))
+    }
+
+    /// [`try_watchdog`](HeartbeatExt::try_watchdog), with timers from `clock`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::stream::{self, StreamExt};
+    /// use futures_heartbeat::{clock::ManualClock, HeartbeatExt, TimedOut};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let mut jobs = stream::pending::<Result<u8, TimedOut>>().try_watchdog_on(Duration::from_secs(5), clock.clone());
+    /// # futures::executor::block_on(async {
+    /// assert!(futures::poll!(jobs.next()).is_pending());
+    /// clock.advance(Duration::from_secs(5));
+    /// let error = jobs.next().await.unwrap().unwrap_err();
+    /// assert_eq!(error.silence(), Duration::from_secs(5));
+    /// # });
+    /// ```
+    fn try_watchdog_on<T, E, C>(self, timeout: Duration, clock: C) -> TryWatchdog<Self, C>
+    where
+        Self: Stream<Item = Result<T, E>> + Sized,
+        E: From<TimedOut>,
+        C: Clock,
+    {
+        TryWatchdog::new(self.watchdog_on(timeout, clock))
+    }
+}
+
+impl<S: Stream + ?Sized> HeartbeatExt for S {}

@@ -1,0 +1,180 @@
+use core::fmt;
+use core::pin::Pin;
+use core::task::{ready, Context, Poll};
+use std::time::Duration;
+
+use futures_core::stream::{FusedStream, Stream};
+use pin_project_lite::pin_project;
+
+use crate::clock::{Clock, DefaultClock};
+use crate::{TimedOut, Watchdog};
+
+pin_project! {
+    /// Stream returned by [`try_watchdog`](crate::HeartbeatExt::try_watchdog)
+    /// and [`try_watchdog_on`](crate::HeartbeatExt::try_watchdog_on).
+    #[must_use = "streams do nothing unless polled"]
+    pub struct TryWatchdog<S, C = DefaultClock>
+    where
+        C: Clock,
+    {
+        #[pin]
+        watchdog: Watchdog<S, C>,
+        reported: bool,
+    }
+}
+
+impl<S: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug for TryWatchdog<S, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TryWatchdog")
+            .field("watchdog", &self.watchdog)
+            .field("reported", &self.reported)
+            .finish()
+    }
+}
+
+impl<S, C: Clock> TryWatchdog<S, C> {
+    pub(crate) fn new(watchdog: Watchdog<S, C>) -> Self {
+        TryWatchdog {
+            watchdog,
+            reported: false,
+        }
+    }
+
+    /// Allows a different silence before the first item; see
+    /// [`Watchdog::with_first_item_timeout`].
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::HeartbeatExt;
+    /// use std::{io, time::Duration};
+    ///
+    /// let frames = stream::iter([io::Result::Ok(1)])
+    ///     .try_watchdog(Duration::from_secs(5))
+    ///     .with_first_item_timeout(Duration::from_secs(30));
+    /// # drop(frames);
+    /// ```
+    pub fn with_first_item_timeout(self, timeout: Duration) -> Self {
+        TryWatchdog {
+            watchdog: self.watchdog.with_first_item_timeout(timeout),
+            reported: self.reported,
+        }
+    }
+
+    /// `true` once the watchdog has fired; see [`Watchdog::timed_out`].
+    ///
+    /// ```
+    /// use futures::stream::{self, StreamExt};
+    /// use futures_heartbeat::HeartbeatExt;
+    /// use std::{io, time::Duration};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let mut frames = stream::pending::<io::Result<u8>>().try_watchdog(Duration::from_millis(10));
+    /// assert!(frames.next().await.unwrap().is_err());
+    /// assert!(frames.timed_out());
+    /// # });
+    /// ```
+    pub fn timed_out(&self) -> bool {
+        self.watchdog.timed_out()
+    }
+
+    /// The wrapped stream, or `None` once the watchdog has fired; see [`Watchdog::get_ref`].
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::HeartbeatExt;
+    /// use std::{io, time::Duration};
+    ///
+    /// let frames = stream::iter([io::Result::Ok(1)]).try_watchdog(Duration::from_secs(1));
+    /// assert!(frames.get_ref().is_some());
+    /// ```
+    pub fn get_ref(&self) -> Option<&S> {
+        self.watchdog.get_ref()
+    }
+
+    /// The wrapped stream, mutably, or `None` once the watchdog has fired.
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::HeartbeatExt;
+    /// use std::{io, time::Duration};
+    ///
+    /// let mut frames = stream::iter([io::Result::Ok(1)]).try_watchdog(Duration::from_secs(1));
+    /// assert!(frames.get_mut().is_some());
+    /// ```
+    pub fn get_mut(&mut self) -> Option<&mut S> {
+        self.watchdog.get_mut()
+    }
+
+    /// The wrapped stream, pinned, or `None` once the watchdog has fired.
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::HeartbeatExt;
+    /// use std::{io, pin::pin, time::Duration};
+    ///
+    /// let mut frames = pin!(stream::iter([io::Result::Ok(1)]).try_watchdog(Duration::from_secs(1)));
+    /// assert!(frames.as_mut().get_pin_mut().is_some());
+    /// ```
+    pub fn get_pin_mut(self: Pin<&mut Self>) -> Option<Pin<&mut S>> {
+        self.project().watchdog.get_pin_mut()
+    }
+
+    /// Unwraps the stream, or `None` if the watchdog has fired and dropped it.
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::HeartbeatExt;
+    /// use std::{io, time::Duration};
+    ///
+    /// let frames = stream::iter([io::Result::Ok(1)]).try_watchdog(Duration::from_secs(1));
+    /// assert!(frames.into_inner().is_some());
+    /// ```
+    pub fn into_inner(self) -> Option<S> {
+        self.watchdog.into_inner()
+    }
+}
+
+impl<S, C, T, E> Stream for TryWatchdog<S, C>
+where
+    S: Stream<Item = Result<T, E>>,
+    C: Clock,
+    E: From<TimedOut>,
+{
+    type Item = Result<T, E>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let mut this = self.project();
+        if let Some(item) = ready!(this.watchdog.as_mut().poll_next(cx)) {
+            return Poll::Ready(Some(item));
+        }
+        if this.watchdog.timed_out() && !*this.reported {
+            *this.reported = true;
+            let silence = TimedOut::new(this.watchdog.current_limit());
+            return Poll::Ready(Some(Err(silence.into())));
+        }
+        Poll::Ready(None)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        if self.is_terminated() {
+            return (0, Some(0));
+        }
+        if self.watchdog.timed_out() {
+            return (1, Some(1)); // the error, not yet delivered
+        }
+        // The stream's own items, then perhaps one error.
+        let (_, upper) = self.watchdog.size_hint();
+        (0, upper.and_then(|upper| upper.checked_add(1)))
+    }
+}
+
+impl<S, C, T, E> FusedStream for TryWatchdog<S, C>
+where
+    S: Stream<Item = Result<T, E>>,
+    C: Clock,
+    E: From<TimedOut>,
+{
+    fn is_terminated(&self) -> bool {
+        self.watchdog.is_terminated() && (self.reported || !self.watchdog.timed_out())
+    }
+}

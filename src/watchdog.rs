@@ -1,0 +1,335 @@
+use core::fmt;
+use core::pin::Pin;
+use core::task::{ready, Context, Poll};
+use std::time::{Duration, Instant};
+
+use futures_core::stream::{FusedStream, Stream};
+use pin_project_lite::pin_project;
+
+use crate::clock::{Clock, DefaultClock, Timer};
+
+pin_project! {
+    /// Stream returned by [`watchdog`](crate::HeartbeatExt::watchdog)
+    /// and [`watchdog_on`](crate::HeartbeatExt::watchdog_on).
+    #[must_use = "streams do nothing unless polled"]
+    pub struct Watchdog<S, C = DefaultClock>
+    where
+        C: Clock,
+    {
+        // Dropped as soon as the watchdog fires, to release what the stream holds.
+        #[pin]
+        stream: Option<S>,
+        // Created at the first wait, dropped when the stream ends or the watchdog fires.
+        #[pin]
+        timer: Option<C::Timer>,
+        // The deadline the timer is armed for; it may lag behind `silence` (see `poll_deadline`).
+        armed_for: Instant,
+        clock: C,
+        timeout: Duration,
+        first_item_timeout: Duration,
+        silence: Silence,
+        seen_item: bool,
+        state: State,
+    }
+}
+
+/// When the current silence becomes too long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Silence {
+    // An item was just delivered (or nothing was polled yet): the next `Pending` starts a new count.
+    Restart,
+    Until(Instant),
+    // The timeout is too long to represent: this silence never ends the stream.
+    Forever,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Running,
+    Ended,
+    TimedOut,
+}
+
+impl<S: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug for Watchdog<S, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Watchdog")
+            .field("stream", &self.stream)
+            .field("clock", &self.clock)
+            .field("timeout", &self.timeout)
+            .field("first_item_timeout", &self.first_item_timeout)
+            .field("silence", &self.silence)
+            .field("state", &self.state)
+            .finish()
+    }
+}
+
+impl<S, C: Clock> Watchdog<S, C> {
+    pub(crate) fn new(stream: S, timeout: Duration, clock: C) -> Self {
+        Watchdog {
+            stream: Some(stream),
+            timer: None,
+            armed_for: clock.now(),
+            clock,
+            timeout,
+            first_item_timeout: timeout,
+            silence: Silence::Restart,
+            seen_item: false,
+            state: State::Running,
+        }
+    }
+
+    /// Allows a different silence, usually a longer one, before the first item.
+    ///
+    /// Setting up a connection or warming a cache takes longer than the steady
+    /// state; this is the timeout for that wait (Akka's `initialTimeout`). After
+    /// the first item, every wait is limited by the timeout given to
+    /// [`watchdog`](crate::HeartbeatExt::watchdog).
+    ///
+    /// ```
+    /// use futures::stream::{self, StreamExt};
+    /// use futures_heartbeat::{clock::ManualClock, HeartbeatExt};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let mut slow_start = stream::pending::<u8>()
+    ///     .watchdog_on(Duration::from_secs(1), clock.clone())
+    ///     .with_first_item_timeout(Duration::from_secs(30));
+    /// # futures::executor::block_on(async {
+    /// assert!(futures::poll!(slow_start.next()).is_pending());
+    /// clock.advance(Duration::from_secs(29));
+    /// assert!(futures::poll!(slow_start.next()).is_pending()); // still within the first-item timeout
+    /// clock.advance(Duration::from_secs(1));
+    /// assert_eq!(slow_start.next().await, None);
+    /// # });
+    /// ```
+    pub fn with_first_item_timeout(mut self, timeout: Duration) -> Self {
+        self.first_item_timeout = timeout;
+        self
+    }
+
+    /// The longest silence allowed between items.
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::HeartbeatExt;
+    /// use std::time::Duration;
+    ///
+    /// let items = stream::iter([1]).watchdog(Duration::from_secs(2));
+    /// assert_eq!(items.timeout(), Duration::from_secs(2));
+    /// ```
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// `true` once the watchdog has ended the stream because it was silent too long.
+    ///
+    /// It stays `false` when the wrapped stream ends by itself.
+    ///
+    /// ```
+    /// use futures::stream::{self, StreamExt};
+    /// use futures_heartbeat::HeartbeatExt;
+    /// use std::time::Duration;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let mut hung = stream::pending::<u8>().watchdog(Duration::from_millis(10));
+    /// assert_eq!(hung.next().await, None);
+    /// assert!(hung.timed_out());
+    ///
+    /// let mut finished = stream::iter([1]).watchdog(Duration::from_millis(10));
+    /// assert_eq!(finished.next().await, Some(1));
+    /// assert_eq!(finished.next().await, None);
+    /// assert!(!finished.timed_out());
+    /// # });
+    /// ```
+    pub fn timed_out(&self) -> bool {
+        self.state == State::TimedOut
+    }
+
+    /// The wrapped stream, or `None` once the watchdog has fired and dropped it.
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::HeartbeatExt;
+    /// use std::time::Duration;
+    ///
+    /// let items = stream::iter([1, 2]).watchdog(Duration::from_secs(1));
+    /// assert!(items.get_ref().is_some());
+    /// ```
+    pub fn get_ref(&self) -> Option<&S> {
+        self.stream.as_ref()
+    }
+
+    /// The wrapped stream, mutably, or `None` once the watchdog has fired.
+    ///
+    /// Taking items from it directly bypasses the watchdog.
+    ///
+    /// ```
+    /// use futures::stream::{self, StreamExt};
+    /// use futures_heartbeat::HeartbeatExt;
+    /// use std::time::Duration;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let mut items = stream::iter([1, 2]).watchdog(Duration::from_secs(1));
+    /// assert_eq!(items.get_mut().unwrap().next().await, Some(1));
+    /// assert_eq!(items.next().await, Some(2));
+    /// # });
+    /// ```
+    pub fn get_mut(&mut self) -> Option<&mut S> {
+        self.stream.as_mut()
+    }
+
+    /// The wrapped stream, pinned, or `None` once the watchdog has fired.
+    ///
+    /// ```
+    /// use futures::stream::{self, StreamExt};
+    /// use futures_heartbeat::HeartbeatExt;
+    /// use std::pin::pin;
+    /// use std::time::Duration;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let mut items = pin!(stream::iter([1, 2]).watchdog(Duration::from_secs(1)));
+    /// assert_eq!(items.as_mut().get_pin_mut().unwrap().next().await, Some(1));
+    /// # });
+    /// ```
+    pub fn get_pin_mut(self: Pin<&mut Self>) -> Option<Pin<&mut S>> {
+        self.project().stream.as_pin_mut()
+    }
+
+    /// Unwraps the stream, or `None` if the watchdog has fired and dropped it.
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::HeartbeatExt;
+    /// use std::time::Duration;
+    ///
+    /// let items = stream::iter([1, 2]).watchdog(Duration::from_secs(1));
+    /// assert!(items.into_inner().is_some());
+    /// ```
+    pub fn into_inner(self) -> Option<S> {
+        self.stream
+    }
+}
+
+impl<S, C: Clock> Watchdog<S, C> {
+    /// The silence allowed for the current wait: the first-item timeout until an item has come.
+    pub(crate) fn current_limit(&self) -> Duration {
+        silence_limit(self.seen_item, self.timeout, self.first_item_timeout)
+    }
+}
+
+impl<S: Stream, C: Clock> Stream for Watchdog<S, C> {
+    type Item = S::Item;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        let mut this = self.project();
+        let Some(stream) = this.stream.as_mut().as_pin_mut() else {
+            return Poll::Ready(None);
+        };
+        if *this.state != State::Running {
+            return Poll::Ready(None);
+        }
+
+        // Poll order: the stream first, so that an item that is ready is always
+        // delivered, however late the consumer comes for it.
+        match stream.poll_next(cx) {
+            Poll::Ready(Some(item)) => {
+                // The time until the next poll is the consumer's, not silence:
+                // the count restarts at that poll, and only if it finds nothing ready.
+                *this.silence = Silence::Restart;
+                *this.seen_item = true;
+                return Poll::Ready(Some(item));
+            }
+            Poll::Ready(None) => {
+                *this.state = State::Ended;
+                this.timer.set(None);
+                return Poll::Ready(None);
+            }
+            Poll::Pending => {}
+        }
+
+        if *this.silence == Silence::Restart {
+            let limit = silence_limit(*this.seen_item, *this.timeout, *this.first_item_timeout);
+            let now = this.clock.now();
+            *this.silence = match now.checked_add(limit) {
+                Some(deadline) if deadline <= now => return fire(this.stream, this.timer, this.state),
+                Some(deadline) => Silence::Until(deadline),
+                None => Silence::Forever,
+            };
+        }
+        let Silence::Until(deadline) = *this.silence else {
+            return Poll::Pending;
+        };
+        ready!(poll_deadline(this.timer.as_mut(), this.armed_for, this.clock, deadline, cx));
+        fire(this.stream, this.timer, this.state)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.stream {
+            // It may end at any time, so nothing is certain to come; it never adds items.
+            Some(stream) if self.state == State::Running => (0, stream.size_hint().1),
+            _ => (0, Some(0)),
+        }
+    }
+}
+
+impl<S: Stream, C: Clock> FusedStream for Watchdog<S, C> {
+    fn is_terminated(&self) -> bool {
+        self.state != State::Running
+    }
+}
+
+fn silence_limit(seen_item: bool, timeout: Duration, first_item_timeout: Duration) -> Duration {
+    if seen_item {
+        timeout
+    } else {
+        first_item_timeout
+    }
+}
+
+/// Ends the stream for being silent too long: drops the stream and the timer.
+fn fire<S, T>(
+    mut stream: Pin<&mut Option<S>>,
+    mut timer: Pin<&mut Option<T>>,
+    state: &mut State,
+) -> Poll<Option<S::Item>>
+where
+    S: Stream,
+{
+    stream.set(None);
+    timer.set(None);
+    *state = State::TimedOut;
+    Poll::Ready(None)
+}
+
+/// `Ready` once `deadline` has passed.
+///
+/// The timer is moved lazily. Deadlines only move later as items arrive, so a
+/// timer armed for an earlier silence is left alone until it fires, and only
+/// then moved to the current deadline: a busy stream costs at most one re-arm
+/// per timeout, not one per item. An earlier deadline (after a longer
+/// first-item timeout) moves it at once.
+fn poll_deadline<C: Clock>(
+    mut timer: Pin<&mut Option<C::Timer>>,
+    armed_for: &mut Instant,
+    clock: &C,
+    deadline: Instant,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
+    let Some(mut armed) = timer.as_mut().as_pin_mut() else {
+        timer.set(Some(clock.timer_at(deadline)));
+        *armed_for = deadline;
+        return poll_deadline(timer, armed_for, clock, deadline, cx);
+    };
+    if *armed_for > deadline {
+        armed.as_mut().reset(deadline);
+        *armed_for = deadline;
+    }
+    loop {
+        ready!(armed.as_mut().poll_expired(cx));
+        if *armed_for == deadline {
+            return Poll::Ready(());
+        }
+        armed.as_mut().reset(deadline);
+        *armed_for = deadline;
+    }
+}
