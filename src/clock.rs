@@ -52,7 +52,7 @@ mod tokio;
 #[cfg(feature = "async-io")]
 pub use self::async_io::{AsyncIoClock, AsyncIoTimer};
 pub use self::futures_timer::{FuturesTimerClock, FuturesTimerDelay};
-pub use self::manual::{ManualClock, ManualTimer};
+pub use self::manual::{Counts, ManualClock, ManualTimer};
 #[cfg(feature = "tokio")]
 pub use self::tokio::{TokioClock, TokioTimer};
 

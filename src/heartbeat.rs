@@ -170,7 +170,13 @@ impl<S: Stream, C: Clock> Stream for WithHeartbeat<S, C> {
         // first, so that a stream that is always ready cannot starve its pulses.
         if *this.items_before_check == 0 {
             *this.items_before_check = MAX_ITEMS_BEFORE_PULSE;
-            let due = poll_pulse(this.timer.as_mut(), next_pulse, this.clock, *this.interval, cx);
+            let due = poll_pulse(
+                this.timer.as_mut(),
+                next_pulse,
+                this.clock,
+                *this.interval,
+                cx,
+            );
             if due.is_ready() {
                 return Poll::Ready(Some(Event::Pulse));
             }
@@ -191,7 +197,13 @@ impl<S: Stream, C: Clock> Stream for WithHeartbeat<S, C> {
         }
 
         *this.items_before_check = MAX_ITEMS_BEFORE_PULSE;
-        ready!(poll_pulse(this.timer, next_pulse, this.clock, *this.interval, cx));
+        ready!(poll_pulse(
+            this.timer,
+            next_pulse,
+            this.clock,
+            *this.interval,
+            cx
+        ));
         Poll::Ready(Some(Event::Pulse))
     }
 
@@ -276,13 +288,19 @@ mod tests {
     fn grid_point_after_steps_one_interval_when_on_time() {
         let last = Instant::now();
         assert_eq!(grid_point_after(last, last, SEC), Some(last + SEC));
-        assert_eq!(grid_point_after(last, last + SEC / 2, SEC), Some(last + SEC));
+        assert_eq!(
+            grid_point_after(last, last + SEC / 2, SEC),
+            Some(last + SEC)
+        );
     }
 
     #[test]
     fn grid_point_after_skips_missed_points_and_stays_on_the_grid() {
         let last = Instant::now();
-        assert_eq!(grid_point_after(last, last + SEC, SEC), Some(last + 2 * SEC));
+        assert_eq!(
+            grid_point_after(last, last + SEC, SEC),
+            Some(last + 2 * SEC)
+        );
         assert_eq!(
             grid_point_after(last, last + 7 * SEC + SEC / 3, SEC),
             Some(last + 8 * SEC)

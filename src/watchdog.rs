@@ -23,7 +23,7 @@ pin_project! {
         #[pin]
         timer: Option<C::Timer>,
         // The deadline the timer is armed for; it may lag behind `silence` (see `poll_deadline`).
-        armed_for: Instant,
+        armed_for: Option<Instant>,
         clock: C,
         timeout: Duration,
         first_item_timeout: Duration,
@@ -68,7 +68,7 @@ impl<S, C: Clock> Watchdog<S, C> {
         Watchdog {
             stream: Some(stream),
             timer: None,
-            armed_for: clock.now(),
+            armed_for: None,
             clock,
             timeout,
             first_item_timeout: timeout,
@@ -251,7 +251,9 @@ impl<S: Stream, C: Clock> Stream for Watchdog<S, C> {
             let limit = silence_limit(*this.seen_item, *this.timeout, *this.first_item_timeout);
             let now = this.clock.now();
             *this.silence = match now.checked_add(limit) {
-                Some(deadline) if deadline <= now => return fire(this.stream, this.timer, this.state),
+                Some(deadline) if deadline <= now => {
+                    return fire(this.stream, this.timer, this.state)
+                }
                 Some(deadline) => Silence::Until(deadline),
                 None => Silence::Forever,
             };
@@ -259,7 +261,13 @@ impl<S: Stream, C: Clock> Stream for Watchdog<S, C> {
         let Silence::Until(deadline) = *this.silence else {
             return Poll::Pending;
         };
-        ready!(poll_deadline(this.timer.as_mut(), this.armed_for, this.clock, deadline, cx));
+        ready!(poll_deadline(
+            this.timer.as_mut(),
+            this.armed_for,
+            this.clock,
+            deadline,
+            cx
+        ));
         fire(this.stream, this.timer, this.state)
     }
 
@@ -310,26 +318,26 @@ where
 /// first-item timeout) moves it at once.
 fn poll_deadline<C: Clock>(
     mut timer: Pin<&mut Option<C::Timer>>,
-    armed_for: &mut Instant,
+    armed_for: &mut Option<Instant>,
     clock: &C,
     deadline: Instant,
     cx: &mut Context<'_>,
 ) -> Poll<()> {
     let Some(mut armed) = timer.as_mut().as_pin_mut() else {
         timer.set(Some(clock.timer_at(deadline)));
-        *armed_for = deadline;
+        *armed_for = Some(deadline);
         return poll_deadline(timer, armed_for, clock, deadline, cx);
     };
-    if *armed_for > deadline {
+    if *armed_for > Some(deadline) {
         armed.as_mut().reset(deadline);
-        *armed_for = deadline;
+        *armed_for = Some(deadline);
     }
     loop {
         ready!(armed.as_mut().poll_expired(cx));
-        if *armed_for == deadline {
+        if *armed_for == Some(deadline) {
             return Poll::Ready(());
         }
         armed.as_mut().reset(deadline);
-        *armed_for = deadline;
+        *armed_for = Some(deadline);
     }
 }

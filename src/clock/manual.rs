@@ -48,8 +48,37 @@ struct Timeline {
     origin: Instant,
     elapsed: Duration,
     next_id: u64,
+    counts: Counts,
     // Ordered by creation, so that timers due together wake in a reproducible order.
     timers: BTreeMap<u64, Armed>,
+}
+
+/// How often the adapters on a [`ManualClock`] used it: to check in tests that
+/// they stay off the clock and the timer while items are ready.
+///
+/// ```
+/// use futures::stream::{self, StreamExt};
+/// use futures_heartbeat::{clock::ManualClock, HeartbeatExt};
+/// use std::time::Duration;
+///
+/// let clock = ManualClock::new();
+/// let events = stream::iter(0..1000).watchdog_on(Duration::from_secs(1), clock.clone());
+/// # futures::executor::block_on(async {
+/// assert_eq!(events.count().await, 1000);
+/// # });
+/// assert_eq!(clock.counts().time_reads, 0); // never waited, so never needed the time
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Counts {
+    /// Readings of the time through [`Clock::now`].
+    pub time_reads: u64,
+    /// Timers created.
+    pub timers_created: u64,
+    /// Calls to [`Timer::reset`].
+    pub timer_resets: u64,
+    /// Calls to [`Timer::poll_expired`].
+    pub timer_polls: u64,
 }
 
 #[derive(Debug)]
@@ -64,6 +93,7 @@ impl Default for Timeline {
             origin: Instant::now(),
             elapsed: Duration::ZERO,
             next_id: 0,
+            counts: Counts::default(),
             timers: BTreeMap::new(),
         }
     }
@@ -124,6 +154,11 @@ impl ManualClock {
         self.lock().timers.len()
     }
 
+    /// How often adapters have read this clock and used its timers so far.
+    pub fn counts(&self) -> Counts {
+        self.lock().counts
+    }
+
     /// The earliest deadline of a timer that has not yet been reached, if any.
     ///
     /// Advancing to it, `clock.advance(deadline - clock.now())`, runs a test
@@ -146,18 +181,23 @@ impl ManualClock {
 
 // A panic while the lock is held (in a test's assertion, say) must not poison every later use of the clock.
 fn lock(shared: &Mutex<Timeline>) -> MutexGuard<'_, Timeline> {
-    shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    shared
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Clock for ManualClock {
     type Timer = ManualTimer;
 
     fn now(&self) -> Instant {
-        ManualClock::now(self)
+        let mut timeline = self.lock();
+        timeline.counts.time_reads += 1;
+        timeline.now()
     }
 
     fn timer_at(&self, deadline: Instant) -> ManualTimer {
         let mut timeline = self.lock();
+        timeline.counts.timers_created += 1;
         let id = timeline.next_id;
         timeline.next_id += 1;
         timeline.timers.insert(
@@ -175,24 +215,29 @@ impl Clock for ManualClock {
 }
 
 impl ManualTimer {
-    fn with_armed<R>(&self, f: impl FnOnce(&mut Armed, Instant) -> R) -> R {
+    fn with_armed<R>(&self, f: impl FnOnce(&mut Armed, Instant, &mut Counts) -> R) -> R {
         let mut timeline = lock(&self.shared);
+        let timeline = &mut *timeline;
         let now = timeline.now();
         let armed = timeline
             .timers
             .get_mut(&self.id)
             .expect("a ManualTimer is registered until it is dropped");
-        f(armed, now)
+        f(armed, now, &mut timeline.counts)
     }
 }
 
 impl Timer for ManualTimer {
     fn reset(self: Pin<&mut Self>, deadline: Instant) {
-        self.with_armed(|armed, _| armed.deadline = deadline);
+        self.with_armed(|armed, _, counts| {
+            counts.timer_resets += 1;
+            armed.deadline = deadline;
+        });
     }
 
     fn poll_expired(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        self.with_armed(|armed, now| {
+        self.with_armed(|armed, now, counts| {
+            counts.timer_polls += 1;
             if armed.deadline <= now {
                 armed.waker = None;
                 return Poll::Ready(());
