@@ -1,0 +1,90 @@
+//! Rule 7 of both adapters: no allocation per item while items are ready.
+//! (No clock read and no timer re-arm per item is checked on the manual clock,
+//! in `heartbeat.rs` and `watchdog.rs`.)
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures::stream::{self, Stream};
+use futures::task::noop_waker;
+use futures_heartbeat::HeartbeatExt;
+
+/// Counts the allocations made by this thread only, so the timer's helper thread cannot interfere.
+struct CountingAllocator;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|count| count.set(count.get() + 1));
+        System.alloc(layout)
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+fn allocations() -> u64 {
+    ALLOCATIONS.with(Cell::get)
+}
+
+/// Polls `items` ready items out of `stream` and returns the allocations made meanwhile,
+/// after a first poll that may set up the timer.
+fn allocations_while_ready<S: Stream + Unpin>(mut stream: S, items: usize) -> u64 {
+    let waker = noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    assert!(matches!(
+        Pin::new(&mut stream).poll_next(&mut cx),
+        Poll::Ready(Some(_))
+    ));
+    let before = allocations();
+    for _ in 1..items {
+        assert!(matches!(
+            Pin::new(&mut stream).poll_next(&mut cx),
+            Poll::Ready(Some(_))
+        ));
+    }
+    allocations() - before
+}
+
+const ITEMS: usize = 100_000;
+const HOUR: Duration = Duration::from_secs(3600);
+
+#[test]
+fn rule7_heartbeat_does_not_allocate_per_item() {
+    assert_eq!(
+        allocations_while_ready(stream::repeat(1u8).with_heartbeat(HOUR), ITEMS),
+        0
+    );
+}
+
+#[test]
+fn rule7_watchdog_does_not_allocate_per_item() {
+    assert_eq!(
+        allocations_while_ready(stream::repeat(1u8).watchdog(HOUR), ITEMS),
+        0
+    );
+}
+
+#[test]
+fn rule7_both_chained_do_not_allocate_per_item() {
+    let chained = stream::repeat(1u8).watchdog(HOUR).with_heartbeat(HOUR);
+    assert_eq!(allocations_while_ready(chained, ITEMS), 0);
+}
+
+#[test]
+fn the_allocation_counter_sees_allocations() {
+    // Guards the guard: a counter stuck at zero would pass the tests above.
+    let boxed = stream::repeat(1u8).with_heartbeat(HOUR);
+    let allocating = futures::StreamExt::map(boxed, |event| Box::new(event));
+    assert!(allocations_while_ready(allocating, 10) >= 9);
+}
