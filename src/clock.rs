@@ -8,8 +8,8 @@
 //! | clock | feature | runs on |
 //! |---|---|---|
 //! | [`FuturesTimerClock`] (the default) | none | any executor; one helper thread per process |
-//! | [`AsyncIoClock`](crate::clock::AsyncIoClock) | `async-io` | any executor; shares smol's reactor thread |
-//! | [`TokioClock`](crate::clock::TokioClock) | `tokio` | inside a tokio runtime with its time driver; follows `tokio::time::pause()` |
+//! | [`AsyncIoClock`] | `async-io` | any executor; shares smol's reactor thread |
+//! | [`TokioClock`] | `tokio` | inside a tokio runtime with its time driver; follows `tokio::time::pause()` |
 //! | [`ManualClock`] | none | any executor; time moves only when you call [`ManualClock::advance`] |
 //!
 //! Choosing one is a single call, [`with_heartbeat_on`](crate::HeartbeatExt::with_heartbeat_on)

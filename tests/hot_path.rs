@@ -85,6 +85,6 @@ fn rule7_both_chained_do_not_allocate_per_item() {
 fn the_allocation_counter_sees_allocations() {
     // Guards the guard: a counter stuck at zero would pass the tests above.
     let boxed = stream::repeat(1u8).with_heartbeat(HOUR);
-    let allocating = futures::StreamExt::map(boxed, |event| Box::new(event));
+    let allocating = futures::StreamExt::map(boxed, Box::new);
     assert!(allocations_while_ready(allocating, 10) >= 9);
 }
