@@ -1,0 +1,635 @@
+//! Property tests on the manual clock: random schedules of arrivals, ends, consumer
+//! polls and stalls, with intervals and timeouts from a nanosecond to hours and
+//! `Duration::MAX`. Every rule of both adapters is checked at every step, as are
+//! the task's wakeups: none lost, none spurious.
+//!
+//! Under Miri the case count drops (set by `PROPTEST_CASES` or the default below),
+//! since Miri runs each case thousands of times slower.
+
+mod support;
+
+use std::collections::VecDeque;
+use std::task::Poll;
+use std::time::{Duration, Instant};
+
+use futures::stream::{FusedStream, Stream};
+use futures_heartbeat::clock::ManualClock;
+use futures_heartbeat::{Event, HeartbeatExt, Watchdog, WithHeartbeat, MAX_ITEMS_BEFORE_PULSE};
+use proptest::prelude::*;
+use support::{Fed, Feed, Task};
+
+#[derive(Debug, Clone)]
+enum Step {
+    /// The inner stream gets this many items.
+    Push(u8),
+    /// The inner stream ends (once all pushed items are taken).
+    End,
+    /// Time passes by `eighths / 8` of the scale (interval or timeout), plus a few nanoseconds.
+    Advance { eighths: u16, nanos: u8 },
+    /// The consumer polls until it gets `Pending` or the end.
+    Drain,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        3 => (0u8..5).prop_map(Step::Push),
+        1 => Just(Step::End),
+        4 => (0u16..40, 0u8..3).prop_map(|(eighths, nanos)| Step::Advance { eighths, nanos }),
+        4 => Just(Step::Drain),
+    ]
+}
+
+fn schedule() -> impl Strategy<Value = Vec<Step>> {
+    prop::collection::vec(step(), 1..120)
+}
+
+/// From a nanosecond to an hour, and the longest duration there is.
+fn duration() -> impl Strategy<Value = Duration> {
+    prop_oneof![
+        (1u64..=1_000).prop_map(Duration::from_nanos),
+        (1u64..=100_000).prop_map(Duration::from_micros),
+        (1u64..=3_600).prop_map(Duration::from_secs),
+        Just(Duration::MAX),
+    ]
+}
+
+fn advance_by(scale: Duration, eighths: u16, nanos: u8) -> Duration {
+    // Durations of years or more stand for "longer than any test runs"; cap the scale there.
+    let scale = scale.min(Duration::from_secs(3600 * 24 * 365));
+    scale * u32::from(eighths) / 8 + Duration::from_nanos(u64::from(nanos))
+}
+
+fn config() -> ProptestConfig {
+    let cases = if cfg!(miri) { 4 } else { 2_000 };
+    ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+/// The grid index of `now`: how many whole intervals have passed since `start`.
+fn grid_index(start: Instant, now: Instant, interval: Duration) -> u128 {
+    (now - start).as_nanos() / interval.as_nanos()
+}
+
+/// A heartbeat under test, with what the test knows of its past.
+struct HeartbeatRun {
+    interval: Duration,
+    clock: ManualClock,
+    feed: Feed<u32>,
+    events: WithHeartbeat<Fed<u32>, ManualClock>,
+    task: Task,
+    pushed: Vec<u32>,
+    delivered: Vec<u32>,
+    start: Option<Instant>,
+    last_pulse: u128, // grid index of the last pulse; 0 before the first
+    end_pushed: bool,
+    ended: bool,
+    waiting: bool, // the last poll returned Pending
+    pushed_while_waiting: bool,
+    woken_while_waiting: bool,
+}
+
+impl HeartbeatRun {
+    fn new(interval: Duration) -> Self {
+        let clock = ManualClock::new();
+        let (feed, fed) = Feed::new();
+        HeartbeatRun {
+            interval,
+            events: fed.with_heartbeat_on(interval, clock.clone()),
+            clock,
+            feed,
+            task: Task::new(),
+            pushed: Vec::new(),
+            delivered: Vec::new(),
+            start: None,
+            last_pulse: 0,
+            end_pushed: false,
+            ended: false,
+            waiting: false,
+            pushed_while_waiting: false,
+            woken_while_waiting: false,
+        }
+    }
+
+    fn grid_index(&self, start: Instant) -> u128 {
+        grid_index(start, self.clock.now(), self.interval)
+    }
+
+    fn step(&mut self, step: &Step) -> Result<(), TestCaseError> {
+        match *step {
+            Step::Push(_) if self.end_pushed => {}
+            Step::Push(count) => {
+                for _ in 0..count {
+                    let item = self.pushed.len() as u32;
+                    self.feed.push(item);
+                    self.pushed.push(item);
+                }
+                self.pushed_while_waiting |= self.waiting && count > 0;
+            }
+            Step::End => {
+                self.pushed_while_waiting |= self.waiting && !self.end_pushed;
+                self.feed.end();
+                self.end_pushed = true;
+            }
+            Step::Advance { eighths, nanos } => {
+                self.clock
+                    .advance(advance_by(self.interval, eighths, nanos));
+                self.check_wakeups()?;
+            }
+            Step::Drain => self.drain()?,
+        }
+        Ok(())
+    }
+
+    /// A task waiting on the heartbeat is woken when a pulse falls due, and not otherwise.
+    fn check_wakeups(&mut self) -> Result<(), TestCaseError> {
+        let (true, Some(start)) = (self.waiting, self.start) else {
+            return Ok(());
+        };
+        self.woken_while_waiting |= self.task.wakeups() > 0;
+        if self.grid_index(start) > self.last_pulse {
+            prop_assert!(
+                self.woken_while_waiting,
+                "a wakeup was lost: a pulse fell due and the task slept on"
+            );
+        } else if !self.pushed_while_waiting {
+            prop_assert!(
+                !self.woken_while_waiting,
+                "a spurious wakeup: nothing happened"
+            );
+        }
+        Ok(())
+    }
+
+    /// Polls until `Pending` or the end, checking each result against the rules.
+    fn drain(&mut self) -> Result<(), TestCaseError> {
+        let start = *self.start.get_or_insert(self.clock.now());
+        let due = self.grid_index(start) > self.last_pulse;
+        let mut items_while_due = 0;
+        self.pushed_while_waiting = false;
+        self.woken_while_waiting = false;
+        self.waiting = false;
+        loop {
+            match self.task.poll(&mut self.events) {
+                Poll::Ready(Some(Event::Item(item))) => {
+                    prop_assert!(!self.ended, "an item after the end");
+                    self.delivered.push(item);
+                    if due {
+                        items_while_due += 1;
+                        prop_assert!(
+                            items_while_due <= MAX_ITEMS_BEFORE_PULSE,
+                            "rule 4: a due pulse starved"
+                        );
+                    }
+                }
+                Poll::Ready(Some(Event::Pulse)) => {
+                    prop_assert!(!self.ended, "rule 5: a pulse after the end");
+                    let index = self.grid_index(start);
+                    prop_assert!(index >= 1, "rule 2: a pulse before the first interval");
+                    prop_assert!(
+                        index > self.last_pulse,
+                        "rule 3: two pulses for one grid point (a burst)"
+                    );
+                    self.last_pulse = index;
+                }
+                Poll::Ready(None) => {
+                    prop_assert!(self.end_pushed, "ended though the inner stream did not");
+                    prop_assert!(self.events.is_terminated());
+                    self.ended = true;
+                    return Ok(());
+                }
+                Poll::Pending => {
+                    prop_assert!(!self.ended, "rule 5: not fused");
+                    prop_assert_eq!(
+                        self.grid_index(start),
+                        self.last_pulse,
+                        "a due pulse was withheld while the stream was pending"
+                    );
+                    self.waiting = true;
+                    self.task.wakeups();
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// Ends the inner stream, drains, and checks what the whole run delivered.
+    fn finish(mut self) -> Result<(), TestCaseError> {
+        self.step(&Step::End)?;
+        self.drain()?;
+        prop_assert!(self.ended, "the heartbeat did not end with its stream");
+        prop_assert_eq!(
+            &self.delivered,
+            &self.pushed,
+            "rule 1: pulses stripped, the items must be the inner sequence"
+        );
+        prop_assert_eq!(self.clock.live_timers(), 0, "the timer outlived the stream");
+        prop_assert_eq!(self.task.poll(&mut self.events), Poll::Ready(None));
+        Ok(())
+    }
+}
+
+fn check_heartbeat(interval: Duration, steps: &[Step]) -> Result<(), TestCaseError> {
+    let mut run = HeartbeatRun::new(interval);
+    for step in steps {
+        run.step(step)?;
+    }
+    run.finish()
+}
+
+/// The watchdog's rules as a reference model: what the next poll must return.
+struct WatchdogModel {
+    timeout: Duration,
+    first_item_timeout: Duration,
+    seen_item: bool,
+    wait_started: Option<Instant>,
+    // Deadlines of waits that an item cut short. The watchdog moves its timer lazily,
+    // when it fires, so one of these passing may wake the task once, harmlessly.
+    stale_deadlines: Vec<Instant>,
+    fired: bool,
+    ended: bool,
+}
+
+impl WatchdogModel {
+    fn new(timeout: Duration, first_item_timeout: Duration) -> Self {
+        WatchdogModel {
+            timeout,
+            first_item_timeout,
+            seen_item: false,
+            wait_started: None,
+            stale_deadlines: Vec::new(),
+            fired: false,
+            ended: false,
+        }
+    }
+
+    fn limit(&self) -> Duration {
+        if self.seen_item {
+            self.timeout
+        } else {
+            self.first_item_timeout
+        }
+    }
+
+    /// What the watchdog must yield at `now`, given what its inner stream yields.
+    fn poll<T>(
+        &mut self,
+        now: Instant,
+        inner: impl FnOnce() -> Poll<Option<T>>,
+    ) -> Poll<Option<T>> {
+        if self.fired || self.ended {
+            return Poll::Ready(None);
+        }
+        match inner() {
+            Poll::Ready(Some(item)) => {
+                if let Some(stale) = self
+                    .wait_started
+                    .and_then(|started| started.checked_add(self.limit()))
+                {
+                    self.stale_deadlines.push(stale);
+                }
+                self.stale_deadlines.retain(|stale| *stale > now);
+                self.seen_item = true;
+                self.wait_started = None;
+                Poll::Ready(Some(item))
+            }
+            Poll::Ready(None) => {
+                self.ended = true;
+                Poll::Ready(None)
+            }
+            Poll::Pending => {
+                let started = *self.wait_started.get_or_insert(now);
+                if self.is_overdue(started, now) {
+                    self.fired = true;
+                    Poll::Ready(None)
+                } else {
+                    Poll::Pending
+                }
+            }
+        }
+    }
+
+    fn is_overdue(&self, started: Instant, now: Instant) -> bool {
+        now - started >= self.limit()
+    }
+
+    /// Whether a deadline of an earlier wait passed between `from` and `to`.
+    fn stale_deadline_passed(&self, from: Instant, to: Instant) -> bool {
+        self.stale_deadlines
+            .iter()
+            .any(|stale| from < *stale && *stale <= to)
+    }
+
+    /// Whether a task waiting since the last `Pending` must have been woken by `now`.
+    fn must_have_woken(&self, now: Instant) -> bool {
+        !self.fired
+            && !self.ended
+            && self
+                .wait_started
+                .is_some_and(|started| self.is_overdue(started, now))
+    }
+}
+
+/// A watchdog under test, beside its reference model.
+struct WatchdogRun {
+    clock: ManualClock,
+    feed: Feed<u32>,
+    items: Watchdog<Fed<u32>, ManualClock>,
+    model: WatchdogModel,
+    queue: VecDeque<u32>,
+    next_item: u32,
+    end_pushed: bool,
+    task: Task,
+    scale: Duration,
+    waiting: bool,
+    pushed_while_waiting: bool,
+    woken_while_waiting: bool,
+    stale_passed_while_waiting: bool,
+}
+
+impl WatchdogRun {
+    fn new(timeout: Duration, first_item_timeout: Duration) -> Self {
+        let clock = ManualClock::new();
+        let (feed, fed) = Feed::new();
+        WatchdogRun {
+            items: fed
+                .watchdog_on(timeout, clock.clone())
+                .with_first_item_timeout(first_item_timeout),
+            clock,
+            feed,
+            model: WatchdogModel::new(timeout, first_item_timeout),
+            queue: VecDeque::new(),
+            next_item: 0,
+            end_pushed: false,
+            task: Task::new(),
+            scale: timeout.max(first_item_timeout).max(Duration::from_nanos(8)),
+            waiting: false,
+            pushed_while_waiting: false,
+            woken_while_waiting: false,
+            stale_passed_while_waiting: false,
+        }
+    }
+
+    fn step(&mut self, step: &Step) -> Result<(), TestCaseError> {
+        match *step {
+            Step::Push(_) if self.end_pushed => {}
+            Step::Push(count) => {
+                for _ in 0..count {
+                    self.feed.push(self.next_item);
+                    self.queue.push_back(self.next_item);
+                    self.next_item += 1;
+                }
+                self.pushed_while_waiting |= self.waiting && count > 0;
+            }
+            Step::End => {
+                self.pushed_while_waiting |= self.waiting && !self.end_pushed;
+                self.feed.end();
+                self.end_pushed = true;
+            }
+            Step::Advance { eighths, nanos } => {
+                let before = self.clock.now();
+                self.clock.advance(advance_by(self.scale, eighths, nanos));
+                self.stale_passed_while_waiting |=
+                    self.model.stale_deadline_passed(before, self.clock.now());
+                self.check_wakeups()?;
+            }
+            Step::Drain => self.drain()?,
+        }
+        Ok(())
+    }
+
+    /// A waiting task is woken when its deadline passes, and otherwise only by an
+    /// arrival or by the lazily moved timer of an earlier wait.
+    fn check_wakeups(&mut self) -> Result<(), TestCaseError> {
+        if !self.waiting {
+            return Ok(());
+        }
+        self.woken_while_waiting |= self.task.wakeups() > 0;
+        if self.model.must_have_woken(self.clock.now()) {
+            prop_assert!(
+                self.woken_while_waiting,
+                "a wakeup was lost: the deadline passed and the task slept on"
+            );
+        } else if !self.pushed_while_waiting && !self.stale_passed_while_waiting {
+            prop_assert!(
+                !self.woken_while_waiting,
+                "a spurious wakeup: nothing happened"
+            );
+        }
+        Ok(())
+    }
+
+    /// Polls until `Pending` or the end; every result must be the model's.
+    fn drain(&mut self) -> Result<(), TestCaseError> {
+        let now = self.clock.now();
+        self.waiting = false;
+        self.pushed_while_waiting = false;
+        self.woken_while_waiting = false;
+        self.stale_passed_while_waiting = false;
+        loop {
+            let (queue, end_pushed) = (&mut self.queue, self.end_pushed);
+            let expected = self.model.poll(now, || match queue.pop_front() {
+                Some(item) => Poll::Ready(Some(item)),
+                None if end_pushed => Poll::Ready(None),
+                None => Poll::Pending,
+            });
+            let actual = self.task.poll(&mut self.items);
+            prop_assert_eq!(
+                actual,
+                expected,
+                "rules 2, 3, 6 and 8: the watchdog and the model disagree"
+            );
+            prop_assert_eq!(
+                self.items.timed_out(),
+                self.model.fired,
+                "rules 4 and 5: timed_out()"
+            );
+            if self.model.fired {
+                prop_assert!(
+                    self.feed.is_dropped(),
+                    "rule 4: the stream outlived the watchdog's firing"
+                );
+            }
+            if self.model.fired || self.model.ended {
+                prop_assert!(self.items.is_terminated());
+                prop_assert_eq!(self.clock.live_timers(), 0, "the timer outlived the end");
+            }
+            match actual {
+                Poll::Pending => {
+                    self.waiting = true;
+                    self.task.wakeups();
+                    return Ok(());
+                }
+                Poll::Ready(None) => return Ok(()),
+                Poll::Ready(Some(_)) => {}
+            }
+        }
+    }
+}
+
+fn check_watchdog(
+    timeout: Duration,
+    first_item_timeout: Duration,
+    steps: &[Step],
+) -> Result<(), TestCaseError> {
+    let mut run = WatchdogRun::new(timeout, first_item_timeout);
+    for step in steps {
+        run.step(step)?;
+    }
+    Ok(())
+}
+
+/// `inner.with_heartbeat(i).watchdog(t)` must behave as the watchdog model applied to a lone heartbeat.
+fn check_heartbeat_inside_watchdog(
+    interval: Duration,
+    timeout: Duration,
+    steps: &[Step],
+) -> Result<(), TestCaseError> {
+    let (chained_clock, lone_clock) = (ManualClock::new(), ManualClock::new());
+    let (chained_feed, chained_fed) = Feed::new();
+    let (lone_feed, lone_fed) = Feed::new();
+    let mut chained = chained_fed
+        .with_heartbeat_on(interval, chained_clock.clone())
+        .watchdog_on(timeout, chained_clock.clone());
+    let mut lone = lone_fed.with_heartbeat_on(interval, lone_clock.clone());
+    let mut model = WatchdogModel::new(timeout, timeout);
+    let (mut chained_task, mut lone_task) = (Task::new(), Task::new());
+    let mut next_item = 0u32;
+    let mut end_pushed = false;
+    let scale = interval.min(timeout).max(Duration::from_nanos(8));
+
+    for step in steps {
+        match *step {
+            Step::Push(_) if end_pushed => {}
+            Step::Push(count) => {
+                for _ in 0..count {
+                    chained_feed.push(next_item);
+                    lone_feed.push(next_item);
+                    next_item += 1;
+                }
+            }
+            Step::End => {
+                chained_feed.end();
+                lone_feed.end();
+                end_pushed = true;
+            }
+            Step::Advance { eighths, nanos } => {
+                let by = advance_by(scale, eighths, nanos);
+                chained_clock.advance(by);
+                lone_clock.advance(by);
+            }
+            Step::Drain => loop {
+                let expected = model.poll(lone_clock.now(), || lone_task.poll(&mut lone));
+                let actual = chained_task.poll(&mut chained);
+                prop_assert_eq!(&actual, &expected);
+                prop_assert_eq!(chained.timed_out(), model.fired);
+                if !matches!(actual, Poll::Ready(Some(_))) {
+                    break;
+                }
+            },
+        }
+    }
+    Ok(())
+}
+
+/// `inner.watchdog(t).with_heartbeat(i)`: items are the inner sequence up to where the watchdog fired.
+fn check_watchdog_inside_heartbeat(
+    interval: Duration,
+    timeout: Duration,
+    steps: &[Step],
+) -> Result<(), TestCaseError> {
+    let clock = ManualClock::new();
+    let (feed, fed) = Feed::new();
+    let mut events = fed
+        .watchdog_on(timeout, clock.clone())
+        .with_heartbeat_on(interval, clock.clone());
+    let mut task = Task::new();
+    let mut pushed = Vec::new();
+    let mut delivered = Vec::new();
+    let mut finished = false;
+    let mut end_pushed = false;
+    let scale = interval.min(timeout).max(Duration::from_nanos(8));
+    for step in steps.iter().chain([Step::End, Step::Drain].iter()) {
+        match *step {
+            Step::Push(_) if end_pushed => {}
+            Step::Push(count) => {
+                for _ in 0..count {
+                    feed.push(pushed.len() as u32);
+                    pushed.push(pushed.len() as u32);
+                }
+            }
+            Step::End => {
+                feed.end();
+                end_pushed = true;
+            }
+            Step::Advance { eighths, nanos } => clock.advance(advance_by(scale, eighths, nanos)),
+            Step::Drain => loop {
+                match task.poll(&mut events) {
+                    Poll::Ready(Some(Event::Item(item))) => {
+                        prop_assert!(!finished);
+                        delivered.push(item);
+                    }
+                    Poll::Ready(Some(Event::Pulse)) => prop_assert!(!finished),
+                    Poll::Ready(None) => {
+                        finished = true;
+                        break;
+                    }
+                    Poll::Pending => break,
+                }
+            },
+        }
+    }
+    prop_assert!(finished, "ends, by timing out or with its stream");
+    prop_assert!(
+        pushed.starts_with(&delivered),
+        "items in order, none invented"
+    );
+    if !events.get_ref().timed_out() {
+        prop_assert_eq!(
+            &delivered,
+            &pushed,
+            "no item lost when the stream ends by itself"
+        );
+    }
+    prop_assert_eq!(clock.live_timers(), 0);
+    prop_assert_eq!(events.size_hint(), (0, Some(0)));
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn heartbeat_keeps_every_rule_under_any_schedule(interval in duration(), steps in schedule()) {
+        check_heartbeat(interval, &steps)?;
+    }
+
+    #[test]
+    fn watchdog_matches_its_reference_model_under_any_schedule(
+        timeout in prop_oneof![Just(Duration::ZERO), duration()],
+        first_item_timeout in prop_oneof![Just(None), duration().prop_map(Some)],
+        steps in schedule(),
+    ) {
+        check_watchdog(timeout, first_item_timeout.unwrap_or(timeout), &steps)?;
+    }
+
+    #[test]
+    fn heartbeat_inside_watchdog_is_the_composition_of_the_two(
+        interval in duration(),
+        timeout in duration(),
+        steps in schedule(),
+    ) {
+        check_heartbeat_inside_watchdog(interval, timeout, &steps)?;
+    }
+
+    #[test]
+    fn watchdog_inside_heartbeat_keeps_items_in_order_and_ends(
+        interval in duration(),
+        timeout in duration(),
+        steps in schedule(),
+    ) {
+        check_watchdog_inside_heartbeat(interval, timeout, &steps)?;
+    }
+}
