@@ -28,6 +28,30 @@ enum Step {
     Advance { eighths: u16, nanos: u8 },
     /// The consumer polls until it gets `Pending` or the end.
     Drain,
+    /// The consumer polls once, then goes away to work on what it got.
+    PollOnce,
+    /// The inner stream gets a burst of items, more than the heartbeat lets pass before it looks at its timer.
+    Burst(u16),
+}
+
+impl Step {
+    /// How many items this step adds to the inner stream.
+    fn items(&self) -> u32 {
+        match *self {
+            Step::Push(count) => u32::from(count),
+            Step::Burst(count) => u32::from(count),
+            _ => 0,
+        }
+    }
+
+    /// How many polls the consumer makes at most: `None` for none, `usize::MAX` to drain.
+    fn polls(&self) -> Option<usize> {
+        match self {
+            Step::Drain => Some(usize::MAX),
+            Step::PollOnce => Some(1),
+            _ => None,
+        }
+    }
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -36,6 +60,8 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::End),
         4 => (0u16..40, 0u8..3).prop_map(|(eighths, nanos)| Step::Advance { eighths, nanos }),
         4 => Just(Step::Drain),
+        2 => Just(Step::PollOnce),
+        1 => (64u16..400).prop_map(Step::Burst),
     ]
 }
 
@@ -84,6 +110,7 @@ struct HeartbeatRun {
     delivered: Vec<u32>,
     start: Option<Instant>,
     last_pulse: u128, // grid index of the last pulse; 0 before the first
+    items_while_due: u32,
     end_pushed: bool,
     ended: bool,
     waiting: bool, // the last poll returned Pending
@@ -105,6 +132,7 @@ impl HeartbeatRun {
             delivered: Vec::new(),
             start: None,
             last_pulse: 0,
+            items_while_due: 0,
             end_pushed: false,
             ended: false,
             waiting: false,
@@ -119,14 +147,14 @@ impl HeartbeatRun {
 
     fn step(&mut self, step: &Step) -> Result<(), TestCaseError> {
         match *step {
-            Step::Push(_) if self.end_pushed => {}
-            Step::Push(count) => {
-                for _ in 0..count {
+            Step::Push(_) | Step::Burst(_) if self.end_pushed => {}
+            Step::Push(_) | Step::Burst(_) => {
+                for _ in 0..step.items() {
                     let item = self.pushed.len() as u32;
                     self.feed.push(item);
                     self.pushed.push(item);
                 }
-                self.pushed_while_waiting |= self.waiting && count > 0;
+                self.pushed_while_waiting |= self.waiting && step.items() > 0;
             }
             Step::End => {
                 self.pushed_while_waiting |= self.waiting && !self.end_pushed;
@@ -138,7 +166,7 @@ impl HeartbeatRun {
                     .advance(advance_by(self.interval, eighths, nanos));
                 self.check_wakeups()?;
             }
-            Step::Drain => self.drain()?,
+            Step::Drain | Step::PollOnce => self.poll(step.polls().unwrap_or(0))?,
         }
         Ok(())
     }
@@ -163,23 +191,21 @@ impl HeartbeatRun {
         Ok(())
     }
 
-    /// Polls until `Pending` or the end, checking each result against the rules.
-    fn drain(&mut self) -> Result<(), TestCaseError> {
+    /// Polls up to `max_polls` times, or until `Pending` or the end, checking each result against the rules.
+    fn poll(&mut self, max_polls: usize) -> Result<(), TestCaseError> {
         let start = *self.start.get_or_insert(self.clock.now());
-        let due = self.grid_index(start) > self.last_pulse;
-        let mut items_while_due = 0;
         self.pushed_while_waiting = false;
         self.woken_while_waiting = false;
         self.waiting = false;
-        loop {
+        for _ in 0..max_polls {
             match self.task.poll(&mut self.events) {
                 Poll::Ready(Some(Event::Item(item))) => {
                     prop_assert!(!self.ended, "an item after the end");
                     self.delivered.push(item);
-                    if due {
-                        items_while_due += 1;
+                    if self.grid_index(start) > self.last_pulse {
+                        self.items_while_due += 1;
                         prop_assert!(
-                            items_while_due <= MAX_ITEMS_BEFORE_PULSE,
+                            self.items_while_due <= MAX_ITEMS_BEFORE_PULSE,
                             "rule 4: a due pulse starved"
                         );
                     }
@@ -193,6 +219,7 @@ impl HeartbeatRun {
                         "rule 3: two pulses for one grid point (a burst)"
                     );
                     self.last_pulse = index;
+                    self.items_while_due = 0;
                 }
                 Poll::Ready(None) => {
                     prop_assert!(self.end_pushed, "ended though the inner stream did not");
@@ -213,12 +240,13 @@ impl HeartbeatRun {
                 }
             }
         }
+        Ok(())
     }
 
     /// Ends the inner stream, drains, and checks what the whole run delivered.
     fn finish(mut self) -> Result<(), TestCaseError> {
         self.step(&Step::End)?;
-        self.drain()?;
+        self.step(&Step::Drain)?;
         prop_assert!(self.ended, "the heartbeat did not end with its stream");
         prop_assert_eq!(
             &self.delivered,
@@ -374,14 +402,14 @@ impl WatchdogRun {
 
     fn step(&mut self, step: &Step) -> Result<(), TestCaseError> {
         match *step {
-            Step::Push(_) if self.end_pushed => {}
-            Step::Push(count) => {
-                for _ in 0..count {
+            Step::Push(_) | Step::Burst(_) if self.end_pushed => {}
+            Step::Push(_) | Step::Burst(_) => {
+                for _ in 0..step.items() {
                     self.feed.push(self.next_item);
                     self.queue.push_back(self.next_item);
                     self.next_item += 1;
                 }
-                self.pushed_while_waiting |= self.waiting && count > 0;
+                self.pushed_while_waiting |= self.waiting && step.items() > 0;
             }
             Step::End => {
                 self.pushed_while_waiting |= self.waiting && !self.end_pushed;
@@ -395,7 +423,7 @@ impl WatchdogRun {
                     self.model.stale_deadline_passed(before, self.clock.now());
                 self.check_wakeups()?;
             }
-            Step::Drain => self.drain()?,
+            Step::Drain | Step::PollOnce => self.poll(step.polls().unwrap_or(0))?,
         }
         Ok(())
     }
@@ -421,14 +449,14 @@ impl WatchdogRun {
         Ok(())
     }
 
-    /// Polls until `Pending` or the end; every result must be the model's.
-    fn drain(&mut self) -> Result<(), TestCaseError> {
+    /// Polls up to `max_polls` times, or until `Pending` or the end; every result must be the model's.
+    fn poll(&mut self, max_polls: usize) -> Result<(), TestCaseError> {
         let now = self.clock.now();
         self.waiting = false;
         self.pushed_while_waiting = false;
         self.woken_while_waiting = false;
         self.stale_passed_while_waiting = false;
-        loop {
+        for _ in 0..max_polls {
             let (queue, end_pushed) = (&mut self.queue, self.end_pushed);
             let expected = self.model.poll(now, || match queue.pop_front() {
                 Some(item) => Poll::Ready(Some(item)),
@@ -466,6 +494,7 @@ impl WatchdogRun {
                 Poll::Ready(Some(_)) => {}
             }
         }
+        Ok(())
     }
 }
 
@@ -502,9 +531,9 @@ fn check_heartbeat_inside_watchdog(
 
     for step in steps {
         match *step {
-            Step::Push(_) if end_pushed => {}
-            Step::Push(count) => {
-                for _ in 0..count {
+            Step::Push(_) | Step::Burst(_) if end_pushed => {}
+            Step::Push(_) | Step::Burst(_) => {
+                for _ in 0..step.items() {
                     chained_feed.push(next_item);
                     lone_feed.push(next_item);
                     next_item += 1;
@@ -520,15 +549,17 @@ fn check_heartbeat_inside_watchdog(
                 chained_clock.advance(by);
                 lone_clock.advance(by);
             }
-            Step::Drain => loop {
-                let expected = model.poll(lone_clock.now(), || lone_task.poll(&mut lone));
-                let actual = chained_task.poll(&mut chained);
-                prop_assert_eq!(&actual, &expected);
-                prop_assert_eq!(chained.timed_out(), model.fired);
-                if !matches!(actual, Poll::Ready(Some(_))) {
-                    break;
+            Step::Drain | Step::PollOnce => {
+                for _ in 0..step.polls().unwrap_or(0) {
+                    let expected = model.poll(lone_clock.now(), || lone_task.poll(&mut lone));
+                    let actual = chained_task.poll(&mut chained);
+                    prop_assert_eq!(&actual, &expected);
+                    prop_assert_eq!(chained.timed_out(), model.fired);
+                    if !matches!(actual, Poll::Ready(Some(_))) {
+                        break;
+                    }
                 }
-            },
+            }
         }
     }
     Ok(())
@@ -553,9 +584,9 @@ fn check_watchdog_inside_heartbeat(
     let scale = interval.min(timeout).max(Duration::from_nanos(8));
     for step in steps.iter().chain([Step::End, Step::Drain].iter()) {
         match *step {
-            Step::Push(_) if end_pushed => {}
-            Step::Push(count) => {
-                for _ in 0..count {
+            Step::Push(_) | Step::Burst(_) if end_pushed => {}
+            Step::Push(_) | Step::Burst(_) => {
+                for _ in 0..step.items() {
                     feed.push(pushed.len() as u32);
                     pushed.push(pushed.len() as u32);
                 }
@@ -565,20 +596,22 @@ fn check_watchdog_inside_heartbeat(
                 end_pushed = true;
             }
             Step::Advance { eighths, nanos } => clock.advance(advance_by(scale, eighths, nanos)),
-            Step::Drain => loop {
-                match task.poll(&mut events) {
-                    Poll::Ready(Some(Event::Item(item))) => {
-                        prop_assert!(!finished);
-                        delivered.push(item);
+            Step::Drain | Step::PollOnce => {
+                for _ in 0..step.polls().unwrap_or(0) {
+                    match task.poll(&mut events) {
+                        Poll::Ready(Some(Event::Item(item))) => {
+                            prop_assert!(!finished);
+                            delivered.push(item);
+                        }
+                        Poll::Ready(Some(Event::Pulse)) => prop_assert!(!finished),
+                        Poll::Ready(None) => {
+                            finished = true;
+                            break;
+                        }
+                        Poll::Pending => break,
                     }
-                    Poll::Ready(Some(Event::Pulse)) => prop_assert!(!finished),
-                    Poll::Ready(None) => {
-                        finished = true;
-                        break;
-                    }
-                    Poll::Pending => break,
                 }
-            },
+            }
         }
     }
     prop_assert!(finished, "ends, by timing out or with its stream");

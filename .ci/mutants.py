@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Proves that the property tests can fail: breaks the adapters on purpose, one
+way at a time, and checks that `cargo test --test properties` catches each break.
+
+Run from the repository root: python3 .ci/mutants.py [NAME ...]
+Every source file is restored after each mutant, even on error or Ctrl-C.
+"""
+import subprocess
+import sys
+
+HEARTBEAT = "src/heartbeat.rs"
+WATCHDOG = "src/watchdog.rs"
+
+# name: (file, text to replace, replacement, what the break does)
+MUTANTS = {
+    "heartbeat-bursts": (HEARTBEAT,
+        "    match grid_point_after(*next_pulse, clock.now(), interval) {",
+        "    match next_pulse.checked_add(interval) {",
+        "missed pulses are queued and delivered in a burst after a stall"),
+    "heartbeat-starves": (HEARTBEAT,
+        "                *this.items_before_check -= 1;",
+        "                *this.items_before_check = this.items_before_check.saturating_sub(1).max(1);",
+        "an always-ready stream keeps pulses out forever"),
+    "heartbeat-trailing-pulse": (HEARTBEAT,
+        "                *this.phase = Phase::Ended;\n",
+        "                if poll_pulse(this.timer.as_mut(), next_pulse, this.clock, *this.interval, cx).is_ready() {\n"
+        "                    return Poll::Ready(Some(Event::Pulse));\n"
+        "                }\n"
+        "                *this.phase = Phase::Ended;\n",
+        "a pulse after the inner stream ended (and the ended stream polled again)"),
+    "heartbeat-drifts": (HEARTBEAT,
+        "    match grid_point_after(*next_pulse, clock.now(), interval) {",
+        "    match clock.now().checked_add(interval) {",
+        "the next pulse is scheduled from the time of firing, not on the grid"),
+    "heartbeat-drops-an-item": (HEARTBEAT,
+        "            if due.is_ready() {\n",
+        "            if due.is_ready() {\n                let _ = this.stream.as_mut().poll_next(cx);\n",
+        "an item taken from the inner stream is thrown away when a pulse goes first"),
+    "heartbeat-skips-the-timer-when-pending": (HEARTBEAT,
+        "        *this.items_before_check = MAX_ITEMS_BEFORE_PULSE;\n        ready!(poll_pulse(\n",
+        "        if *this.items_before_check != MAX_ITEMS_BEFORE_PULSE {\n"
+        "            *this.items_before_check = MAX_ITEMS_BEFORE_PULSE;\n"
+        "            return Poll::Pending;\n"
+        "        }\n        ready!(poll_pulse(\n",
+        "returns Pending without registering the timer's wakeup"),
+    "watchdog-fires-while-ready": (WATCHDOG,
+        "        match stream.poll_next(cx) {",
+        "        if let Silence::Until(deadline) = *this.silence {\n"
+        "            if this.clock.now() >= deadline {\n"
+        "                return fire(this.stream, this.timer, this.state);\n"
+        "            }\n"
+        "        }\n        match stream.poll_next(cx) {",
+        "the deadline is checked before the stream, so a ready item is lost to a timeout"),
+    "watchdog-counts-consumer-time": (WATCHDOG,
+        "                *this.silence = Silence::Restart;\n",
+        "                *this.silence = this.clock.now().checked_add(*this.timeout).map_or(Silence::Forever, Silence::Until);\n",
+        "silence is counted from the item's delivery, so a slow consumer causes a timeout"),
+    "watchdog-keeps-the-stream": (WATCHDOG,
+        "    stream.set(None);\n",
+        "    let _ = &mut stream;\n",
+        "the inner stream is not dropped when the watchdog fires"),
+    "watchdog-trusts-a-stale-timer": (WATCHDOG,
+        "        if *armed_for == Some(deadline) {",
+        "        if armed_for.is_some() {",
+        "a timer armed for an earlier wait ends the current one"),
+    "watchdog-never-restarts": (WATCHDOG,
+        "                *this.silence = Silence::Restart;\n",
+        "",
+        "items do not restart the silence count"),
+}
+
+
+def run(name):
+    path, old, new, what = MUTANTS[name]
+    original = open(path).read()
+    if original.count(old) != 1:
+        sys.exit(f"{name}: the text to mutate is not found exactly once in {path}; update this script")
+    try:
+        open(path, "w").write(original.replace(old, new))
+        result = subprocess.run(["cargo", "test", "-q", "--test", "properties"],
+                                capture_output=True, text=True)
+    finally:
+        open(path, "w").write(original)
+    out = result.stdout + result.stderr
+    if "could not compile" in out:
+        sys.exit(f"{name}: the mutant does not compile; update this script\n{out}")
+    failed = sorted({line.strip() for line in out.splitlines()
+                     if line.startswith("    ") and line.strip().replace("_", "").isalpha()})
+    reasons = sorted({line.split(" at tests/")[0] for line in out.splitlines() if line.startswith("Test failed")})
+    caught = result.returncode != 0
+    print(f"{'caught' if caught else 'MISSED'}  {name}: {what}")
+    for test in failed:
+        print(f"          by {test}")
+    for reason in reasons:
+        print(f"          {reason}")
+    return caught
+
+
+names = sys.argv[1:] or list(MUTANTS)
+missed = [name for name in names if not run(name)]
+print(f"\n{len(names) - len(missed)} of {len(names)} mutants caught")
+sys.exit(1 if missed else 0)
