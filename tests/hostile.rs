@@ -5,6 +5,7 @@ mod support;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
@@ -50,10 +51,9 @@ fn a_panic_in_the_inner_stream_propagates_and_breaks_nothing_else() {
 }
 
 /// Yields `items`, ends, and fails the test if it is polled after that.
-fn must_not_be_polled_after_end(
-    items: u8,
-) -> (impl Stream<Item = u8> + Unpin, &'static AtomicBool) {
-    let polled_after_end: &'static AtomicBool = Box::leak(Box::new(AtomicBool::new(false)));
+fn must_not_be_polled_after_end(items: u8) -> (impl Stream<Item = u8> + Unpin, Arc<AtomicBool>) {
+    let polled_after_end = Arc::new(AtomicBool::new(false));
+    let flag = polled_after_end.clone();
     let mut left = Some(items);
     let stream = stream::poll_fn(move |_| match left {
         Some(0) => {
@@ -65,7 +65,7 @@ fn must_not_be_polled_after_end(
             Poll::Ready(Some(n))
         }
         None => {
-            polled_after_end.store(true, Ordering::SeqCst);
+            flag.store(true, Ordering::SeqCst);
             Poll::Ready(None)
         }
     });

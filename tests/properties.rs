@@ -3,7 +3,7 @@
 //! `Duration::MAX`. Every rule of both adapters is checked at every step, as are
 //! the task's wakeups: none lost, none spurious.
 //!
-//! Under Miri the case count drops (set by `PROPTEST_CASES` or the default below),
+//! Under Miri the case count drops to two per property,
 //! since Miri runs each case thousands of times slower.
 
 mod support;
@@ -86,7 +86,7 @@ fn advance_by(scale: Duration, eighths: u16, nanos: u8) -> Duration {
 }
 
 fn config() -> ProptestConfig {
-    let cases = if cfg!(miri) { 4 } else { 2_000 };
+    let cases = if cfg!(miri) { 2 } else { 2_000 };
     ProptestConfig {
         cases,
         failure_persistence: None,
