@@ -56,6 +56,13 @@ type FailureLog = Arc<Mutex<Option<(Failure, Instant)>>>;
 struct Rng(u64);
 
 impl Rng {
+    /// A distinct stream of numbers for each worker slot and generation of one run.
+    fn for_worker(seed: u64, slot: usize, generation: u64) -> Rng {
+        let slot_mix = (slot as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D);
+        let generation_mix = generation.wrapping_mul(0x1000_0001);
+        Rng((seed ^ slot_mix ^ generation_mix) | 1) // xorshift needs a non-zero state
+    }
+
     fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
@@ -141,10 +148,7 @@ async fn supervise(
     for generation in 0u64.. {
         let failure_log = FailureLog::default();
         let (events_in, events_out) = channel::bounded(4);
-        let rng = Rng(seed
-            ^ (slot as u64 + 1) * 0x2545_F491_4F6C_DD1D
-            ^ generation.wrapping_mul(0x1000_0001)
-            | 1);
+        let rng = Rng::for_worker(seed, slot, generation);
         let worker: Task<()> = executor.spawn(worker(rng, failure_log.clone(), events_in));
         let mut events = pin!(events_out.watchdog(SILENCE_LIMIT));
         let mut results = 0;
