@@ -1,0 +1,281 @@
+//! Heartbeats over a real TCP connection to a real server process, on 127.0.0.1.
+//!
+//! The server is this test binary run again as a child, in the role of
+//! `child_server_role` (see there), serving with the `tcp` example's protocol.
+//! The child is killed when its test ends, whether the test passes or panics.
+#![cfg(unix)] // freezing the server uses SIGSTOP
+
+#[path = "../examples/tcp/protocol.rs"]
+mod protocol;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use protocol::{Outcome, ServerOptions};
+
+const PULSE: Duration = Duration::from_millis(50);
+const TIMEOUT: Duration = Duration::from_millis(250);
+/// Far more than any check needs on a loaded machine; only a hang gets near it.
+const GENEROUS: Duration = Duration::from_secs(5);
+const SERVER_ARGS: &str = "FUTURES_HEARTBEAT_TCP_SERVER";
+
+/// Not a test: the entry point of the child server process. Run without the
+/// environment variable, as in a normal test run, it returns at once.
+#[test]
+fn child_server_role() {
+    let Ok(args) = std::env::var(SERVER_ARGS) else {
+        return;
+    };
+    let mut options = ServerOptions {
+        pulse_interval: PULSE,
+        item_every: Some(Duration::from_millis(20)),
+        items: None,
+        malformed_after: None,
+        forever: false,
+    };
+    for arg in args.split_whitespace() {
+        match arg.split_once('=') {
+            Some(("items", n)) => options.items = Some(n.parse().unwrap()),
+            Some(("malformed_after", n)) => options.malformed_after = Some(n.parse().unwrap()),
+            _ if arg == "idle" => options.item_every = None,
+            _ if arg == "forever" => options.forever = true,
+            _ => panic!("unknown server argument {arg}"),
+        }
+    }
+    smol::block_on(async {
+        let listener = smol::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        println!("listening {}", listener.local_addr().unwrap());
+        protocol::serve(listener, options, |line| println!("{line}"))
+            .await
+            .unwrap();
+    });
+}
+
+/// A server child process; killed and reaped on drop, also when a test panics.
+struct Server {
+    child: Child,
+    addr: String,
+    /// What the server reported, line by line: `sent <item>` once an item was written to the socket.
+    said: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    fn start(args: &str) -> Server {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "child_server_role",
+                "--nocapture",
+                "--test-threads=1",
+                "-q",
+            ])
+            .env(SERVER_ARGS, args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let addr = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|line| line.strip_prefix("listening ").map(str::to_string))
+            .expect("the server did not say where it listens");
+        let said = Arc::new(Mutex::new(Vec::new()));
+        let sink = said.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Server { child, addr, said }
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill {signal} failed");
+    }
+
+    fn sent_items(&self) -> Vec<String> {
+        let said = self.said.lock().unwrap();
+        said.iter()
+            .filter_map(|line| line.strip_prefix("sent ").map(str::to_string))
+            .collect()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill(); // SIGKILL also ends a stopped process
+        let _ = self.child.wait();
+    }
+}
+
+/// Watches `server` from a thread; `act` runs once the client has seen `items_first` items.
+fn watch_and(
+    server: &Server,
+    items_first: usize,
+    act: impl FnOnce(),
+) -> (protocol::Report, Instant) {
+    let addr = server.addr.clone();
+    let (seen_tx, seen_rx) = std::sync::mpsc::channel();
+    let client = std::thread::spawn(move || {
+        let mut seen = 0;
+        smol::block_on(protocol::watch(
+            &addr,
+            TIMEOUT,
+            Some(4 * GENEROUS),
+            move |_| {
+                seen += 1;
+                if seen == items_first {
+                    let _ = seen_tx.send(());
+                }
+            },
+        ))
+        .unwrap()
+    });
+    seen_rx
+        .recv_timeout(GENEROUS)
+        .expect("the client saw too few items");
+    act();
+    let acted = Instant::now();
+    (client.join().unwrap(), acted)
+}
+
+#[test]
+fn a_healthy_idle_server_is_not_timed_out() {
+    let server = Server::start("idle");
+    let watch_for = 6 * TIMEOUT;
+    let report = smol::block_on(protocol::watch(
+        &server.addr,
+        TIMEOUT,
+        Some(watch_for),
+        |_| {},
+    ))
+    .unwrap();
+    assert!(
+        matches!(report.outcome, Outcome::StillAlive),
+        "{:?}",
+        report.outcome
+    );
+    assert!(report.items.is_empty());
+    assert!(
+        report.pulses >= 3,
+        "only {} pulses in {watch_for:?}",
+        report.pulses
+    );
+}
+
+#[test]
+fn a_server_that_finishes_ends_cleanly() {
+    let server = Server::start("items=5");
+    let report = smol::block_on(protocol::watch(
+        &server.addr,
+        TIMEOUT,
+        Some(GENEROUS),
+        |_| {},
+    ))
+    .unwrap();
+    assert!(
+        matches!(report.outcome, Outcome::Ended),
+        "{:?}",
+        report.outcome
+    );
+    let expected: Vec<String> = (0..5).map(|n| format!("result {n}")).collect();
+    assert_eq!(report.items, expected);
+}
+
+#[test]
+fn a_frozen_server_times_out_and_no_item_sent_before_the_freeze_is_lost() {
+    let server = Server::start("");
+    let (report, frozen) = watch_and(&server, 5, || server.signal("-STOP"));
+    assert!(
+        matches!(report.outcome, Outcome::TimedOut),
+        "{:?}",
+        report.outcome
+    );
+    let waited = report.at - frozen;
+    assert!(
+        waited < TIMEOUT + GENEROUS,
+        "detected only after {waited:?}"
+    );
+
+    std::thread::sleep(Duration::from_millis(100)); // let the pipe reader catch up with the last lines
+    let sent = server.sent_items();
+    assert!(sent.len() >= 5);
+    let lost: Vec<&String> = sent
+        .iter()
+        .filter(|item| !report.items.contains(item))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "items sent before the freeze were lost: {lost:?}"
+    );
+}
+
+#[test]
+fn a_killed_server_ends_the_stream_without_a_timeout() {
+    let server = Server::start("");
+    let (report, killed) = watch_and(&server, 5, || server.signal("-KILL"));
+    // Closed, not TimedOut: the end came from the connection, before the watchdog's timeout.
+    assert!(
+        matches!(report.outcome, Outcome::Closed),
+        "{:?}",
+        report.outcome
+    );
+    assert!(report.at - killed < GENEROUS);
+}
+
+#[test]
+fn malformed_frames_give_a_clear_error() {
+    let server = Server::start("malformed_after=3");
+    let report = smol::block_on(protocol::watch(
+        &server.addr,
+        TIMEOUT,
+        Some(GENEROUS),
+        |_| {},
+    ))
+    .unwrap();
+    match report.outcome {
+        Outcome::Malformed(what) => assert!(what.contains("this is not a frame"), "{what}"),
+        other => panic!("expected a malformed frame, got {other:?}"),
+    }
+    assert_eq!(report.items.len(), 3);
+}
+
+/// Freezes one server twenty times, a new connection each time, and measures how
+/// long after `SIGSTOP` plus the timeout the client's watchdog ended the stream.
+/// Negative figures are possible: silence counts from the last frame, which came before the freeze.
+#[test]
+fn detection_delay_over_twenty_freezes() {
+    let server = Server::start("forever");
+    let mut delays_ms = Vec::new();
+    for _ in 0..20 {
+        let (report, frozen) = watch_and(&server, 3, || server.signal("-STOP"));
+        assert!(
+            matches!(report.outcome, Outcome::TimedOut),
+            "{:?}",
+            report.outcome
+        );
+        let after_stop = report.at - frozen;
+        assert!(
+            after_stop < TIMEOUT + GENEROUS,
+            "detected only after {after_stop:?}"
+        );
+        delays_ms.push(after_stop.as_secs_f64() * 1e3 - TIMEOUT.as_secs_f64() * 1e3);
+        server.signal("-CONT");
+    }
+    delays_ms.sort_by(f64::total_cmp);
+    println!(
+        "detection delay (watchdog end - SIGSTOP - {TIMEOUT:?}) over {} freezes, pulse {PULSE:?}: \
+         min {:.1} ms, median {:.1} ms, max {:.1} ms",
+        delays_ms.len(),
+        delays_ms[0],
+        delays_ms[delays_ms.len() / 2],
+        delays_ms[delays_ms.len() - 1],
+    );
+}
