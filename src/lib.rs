@@ -51,7 +51,7 @@
 //! ```
 //!
 //! Both adapters work under any executor: their timers come from a [`Clock`](clock::Clock),
-//! by default [futures-timer](clock::FuturesTimerClock), which needs no runtime.
+//! by default a [shared timer wheel](clock::WheelClock) that needs no runtime.
 //! The [`clock`] module has the others, including a [`ManualClock`](clock::ManualClock)
 //! for deterministic tests of your own code.
 //!

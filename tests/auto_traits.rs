@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use futures::stream::{BoxStream, Stream};
-use futures_heartbeat::clock::{FuturesTimerClock, ManualClock};
+use futures_heartbeat::clock::{FuturesTimerClock, ManualClock, WheelClock};
 use futures_heartbeat::{TryWatchdog, Watchdog, WithHeartbeat};
 
 fn is_send<T: Send>() {}
@@ -60,6 +60,11 @@ fn adapters_are_send_sync_and_unpin_when_the_stream_is() {
     is_send::<WithHeartbeat<BoxStream<'static, u8>, ManualClock>>();
     is_unpin::<Watchdog<BoxStream<'static, u8>, ManualClock>>();
     is_send::<WithHeartbeat<SendSyncUnpin, FuturesTimerClock>>();
+    is_sync::<Watchdog<SendSyncUnpin, FuturesTimerClock>>();
+    is_unpin::<Watchdog<SendSyncUnpin, FuturesTimerClock>>();
+    is_send::<WithHeartbeat<SendSyncUnpin, WheelClock>>();
+    is_sync::<Watchdog<SendSyncUnpin, WheelClock>>();
+    is_unpin::<Watchdog<SendSyncUnpin, WheelClock>>();
 }
 
 #[cfg(feature = "async-io")]

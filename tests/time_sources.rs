@@ -250,10 +250,15 @@ macro_rules! behaviour_suite {
     };
 }
 
-use futures_heartbeat::clock::{FuturesTimerClock, ManualClock};
+use futures_heartbeat::clock::{FuturesTimerClock, ManualClock, WheelClock};
 
 behaviour_suite!(manual_on_futures_executor, clock: ManualClock = ManualClock::new(), time: time_flows_by_hand, run: on_futures_executor);
 behaviour_suite!(manual_on_smol, clock: ManualClock = ManualClock::new(), time: time_flows_by_hand, run: on_smol);
+
+behaviour_suite!(wheel_on_futures_executor, clock: WheelClock = WheelClock, time: time_flows_by_itself, run: on_futures_executor);
+behaviour_suite!(wheel_on_smol, clock: WheelClock = WheelClock, time: time_flows_by_itself, run: on_smol);
+behaviour_suite!(wheel_on_smol_executor_threads, clock: WheelClock = WheelClock, time: time_flows_by_itself, run: on_smol_executor_threads);
+behaviour_suite!(wheel_on_tokio_without_time_driver, clock: WheelClock = WheelClock, time: time_flows_by_itself, run: on_tokio_without_time_driver);
 
 behaviour_suite!(futures_timer_on_futures_executor, clock: FuturesTimerClock = FuturesTimerClock, time: time_flows_by_itself, run: on_futures_executor);
 behaviour_suite!(futures_timer_on_smol, clock: FuturesTimerClock = FuturesTimerClock, time: time_flows_by_itself, run: on_smol);

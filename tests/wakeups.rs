@@ -90,6 +90,15 @@ fn only_the_latest_waker_is_woken_with_futures_timer() {
     only_the_latest_waker_is_woken_in_real_time(hung().watchdog(Duration::from_millis(10)));
 }
 
+#[test]
+#[cfg_attr(miri, ignore = "real time and a timer thread")]
+fn only_the_latest_waker_is_woken_with_the_wheel() {
+    use futures_heartbeat::clock::WheelClock;
+    let interval = Duration::from_millis(10);
+    only_the_latest_waker_is_woken_in_real_time(hung().with_heartbeat_on(interval, WheelClock));
+    only_the_latest_waker_is_woken_in_real_time(hung().watchdog_on(interval, WheelClock));
+}
+
 #[cfg(feature = "async-io")]
 #[test]
 #[cfg_attr(miri, ignore = "real time and a reactor thread")]
@@ -173,6 +182,12 @@ fn a_task_moved_to_another_thread_is_still_woken_on_the_manual_clock() {
 #[cfg_attr(miri, ignore = "real time and a timer thread")]
 fn a_task_moved_to_another_thread_is_still_woken_with_futures_timer() {
     a_task_moved_to_another_thread_is_still_woken(FuturesTimerClock, || ());
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "real time and a timer thread")]
+fn a_task_moved_to_another_thread_is_still_woken_with_the_wheel() {
+    a_task_moved_to_another_thread_is_still_woken(futures_heartbeat::clock::WheelClock, || ());
 }
 
 #[cfg(feature = "async-io")]

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Summarises the scale harness's CSV (see benches/scale.sh): a Markdown table of
+medians and ranges per configuration, and an SVG chart of CPU and p99 lateness
+against the number of streams, one line per time source.
+
+Usage: python3 benches/report.py target/scale.csv [chart.svg]
+"""
+import csv
+import math
+import statistics
+import sys
+from collections import defaultdict
+
+FIELDS = ["mode", "streams", "clock", "executor", "deadlines", "interval_ms", "cores", "bytes_per_stream",
+          "peak_rss", "delivered", "expected", "skipped", "p50_ms", "p99_ms", "max_ms"]
+
+
+def load(path):
+    groups = defaultdict(list)
+    with open(path) as f:
+        for row in csv.reader(f):
+            record = dict(zip(FIELDS, row))
+            key = (record["mode"], record["clock"], record["executor"], record["deadlines"], int(record["streams"]))
+            groups[key].append(record)
+    return groups
+
+
+def spread(values, digits):
+    values = sorted(values)
+    median = statistics.median(values)
+    if len(values) == 1:
+        return f"{median:.{digits}f}"
+    return f"{median:.{digits}f} ({values[0]:.{digits}f}–{values[-1]:.{digits}f})"
+
+
+def table(groups):
+    print("| mode | time source | executor | deadlines | streams | runs | CPU, cores | bytes/stream | delivered/expected | skipped | p50 ms | p99 ms | max ms |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for key in sorted(groups, key=lambda k: (k[0], k[3], k[4], k[1], k[2])):
+        rows = groups[key]
+        mode, clock, executor, deadlines, streams = key
+        col = lambda name: [float(r[name]) for r in rows]
+        delivered = sum(int(r["delivered"]) for r in rows)
+        expected = sum(int(r["expected"]) for r in rows)
+        skipped = sum(int(r["skipped"]) for r in rows)
+        print(f"| {mode} | {clock} | {executor} | {deadlines} | {streams:,} | {len(rows)} | {spread(col('cores'), 3)} "
+              f"| {spread(col('bytes_per_stream'), 0)} | {delivered:,}/{expected:,} | {skipped} "
+              f"| {spread(col('p50_ms'), 2)} | {spread(col('p99_ms'), 2)} | {spread(col('max_ms'), 1)} |")
+
+
+def chart(groups, path):
+    series = defaultdict(dict)
+    for (mode, clock, executor, deadlines, streams), rows in groups.items():
+        if mode in ("heartbeat", "peer") and deadlines == "spread":
+            name = "heartbeat-stream (tokio)" if mode == "peer" else f"{clock} on {executor}"
+            series[name][streams] = (statistics.median(float(r["cores"]) for r in rows),
+                                     statistics.median(float(r["p99_ms"]) for r in rows))
+    colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf"]
+    width, height, pad = 460, 320, 60
+    counts = sorted({n for s in series.values() for n in s})
+    if not counts:
+        return
+    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * width}" height="{height + 110}" '
+           f'font-family="sans-serif" font-size="12">', '<rect width="100%" height="100%" fill="white"/>']
+    for panel, (title, index) in enumerate([("CPU (cores), lower is better", 0), ("p99 lateness (ms), lower is better", 1)]):
+        x0 = panel * width
+        values = [v[index] for s in series.values() for v in s.values()]
+        top = max(values) * 1.1 or 1
+        lo_n, hi_n = math.log10(counts[0]), math.log10(counts[-1])
+        px = lambda n: x0 + pad + (math.log10(n) - lo_n) / max(hi_n - lo_n, 1e-9) * (width - 2 * pad)
+        py = lambda v: height - pad + 20 - v / top * (height - 2 * pad)
+        svg.append(f'<text x="{x0 + width / 2}" y="20" text-anchor="middle" font-weight="bold">{title}</text>')
+        svg.append(f'<line x1="{x0 + pad}" y1="{py(0)}" x2="{x0 + width - pad}" y2="{py(0)}" stroke="black"/>')
+        svg.append(f'<line x1="{x0 + pad}" y1="{py(0)}" x2="{x0 + pad}" y2="{py(top)}" stroke="black"/>')
+        for n in counts:
+            svg.append(f'<text x="{px(n)}" y="{py(0) + 16}" text-anchor="middle">{n:,}</text>')
+        svg.append(f'<text x="{x0 + width / 2}" y="{py(0) + 32}" text-anchor="middle">streams (log scale)</text>')
+        for k in range(5):
+            v = top * k / 4
+            svg.append(f'<text x="{x0 + pad - 6}" y="{py(v) + 4}" text-anchor="end">{v:.2f}</text>')
+        for colour, (name, points) in zip(colours, sorted(series.items())):
+            coords = " ".join(f"{px(n):.1f},{py(points[n][index]):.1f}" for n in sorted(points))
+            svg.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>')
+            for n in sorted(points):
+                svg.append(f'<circle cx="{px(n):.1f}" cy="{py(points[n][index]):.1f}" r="3" fill="{colour}"/>')
+    for row, (colour, name) in enumerate(zip(colours, sorted(series))):
+        x, y = 20 + (row % 3) * 300, height + 60 + (row // 3) * 20
+        svg.append(f'<rect x="{x}" y="{y - 10}" width="14" height="4" fill="{colour}"/>')
+        svg.append(f'<text x="{x + 20}" y="{y - 5}">{name}</text>')
+    svg.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(svg) + "\n")
+    print(f"\nchart written to {path}")
+
+
+groups = load(sys.argv[1])
+table(groups)
+if len(sys.argv) > 2:
+    chart(groups, sys.argv[2])

@@ -1,0 +1,434 @@
+//! Many idle streams with heartbeats (or watchdogs) on one executor: what they cost
+//! in CPU and memory, and how late their pulses come.
+//!
+//! Each of N tasks polls `stream::pending().with_heartbeat(interval)` and records,
+//! for every pulse, how long after its grid point `start + k * interval` it came.
+//! It reports steady CPU (from /proc, in cores), resident memory per stream, peak
+//! memory, pulses delivered against expected, pulses skipped for lateness, and
+//! lateness p50, p99 and max. With `--mode watchdog`, each task waits on
+//! `stream::pending().watchdog(interval)` and the figure is how long after its
+//! timeout each watchdog fired. With `--mode peer`, the streams are the
+//! `heartbeat-stream` crate's, on tokio, for comparison.
+//!
+//! Run with:
+//!
+//! ```sh
+//! cargo run --release --example scale -- --streams 10000 --clock wheel --executor smol
+//! cargo run --release --example scale -- --streams 10000 --mode peer
+//! ```
+//!
+//! Flags: `--streams N` (1000), `--interval-ms` (100), `--secs` (10), `--clock`
+//! `wheel|futures-timer|async-io|tokio` (wheel), `--executor smol|tokio` (smol;
+//! the tokio clock needs tokio), `--deadlines spread|aligned` (spread: phases spread
+//! evenly over the interval), `--mode heartbeat|watchdog|peer`, `--csv FILE` to
+//! append the figures as a line. Linux only: it reads /proc.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, StreamExt};
+use futures_heartbeat::clock::{AsyncIoClock, Clock, FuturesTimerClock, TokioClock, WheelClock};
+use futures_heartbeat::HeartbeatExt;
+
+#[derive(Debug, Clone)]
+struct Config {
+    streams: usize,
+    interval: Duration,
+    run_for: Duration,
+    clock: String,
+    executor: String,
+    aligned: bool,
+    mode: String,
+    csv: Option<String>,
+}
+
+fn config() -> Config {
+    let args: Vec<String> = std::env::args().collect();
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let number = |name: &str, default: u64| flag(name).map_or(default, |v| v.parse().expect(name));
+    let mode = flag("--mode").unwrap_or_else(|| "heartbeat".into());
+    Config {
+        streams: number("--streams", 1000) as usize,
+        interval: Duration::from_millis(number("--interval-ms", 100)),
+        run_for: Duration::from_secs(number("--secs", 10)),
+        executor: flag("--executor")
+            .unwrap_or_else(|| if mode == "peer" { "tokio" } else { "smol" }.into()),
+        clock: if mode == "peer" {
+            "tokio-interval".into()
+        } else {
+            flag("--clock").unwrap_or_else(|| "wheel".into())
+        },
+        aligned: flag("--deadlines").as_deref() == Some("aligned"),
+        mode,
+        csv: flag("--csv"),
+    }
+}
+
+/// Lateness samples, in buckets of 10 µs up to 10 ms and of 1 ms up to 10 s: fixed memory, lock-free.
+struct Histogram {
+    fine: Vec<AtomicU64>,
+    coarse: Vec<AtomicU64>,
+}
+
+impl Histogram {
+    fn new() -> Self {
+        Histogram {
+            fine: (0..1000).map(|_| AtomicU64::new(0)).collect(),
+            coarse: (0..10_000).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+
+    fn record(&self, lateness: Duration) {
+        let micros = lateness.as_micros() as usize;
+        let bucket = match micros {
+            0..=9_999 => &self.fine[micros / 10],
+            _ => &self.coarse[(micros / 1000).min(9_999)],
+        };
+        bucket.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn count(&self) -> u64 {
+        self.fine
+            .iter()
+            .chain(&self.coarse)
+            .map(|b| b.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// The upper edge of the bucket holding quantile `q`.
+    fn quantile(&self, q: f64) -> Duration {
+        let target = ((self.count() as f64) * q).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        let buckets = self
+            .fine
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (Duration::from_micros(10 * (i as u64 + 1)), b));
+        let buckets = buckets.chain(
+            self.coarse
+                .iter()
+                .enumerate()
+                .map(|(i, b)| (Duration::from_millis(i as u64 + 1), b)),
+        );
+        for (edge, bucket) in buckets {
+            seen += bucket.load(Ordering::Relaxed);
+            if seen >= target {
+                return edge;
+            }
+        }
+        Duration::MAX
+    }
+}
+
+/// What all streams saw.
+struct Tally {
+    lateness: Histogram,
+    max_lateness_micros: AtomicU64,
+    delivered: AtomicU64,
+    expected: AtomicU64,
+    skipped: AtomicU64,
+}
+
+impl Tally {
+    /// Records a pulse that came now to a stream started at `start`; `false` once the
+    /// pulse belongs to a grid point at or after `end`, which the run does not count.
+    fn pulse(
+        &self,
+        start: Instant,
+        interval: Duration,
+        end: Instant,
+        last_index: &mut u64,
+    ) -> bool {
+        let now = Instant::now();
+        let index = ((now - start).as_nanos() / interval.as_nanos()) as u64;
+        let grid_point = start + interval * index as u32;
+        if grid_point >= end {
+            return false;
+        }
+        self.record(now - grid_point);
+        self.skipped
+            .fetch_add(index.saturating_sub(*last_index + 1), Ordering::Relaxed);
+        self.delivered.fetch_add(1, Ordering::Relaxed);
+        *last_index = index;
+        true
+    }
+
+    /// Adds the pulses a stream started at `start` should deliver before `end`.
+    fn expect_pulses(&self, start: Instant, interval: Duration, end: Instant) {
+        let expected = ((end - start).as_nanos().saturating_sub(1) / interval.as_nanos()) as u64;
+        self.expected.fetch_add(expected, Ordering::Relaxed);
+    }
+
+    fn record(&self, lateness: Duration) {
+        self.lateness.record(lateness);
+        self.max_lateness_micros
+            .fetch_max(lateness.as_micros() as u64, Ordering::Relaxed);
+    }
+}
+
+/// One stream's life: wait for its phase, then take pulses until the end, recording each.
+async fn heartbeat_stream<C: Clock>(
+    clock: C,
+    config: Arc<Config>,
+    phase_at: Instant,
+    end: Instant,
+    tally: Arc<Tally>,
+) where
+    C::Timer: Unpin,
+{
+    sleep_until(&clock, phase_at).await;
+    let start = Instant::now();
+    let mut events = stream::pending::<()>().with_heartbeat_on(config.interval, clock);
+    let mut last_index = 0;
+    while events.next().await.is_some() {
+        if !tally.pulse(start, config.interval, end, &mut last_index) {
+            break;
+        }
+    }
+    tally.expect_pulses(start, config.interval, end);
+}
+
+/// One watchdog's life: wait for its phase, then wait until it fires; the lateness is past its timeout.
+async fn watchdog_stream<C: Clock>(
+    clock: C,
+    config: Arc<Config>,
+    phase_at: Instant,
+    tally: Arc<Tally>,
+) where
+    C::Timer: Unpin,
+{
+    sleep_until(&clock, phase_at).await;
+    let start = Instant::now();
+    let mut items = stream::pending::<()>().watchdog_on(config.interval, clock);
+    assert!(items.next().await.is_none() && items.timed_out());
+    tally.record(start.elapsed().saturating_sub(config.interval));
+    tally.delivered.fetch_add(1, Ordering::Relaxed);
+    tally.expected.fetch_add(1, Ordering::Relaxed);
+}
+
+/// The peer: `heartbeat-stream`, with tokio's `Interval` as its documentation shows.
+async fn peer_stream(config: Arc<Config>, phase_at: Instant, end: Instant, tally: Arc<Tally>) {
+    tokio::time::sleep_until(phase_at.into()).await;
+    let start = Instant::now();
+    let interval = tokio::time::interval_at((start + config.interval).into(), config.interval);
+    let mut events = pin!(heartbeat_stream::HeartbeatStream::new(
+        stream::pending::<()>(),
+        interval
+    ));
+    let mut last_index = 0;
+    while events.next().await.is_some() {
+        if !tally.pulse(start, config.interval, end, &mut last_index) {
+            break;
+        }
+    }
+    tally.expect_pulses(start, config.interval, end);
+}
+
+async fn sleep_until<C: Clock>(clock: &C, deadline: Instant)
+where
+    C::Timer: Unpin,
+{
+    let mut timer = clock.timer_at(deadline);
+    std::future::poll_fn(|cx| {
+        futures_heartbeat::clock::Timer::poll_expired(std::pin::Pin::new(&mut timer), cx)
+    })
+    .await
+}
+
+/// CPU time of this process so far, from /proc/self/stat (user plus system, in ticks of 10 ms).
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    Duration::from_millis(ticks * 10)
+}
+
+fn resident_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
+    statm
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse::<u64>()
+        .unwrap()
+        * 4096
+}
+
+fn peak_resident_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse::<u64>()
+        .unwrap()
+        * 1024
+}
+
+/// Spawns the streams on the chosen executor and runs them to the end.
+fn run(config: Arc<Config>, tally: Arc<Tally>) -> (Duration, Duration, u64) {
+    let streams = config.streams;
+    let watchdog = config.mode == "watchdog";
+    // Streams start after a setup second; in watchdog mode the run is one timeout long.
+    let begin = Instant::now() + Duration::from_secs(1);
+    let end = if watchdog {
+        begin + 2 * config.interval
+    } else {
+        begin + config.run_for
+    };
+    let phase = |i: usize| {
+        if config.aligned {
+            begin
+        } else {
+            begin + config.interval.mul_f64(i as f64 / streams as f64)
+        }
+    };
+    let resident_before = resident_bytes();
+    let interval = config.interval;
+    let measure = move |end: Instant| {
+        // Steady state: from one interval after the last stream started to the end.
+        let from = begin + 2 * interval;
+        std::thread::sleep(from.saturating_duration_since(Instant::now()));
+        let (cpu_from, wall_from, resident) = (cpu_time(), Instant::now(), resident_bytes());
+        std::thread::sleep(end.saturating_duration_since(Instant::now()));
+        (
+            cpu_time() - cpu_from,
+            wall_from.elapsed(),
+            resident.saturating_sub(resident_before),
+        )
+    };
+
+    macro_rules! spawn_all {
+        ($spawn:expr, $clock:expr) => {
+            (0..streams)
+                .map(|i| {
+                    let (config, tally) = (config.clone(), tally.clone());
+                    let task: std::pin::Pin<Box<dyn Future<Output = ()> + Send>> = if watchdog {
+                        Box::pin(watchdog_stream($clock, config, phase(i), tally))
+                    } else {
+                        Box::pin(heartbeat_stream($clock, config, phase(i), end, tally))
+                    };
+                    $spawn(task)
+                })
+                .collect::<Vec<_>>()
+        };
+    }
+
+    match config.executor.as_str() {
+        "smol" => {
+            let executor = Arc::new(smol::Executor::new());
+            let (stop, stopped) = smol::channel::bounded::<()>(1);
+            let threads: Vec<_> = (0..2)
+                .map(|_| {
+                    let (executor, stopped) = (executor.clone(), stopped.clone());
+                    std::thread::spawn(move || smol::block_on(executor.run(stopped.recv())))
+                })
+                .collect();
+            let tasks = match config.clock.as_str() {
+                "wheel" => spawn_all!(|t| executor.spawn(t), WheelClock),
+                "futures-timer" => spawn_all!(|t| executor.spawn(t), FuturesTimerClock),
+                "async-io" => spawn_all!(|t| executor.spawn(t), AsyncIoClock),
+                other => panic!("clock {other} does not run on smol"),
+            };
+            let figures = measure(end);
+            smol::block_on(futures::future::join_all(tasks));
+            drop(stop);
+            threads.into_iter().for_each(|t| drop(t.join()));
+            figures
+        }
+        "tokio" => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            let _context = runtime.enter();
+            let tasks = if config.mode == "peer" {
+                (0..streams)
+                    .map(|i| {
+                        runtime.spawn(peer_stream(config.clone(), phase(i), end, tally.clone()))
+                    })
+                    .collect::<Vec<_>>()
+            } else {
+                match config.clock.as_str() {
+                    "wheel" => spawn_all!(|t| runtime.spawn(t), WheelClock),
+                    "futures-timer" => spawn_all!(|t| runtime.spawn(t), FuturesTimerClock),
+                    "async-io" => spawn_all!(|t| runtime.spawn(t), AsyncIoClock),
+                    "tokio" => spawn_all!(|t| runtime.spawn(t), TokioClock),
+                    other => panic!("unknown clock {other}"),
+                }
+            };
+            let figures = measure(end);
+            runtime.block_on(futures::future::join_all(tasks));
+            figures
+        }
+        other => panic!("unknown executor {other}"),
+    }
+}
+
+fn main() {
+    let config = Arc::new(config());
+    let tally = Arc::new(Tally {
+        lateness: Histogram::new(),
+        max_lateness_micros: AtomicU64::new(0),
+        delivered: AtomicU64::new(0),
+        expected: AtomicU64::new(0),
+        skipped: AtomicU64::new(0),
+    });
+    let (cpu, wall, resident_growth) = run(config.clone(), tally.clone());
+    let cores = cpu.as_secs_f64() / wall.as_secs_f64();
+    let per_stream = resident_growth / config.streams as u64;
+    let (p50, p99) = (tally.lateness.quantile(0.50), tally.lateness.quantile(0.99));
+    let max = Duration::from_micros(tally.max_lateness_micros.load(Ordering::Relaxed));
+    let (delivered, expected) = (
+        tally.delivered.load(Ordering::Relaxed),
+        tally.expected.load(Ordering::Relaxed),
+    );
+    let skipped = tally.skipped.load(Ordering::Relaxed);
+    let deadlines = if config.aligned { "aligned" } else { "spread" };
+    println!(
+        "{} {} streams, clock {} on {}, {deadlines}, interval {:?}: cpu {cores:.3} cores, {per_stream} bytes/stream, \
+         peak rss {} MB, {} {delivered}/{expected}, skipped {skipped}, lateness p50 {:.2} ms p99 {:.2} ms max {:.2} ms",
+        config.mode,
+        config.streams,
+        config.clock,
+        config.executor,
+        config.interval,
+        peak_resident_bytes() >> 20,
+        if config.mode == "watchdog" { "fired" } else { "pulses" },
+        p50.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3,
+        max.as_secs_f64() * 1e3,
+    );
+    if let Some(path) = &config.csv {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .unwrap();
+        writeln!(
+            file,
+            "{},{},{},{},{deadlines},{},{cores:.4},{per_stream},{},{delivered},{expected},{skipped},{:.3},{:.3},{:.3}",
+            config.mode,
+            config.streams,
+            config.clock,
+            config.executor,
+            config.interval.as_millis(),
+            peak_resident_bytes(),
+            p50.as_secs_f64() * 1e3,
+            p99.as_secs_f64() * 1e3,
+            max.as_secs_f64() * 1e3,
+        )
+        .unwrap();
+    }
+}
