@@ -22,26 +22,31 @@ MUTANTS = {
         "                *this.items_before_check = this.items_before_check.saturating_sub(1).max(1);",
         "an always-ready stream keeps pulses out forever"),
     "heartbeat-trailing-pulse": (HEARTBEAT,
-        "                *this.phase = Phase::Ended;\n",
-        "                if poll_pulse(this.timer.as_mut(), next_pulse, this.clock, *this.interval, cx).is_ready() {\n"
+        "            Poll::Ready(None) => self.end(),\n",
+        "            Poll::Ready(None) => {\n"
+        "                if self.as_mut().pulse_if_due(cx).is_ready() {\n"
         "                    return Poll::Ready(Some(Event::Pulse));\n"
         "                }\n"
-        "                *this.phase = Phase::Ended;\n",
+        "                self.end()\n"
+        "            }\n",
         "a pulse after the inner stream ended (and the ended stream polled again)"),
     "heartbeat-drifts": (HEARTBEAT,
         "    match grid_point_after(*next_pulse, clock.now(), interval) {",
         "    match clock.now().checked_add(interval) {",
         "the next pulse is scheduled from the time of firing, not on the grid"),
     "heartbeat-drops-an-item": (HEARTBEAT,
-        "            if due.is_ready() {\n",
-        "            if due.is_ready() {\n                let _ = this.stream.as_mut().poll_next(cx);\n",
+        "                    *this.items_before_check = MAX_ITEMS_BEFORE_PULSE;\n"
+        "                    return Some(Poll::Ready(Some(Event::Pulse)));\n",
+        "                    *this.items_before_check = MAX_ITEMS_BEFORE_PULSE;\n"
+        "                    let _ = this.stream.as_mut().poll_next(cx);\n"
+        "                    return Some(Poll::Ready(Some(Event::Pulse)));\n",
         "an item taken from the inner stream is thrown away when a pulse goes first"),
     "heartbeat-skips-the-timer-when-pending": (HEARTBEAT,
-        "        *this.items_before_check = MAX_ITEMS_BEFORE_PULSE;\n        ready!(poll_pulse(\n",
+        "        *this.items_before_check = MAX_ITEMS_BEFORE_PULSE;\n        let Phase::Running",
         "        if *this.items_before_check != MAX_ITEMS_BEFORE_PULSE {\n"
         "            *this.items_before_check = MAX_ITEMS_BEFORE_PULSE;\n"
         "            return Poll::Pending;\n"
-        "        }\n        ready!(poll_pulse(\n",
+        "        }\n        let Phase::Running",
         "returns Pending without registering the timer's wakeup"),
     "watchdog-fires-while-ready": (WATCHDOG,
         "        match stream.poll_next(cx) {",

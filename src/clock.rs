@@ -99,4 +99,16 @@ pub trait Timer {
     /// `Ready` once the deadline has passed; otherwise `Pending`, and the task in
     /// `cx` (only the latest one) is woken when it passes.
     fn poll_expired(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()>;
+
+    /// A cheap look, with no waker to register: `false` only when the deadline
+    /// has certainly not passed yet.
+    ///
+    /// While items keep coming, the heartbeat asks this, not
+    /// [`poll_expired`](Timer::poll_expired), every
+    /// [`MAX_ITEMS_BEFORE_PULSE`](crate::MAX_ITEMS_BEFORE_PULSE) items, so it
+    /// should cost about an atomic load. The default, `true`, sends it to
+    /// `poll_expired` each time.
+    fn may_have_expired(&self) -> bool {
+        true
+    }
 }

@@ -34,6 +34,8 @@ pin_project! {
         interval: Duration,
         phase: Phase,
         // Counts down the ready items that may still pass before the timer is looked at.
+        // Zero also before the start and after the end, so that the path of a ready
+        // item tests nothing else.
         items_before_check: u32,
     }
 }
@@ -69,7 +71,7 @@ impl<S, C: Clock> WithHeartbeat<S, C> {
             clock,
             interval,
             phase: Phase::NotStarted,
-            items_before_check: MAX_ITEMS_BEFORE_PULSE,
+            items_before_check: 0,
         }
     }
 
@@ -153,50 +155,70 @@ impl<S, C: Clock> WithHeartbeat<S, C> {
     }
 }
 
-impl<S: Stream, C: Clock> Stream for WithHeartbeat<S, C> {
-    type Item = Event<S::Item>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+impl<S: Stream, C: Clock> WithHeartbeat<S, C> {
+    /// What happens when no more items may pass unchecked: the start, the end, or a
+    /// look at the timer. `Some` is what to return instead of polling the stream.
+    ///
+    /// Kept out of `poll_next`, with its own projection, so that the path of a
+    /// ready item stays a counter and the inner poll.
+    #[inline(never)]
+    fn before_next_items(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Option<Poll<Option<Event<S::Item>>>> {
         let mut this = self.project();
-        if *this.phase == Phase::NotStarted {
-            *this.phase = start(this.timer.as_mut(), this.clock, *this.interval);
-        }
-        let Phase::Running { next_pulse } = this.phase else {
-            return Poll::Ready(None);
-        };
-
-        // Poll order: a ready item wins over a due pulse, so that items are never
-        // held back. But after MAX_ITEMS_BEFORE_PULSE items in a row the timer goes
-        // first, so that a stream that is always ready cannot starve its pulses.
-        if *this.items_before_check == 0 {
-            *this.items_before_check = MAX_ITEMS_BEFORE_PULSE;
-            let due = poll_pulse(
-                this.timer.as_mut(),
-                next_pulse,
-                this.clock,
-                *this.interval,
-                cx,
-            );
-            if due.is_ready() {
-                return Poll::Ready(Some(Event::Pulse));
+        match this.phase {
+            Phase::Ended => return Some(Poll::Ready(None)),
+            Phase::NotStarted => {
+                *this.phase = start(this.timer.as_mut(), this.clock, *this.interval)
+            }
+            Phase::Running { next_pulse } => {
+                // A cheap look first: polling the timer may take a lock or read the clock.
+                let may_be_due = this
+                    .timer
+                    .as_ref()
+                    .get_ref()
+                    .as_ref()
+                    .is_some_and(Timer::may_have_expired);
+                if may_be_due
+                    && poll_pulse(
+                        this.timer.as_mut(),
+                        next_pulse,
+                        this.clock,
+                        *this.interval,
+                        cx,
+                    )
+                    .is_ready()
+                {
+                    *this.items_before_check = MAX_ITEMS_BEFORE_PULSE;
+                    return Some(Poll::Ready(Some(Event::Pulse)));
+                }
             }
         }
-
-        match this.stream.poll_next(cx) {
-            Poll::Ready(Some(item)) => {
-                *this.items_before_check -= 1;
-                return Poll::Ready(Some(Event::Item(item)));
-            }
-            Poll::Ready(None) => {
-                // Ends at once: no pulse after the last item, and the timer is released.
-                *this.phase = Phase::Ended;
-                this.timer.set(None);
-                return Poll::Ready(None);
-            }
-            Poll::Pending => {}
-        }
-
         *this.items_before_check = MAX_ITEMS_BEFORE_PULSE;
+        None
+    }
+
+    /// The stream ended: so does the heartbeat, at once (no pulse after the last
+    /// item), and it lets go of its timer.
+    #[cold]
+    #[inline(never)]
+    fn end(self: Pin<&mut Self>) -> Poll<Option<Event<S::Item>>> {
+        let mut this = self.project();
+        *this.phase = Phase::Ended;
+        *this.items_before_check = 0;
+        this.timer.set(None);
+        Poll::Ready(None)
+    }
+
+    /// The stream is pending: a pulse if one is due, and the timer's wakeup registered otherwise.
+    #[inline(never)]
+    fn pulse_if_due(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event<S::Item>>> {
+        let this = self.project();
+        *this.items_before_check = MAX_ITEMS_BEFORE_PULSE;
+        let Phase::Running { next_pulse } = this.phase else {
+            return Poll::Pending; // unreachable: the stream is only polled while running
+        };
         ready!(poll_pulse(
             this.timer,
             next_pulse,
@@ -205,6 +227,31 @@ impl<S: Stream, C: Clock> Stream for WithHeartbeat<S, C> {
             cx
         ));
         Poll::Ready(Some(Event::Pulse))
+    }
+}
+
+impl<S: Stream, C: Clock> Stream for WithHeartbeat<S, C> {
+    type Item = Event<S::Item>;
+
+    #[inline(always)]
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        // Poll order: a ready item wins over a due pulse, so that items are never
+        // held back. But after MAX_ITEMS_BEFORE_PULSE items in a row the timer goes
+        // first, so that a stream that is always ready cannot starve its pulses.
+        if self.items_before_check == 0 {
+            if let Some(early) = self.as_mut().before_next_items(cx) {
+                return early;
+            }
+        }
+        let this = self.as_mut().project();
+        match this.stream.poll_next(cx) {
+            Poll::Ready(Some(item)) => {
+                *this.items_before_check -= 1;
+                Poll::Ready(Some(Event::Item(item)))
+            }
+            Poll::Ready(None) => self.end(),
+            Poll::Pending => self.pulse_if_due(cx),
+        }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

@@ -77,7 +77,7 @@ impl<S, C: Clock> TryWatchdog<S, C> {
         self.watchdog.timed_out()
     }
 
-    /// The wrapped stream, or `None` once the watchdog has fired; see [`Watchdog::get_ref`].
+    /// The wrapped stream, or `None` once the watchdog has ended; see [`Watchdog::get_ref`].
     ///
     /// ```
     /// use futures::stream;
@@ -91,7 +91,7 @@ impl<S, C: Clock> TryWatchdog<S, C> {
         self.watchdog.get_ref()
     }
 
-    /// The wrapped stream, mutably, or `None` once the watchdog has fired.
+    /// The wrapped stream, mutably, or `None` once the watchdog has ended.
     ///
     /// ```
     /// use futures::stream;
@@ -105,7 +105,7 @@ impl<S, C: Clock> TryWatchdog<S, C> {
         self.watchdog.get_mut()
     }
 
-    /// The wrapped stream, pinned, or `None` once the watchdog has fired.
+    /// The wrapped stream, pinned, or `None` once the watchdog has ended.
     ///
     /// ```
     /// use futures::stream;
@@ -119,7 +119,7 @@ impl<S, C: Clock> TryWatchdog<S, C> {
         self.project().watchdog.get_pin_mut()
     }
 
-    /// Unwraps the stream, or `None` if the watchdog has fired and dropped it.
+    /// Unwraps the stream, or `None` if the watchdog has ended and dropped it.
     ///
     /// ```
     /// use futures::stream;

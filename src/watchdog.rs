@@ -16,7 +16,7 @@ pin_project! {
     where
         C: Clock,
     {
-        // Dropped as soon as the watchdog fires, to release what the stream holds.
+        // Dropped as soon as the watchdog ends (it fired, or the stream ended), to release what it holds.
         #[pin]
         stream: Option<S>,
         // Created at the first wait, dropped when the stream ends or the watchdog fires.
@@ -36,7 +36,9 @@ pin_project! {
 /// When the current silence becomes too long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Silence {
-    // An item was just delivered (or nothing was polled yet): the next `Pending` starts a new count.
+    // Nothing was polled yet: the first `Pending` starts the wait for the first item.
+    FirstWait,
+    // An item was just delivered: the next `Pending` starts a new count.
     Restart,
     Until(Instant),
     // The timeout is too long to represent: this silence never ends the stream.
@@ -72,7 +74,7 @@ impl<S, C: Clock> Watchdog<S, C> {
             clock,
             timeout,
             first_item_timeout: timeout,
-            silence: Silence::Restart,
+            silence: Silence::FirstWait,
             seen_item: false,
             state: State::Running,
         }
@@ -145,7 +147,8 @@ impl<S, C: Clock> Watchdog<S, C> {
         self.state == State::TimedOut
     }
 
-    /// The wrapped stream, or `None` once the watchdog has fired and dropped it.
+    /// The wrapped stream, or `None` once the watchdog has ended (fired, or seen the
+    /// stream end) and dropped it.
     ///
     /// ```
     /// use futures::stream;
@@ -159,7 +162,7 @@ impl<S, C: Clock> Watchdog<S, C> {
         self.stream.as_ref()
     }
 
-    /// The wrapped stream, mutably, or `None` once the watchdog has fired.
+    /// The wrapped stream, mutably, or `None` once the watchdog has ended.
     ///
     /// Taking items from it directly bypasses the watchdog.
     ///
@@ -178,7 +181,7 @@ impl<S, C: Clock> Watchdog<S, C> {
         self.stream.as_mut()
     }
 
-    /// The wrapped stream, pinned, or `None` once the watchdog has fired.
+    /// The wrapped stream, pinned, or `None` once the watchdog has ended.
     ///
     /// ```
     /// use futures::stream::{self, StreamExt};
@@ -195,7 +198,7 @@ impl<S, C: Clock> Watchdog<S, C> {
         self.project().stream.as_pin_mut()
     }
 
-    /// Unwraps the stream, or `None` if the watchdog has fired and dropped it.
+    /// Unwraps the stream, or `None` if the watchdog has ended and dropped it.
     ///
     /// ```
     /// use futures::stream;
@@ -217,37 +220,28 @@ impl<S, C: Clock> Watchdog<S, C> {
     }
 }
 
-impl<S: Stream, C: Clock> Stream for Watchdog<S, C> {
-    type Item = S::Item;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+impl<S: Stream, C: Clock> Watchdog<S, C> {
+    /// The stream ended by itself: lets go of it and of the timer.
+    #[cold]
+    #[inline(never)]
+    fn end(self: Pin<&mut Self>) -> Poll<Option<S::Item>> {
         let mut this = self.project();
-        let Some(stream) = this.stream.as_mut().as_pin_mut() else {
-            return Poll::Ready(None);
-        };
-        if *this.state != State::Running {
-            return Poll::Ready(None);
-        }
+        *this.state = State::Ended;
+        this.stream.set(None);
+        this.timer.set(None);
+        Poll::Ready(None)
+    }
 
-        // Poll order: the stream first, so that an item that is ready is always
-        // delivered, however late the consumer comes for it.
-        match stream.poll_next(cx) {
-            Poll::Ready(Some(item)) => {
-                // The time until the next poll is the consumer's, not silence:
-                // the count restarts at that poll, and only if it finds nothing ready.
-                *this.silence = Silence::Restart;
-                *this.seen_item = true;
-                return Poll::Ready(Some(item));
-            }
-            Poll::Ready(None) => {
-                *this.state = State::Ended;
-                this.timer.set(None);
-                return Poll::Ready(None);
-            }
-            Poll::Pending => {}
-        }
-
-        if *this.silence == Silence::Restart {
+    /// The stream is pending: ends it if the silence has lasted too long, and
+    /// otherwise makes sure the timer will wake the task when it does.
+    ///
+    /// Kept out of `poll_next` so that `poll_next`, the path of every ready item,
+    /// stays small enough to be inlined into the consumer's loop.
+    #[inline(never)]
+    fn wait(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        let mut this = self.project();
+        if let Silence::FirstWait | Silence::Restart = *this.silence {
+            *this.seen_item |= *this.silence == Silence::Restart;
             let limit = silence_limit(*this.seen_item, *this.timeout, *this.first_item_timeout);
             let now = this.clock.now();
             *this.silence = match now.checked_add(limit) {
@@ -269,6 +263,32 @@ impl<S: Stream, C: Clock> Stream for Watchdog<S, C> {
             cx
         ));
         fire(this.stream, this.timer, this.state)
+    }
+}
+
+impl<S: Stream, C: Clock> Stream for Watchdog<S, C> {
+    type Item = S::Item;
+
+    #[inline(always)]
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        let mut this = self.as_mut().project();
+        // The stream is dropped when the watchdog ends, so this is the only test of state on the way.
+        let Some(stream) = this.stream.as_mut().as_pin_mut() else {
+            return Poll::Ready(None);
+        };
+
+        // Poll order: the stream first, so that an item that is ready is always
+        // delivered, however late the consumer comes for it.
+        match stream.poll_next(cx) {
+            Poll::Ready(Some(item)) => {
+                // The time until the next poll is the consumer's, not silence:
+                // the count restarts at that poll, and only if it finds nothing ready.
+                *this.silence = Silence::Restart;
+                Poll::Ready(Some(item))
+            }
+            Poll::Ready(None) => self.end(),
+            Poll::Pending => self.wait(cx),
+        }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

@@ -53,4 +53,8 @@ impl Timer for TokioTimer {
     fn poll_expired(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         self.get_mut().0.as_mut().poll(cx)
     }
+
+    fn may_have_expired(&self) -> bool {
+        self.0.is_elapsed()
+    }
 }

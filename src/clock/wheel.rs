@@ -1,6 +1,7 @@
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::thread::{self, Thread};
 use std::time::Instant;
@@ -44,10 +45,11 @@ use super::{Clock, Timer};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WheelClock;
 
-/// Timer of [`WheelClock`]: a key into the process's schedule.
+/// Timer of [`WheelClock`]: a key into the process's schedule, and the tick it is armed for.
 #[derive(Debug)]
 pub struct WheelTimer {
     key: Key,
+    tick: Tick,
 }
 
 impl Clock for WheelClock {
@@ -60,27 +62,41 @@ impl Clock for WheelClock {
     fn timer_at(&self, deadline: Instant) -> WheelTimer {
         let wheel = Wheel::global();
         let key = wheel.lock().insert_timer();
-        wheel.arm(key, deadline);
-        WheelTimer { key }
+        let tick = wheel.arm(key, deadline);
+        WheelTimer { key, tick }
     }
 }
 
 impl Timer for WheelTimer {
     fn reset(self: Pin<&mut Self>, deadline: Instant) {
-        Wheel::global().arm(self.key, deadline);
+        let timer = self.get_mut();
+        timer.tick = Wheel::global().arm(timer.key, deadline);
     }
 
     fn poll_expired(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut schedule = Wheel::global().lock();
-        let timer = schedule.timer_mut(self.key);
-        if timer.fired {
+        if self.may_have_expired() {
             return Poll::Ready(());
         }
-        match &mut timer.waker {
+        let wheel = Wheel::global();
+        let mut schedule = wheel.lock();
+        // Checked again under the lock: the driver may have fired the tick meanwhile.
+        if self.tick <= schedule.fired_through {
+            return Poll::Ready(());
+        }
+        let waker = &mut schedule.timer_mut(self.key).waker;
+        match waker {
             Some(waker) => waker.clone_from(cx.waker()),
-            slot @ None => *slot = Some(cx.waker().clone()),
+            None => *waker = Some(cx.waker().clone()),
         }
         Poll::Pending
+    }
+
+    /// Exact, and lock-free: one atomic load of the last tick the driver fired.
+    fn may_have_expired(&self) -> bool {
+        self.tick
+            <= Wheel::global()
+                .published_fired_through
+                .load(Ordering::Acquire)
     }
 }
 
@@ -97,6 +113,9 @@ impl Drop for WheelTimer {
 struct Wheel {
     schedule: Mutex<Schedule>,
     driver: OnceLock<Thread>,
+    /// `Schedule::fired_through`, published for lock-free reads: a timer armed for
+    /// a tick at or before it has fired.
+    published_fired_through: AtomicU64,
 }
 
 /// A timer's place in the schedule. 32 bits keep the entries small: four billion live timers are enough.
@@ -113,7 +132,7 @@ struct Schedule {
     free: Vec<Key>,
     /// The first timer due at each tick that has one; the others follow through `next`.
     due: BTreeMap<Tick, Key>,
-    /// Every tick up to this one has been fired.
+    /// Every tick up to this one has been fired: a timer armed for one of them has expired.
     fired_through: Tick,
     /// The tick the driver sleeps until (`Tick::MAX`: until woken).
     driver_wakes_at: Tick,
@@ -127,7 +146,6 @@ struct TimerEntry {
     // The timers due at the same tick form a doubly linked list, so that one can leave in O(1).
     previous: Key,
     next: Key,
-    fired: bool,
 }
 
 impl TimerEntry {
@@ -136,7 +154,6 @@ impl TimerEntry {
         waker: None,
         previous: NO_KEY,
         next: NO_KEY,
-        fired: false,
     };
 }
 
@@ -152,6 +169,7 @@ impl Wheel {
                 driver_wakes_at: Tick::MAX,
             }),
             driver: OnceLock::new(),
+            published_fired_through: AtomicU64::new(0),
         });
         wheel.driver.get_or_init(|| {
             thread::Builder::new()
@@ -172,16 +190,14 @@ impl Wheel {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// (Re-)arms timer `key` for `deadline`; fires it at once if that tick has passed.
-    fn arm(&self, key: Key, deadline: Instant) {
+    /// (Re-)arms timer `key` for `deadline` and returns its tick. A tick that has
+    /// been fired already needs no arming: the timer has expired.
+    fn arm(&self, key: Key, deadline: Instant) -> Tick {
         let tick = tick::tick_at_or_after(deadline);
         let wake_driver = {
             let mut schedule = self.lock();
             schedule.unlink(key);
-            let timer = schedule.timer_mut(key);
-            timer.fired = false;
             if tick <= schedule.fired_through {
-                schedule.timer_mut(key).fired = true;
                 false
             } else {
                 schedule.link(key, tick);
@@ -197,6 +213,7 @@ impl Wheel {
                 driver.unpark();
             }
         }
+        tick
     }
 
     /// The driver's loop: fire what is due, then sleep until the next tick that has timers.
@@ -207,6 +224,8 @@ impl Wheel {
             let next_tick = {
                 let mut schedule = self.lock();
                 schedule.fire_through(tick::tick_started_by(now), &mut due_wakers);
+                self.published_fired_through
+                    .store(schedule.fired_through, Ordering::Release);
                 let next = schedule.due.keys().next().copied().unwrap_or(Tick::MAX);
                 schedule.driver_wakes_at = next;
                 next
@@ -291,7 +310,6 @@ impl Schedule {
                 key = std::mem::replace(&mut timer.next, NO_KEY);
                 timer.previous = NO_KEY;
                 timer.armed_for = NOT_ARMED;
-                timer.fired = true;
                 wakers.extend(timer.waker.take());
             }
         }
@@ -367,10 +385,14 @@ mod tests {
         schedule.link(key, 5);
         schedule.unlink(key);
         schedule.link(key, 8);
+        let (waker, count) = new_count_waker();
+        schedule.timer_mut(key).waker = Some(waker);
         let mut wakers = Vec::new();
         schedule.fire_through(7, &mut wakers);
-        assert!(!schedule.timer_mut(key).fired);
+        assert!(wakers.is_empty(), "fired at its old tick");
         schedule.fire_through(8, &mut wakers);
-        assert!(schedule.timer_mut(key).fired);
+        wakers.into_iter().for_each(Waker::wake);
+        assert_eq!(count.get(), 1);
+        assert_eq!(schedule.timer_mut(key).armed_for, NOT_ARMED);
     }
 }
