@@ -43,7 +43,9 @@ def table(groups):
         delivered = sum(int(r["delivered"]) for r in rows)
         expected = sum(int(r["expected"]) for r in rows)
         skipped = sum(int(r["skipped"]) for r in rows)
-        print(f"| {mode} | {clock} | {executor} | {deadlines} | {streams:,} | {len(rows)} | {spread(col('cores'), 3)} "
+        # A watchdog run lasts one timeout: too short for a CPU figure, so none is shown.
+        cores = "—" if mode == "watchdog" else spread(col('cores'), 3)
+        print(f"| {mode} | {clock} | {executor} | {deadlines} | {streams:,} | {len(rows)} | {cores} "
               f"| {spread(col('bytes_per_stream'), 0)} | {delivered:,}/{expected:,} | {skipped} "
               f"| {spread(col('p50_ms'), 2)} | {spread(col('p99_ms'), 2)} | {spread(col('max_ms'), 1)} |")
 
@@ -62,22 +64,26 @@ def chart(groups, path):
         return
     svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * width}" height="{height + 110}" '
            f'font-family="sans-serif" font-size="12">', '<rect width="100%" height="100%" fill="white"/>']
-    for panel, (title, index) in enumerate([("CPU (cores), lower is better", 0), ("p99 lateness (ms), lower is better", 1)]):
+    panels = [("CPU (cores, log scale), lower is better", 0), ("p99 lateness (ms, log scale), lower is better", 1)]
+    for panel, (title, index) in enumerate(panels):
         x0 = panel * width
-        values = [v[index] for s in series.values() for v in s.values()]
-        top = max(values) * 1.1 or 1
+        values = [v[index] for s in series.values() for v in s.values() if v[index] > 0]
+        # Log scales on both axes: the figures span two orders of magnitude.
+        lo_v, hi_v = math.log10(min(values) / 1.3), math.log10(max(values) * 1.3)
         lo_n, hi_n = math.log10(counts[0]), math.log10(counts[-1])
         px = lambda n: x0 + pad + (math.log10(n) - lo_n) / max(hi_n - lo_n, 1e-9) * (width - 2 * pad)
-        py = lambda v: height - pad + 20 - v / top * (height - 2 * pad)
+        py = lambda v: height - pad + 20 - (math.log10(max(v, 1e-9)) - lo_v) / (hi_v - lo_v) * (height - 2 * pad)
+        top = 10 ** hi_v
         svg.append(f'<text x="{x0 + width / 2}" y="20" text-anchor="middle" font-weight="bold">{title}</text>')
-        svg.append(f'<line x1="{x0 + pad}" y1="{py(0)}" x2="{x0 + width - pad}" y2="{py(0)}" stroke="black"/>')
-        svg.append(f'<line x1="{x0 + pad}" y1="{py(0)}" x2="{x0 + pad}" y2="{py(top)}" stroke="black"/>')
+        bottom = 10 ** lo_v
+        svg.append(f'<line x1="{x0 + pad}" y1="{py(bottom)}" x2="{x0 + width - pad}" y2="{py(bottom)}" stroke="black"/>')
+        svg.append(f'<line x1="{x0 + pad}" y1="{py(bottom)}" x2="{x0 + pad}" y2="{py(top)}" stroke="black"/>')
         for n in counts:
-            svg.append(f'<text x="{px(n)}" y="{py(0) + 16}" text-anchor="middle">{n:,}</text>')
-        svg.append(f'<text x="{x0 + width / 2}" y="{py(0) + 32}" text-anchor="middle">streams (log scale)</text>')
+            svg.append(f'<text x="{px(n)}" y="{py(bottom) + 16}" text-anchor="middle">{n:,}</text>')
+        svg.append(f'<text x="{x0 + width / 2}" y="{py(bottom) + 32}" text-anchor="middle">streams (log scale)</text>')
         for k in range(5):
-            v = top * k / 4
-            svg.append(f'<text x="{x0 + pad - 6}" y="{py(v) + 4}" text-anchor="end">{v:.2f}</text>')
+            v = 10 ** (lo_v + (hi_v - lo_v) * k / 4)
+            svg.append(f'<text x="{x0 + pad - 6}" y="{py(v) + 4}" text-anchor="end">{v:.3g}</text>')
         for colour, (name, points) in zip(colours, sorted(series.items())):
             coords = " ".join(f"{px(n):.1f},{py(points[n][index]):.1f}" for n in sorted(points))
             svg.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>')

@@ -385,7 +385,12 @@ fn main() {
         skipped: AtomicU64::new(0),
     });
     let (cpu, wall, resident_growth) = run(config.clone(), tally.clone());
-    let cores = cpu.as_secs_f64() / wall.as_secs_f64();
+    // A watchdog run lasts one timeout, too short to measure CPU over.
+    let cores = if config.mode == "watchdog" {
+        f64::NAN
+    } else {
+        cpu.as_secs_f64() / wall.as_secs_f64()
+    };
     let per_stream = resident_growth / config.streams as u64;
     let (p50, p99) = (tally.lateness.quantile(0.50), tally.lateness.quantile(0.99));
     let max = Duration::from_micros(tally.max_lateness_micros.load(Ordering::Relaxed));
