@@ -9,6 +9,7 @@
 mod support;
 
 use std::collections::VecDeque;
+use std::ops::Range;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
@@ -94,6 +95,49 @@ fn config() -> ProptestConfig {
     }
 }
 
+/// The inner streams' side of a schedule: items pushed so far (numbered from 0), and the end.
+struct Arrivals {
+    feeds: Vec<Feed<u32>>,
+    pushed: u32,
+    ended: bool,
+    /// Something arrived, or the end, since the consumer last polled.
+    since_last_poll: bool,
+}
+
+impl Arrivals {
+    /// Pushes the same items to every feed: one stream under test, or two run side by side.
+    fn new(feeds: Vec<Feed<u32>>) -> Self {
+        Arrivals {
+            feeds,
+            pushed: 0,
+            ended: false,
+            since_last_poll: false,
+        }
+    }
+
+    /// Applies `step` if it is an arrival or the end, and returns the items it pushed.
+    /// Arrivals after the end are ignored, as a real stream would never make them.
+    fn apply(&mut self, step: &Step) -> Range<u32> {
+        let first = self.pushed;
+        match step {
+            Step::Push(_) | Step::Burst(_) if !self.ended => {
+                for item in first..first + step.items() {
+                    self.feeds.iter().for_each(|feed| feed.push(item));
+                }
+                self.pushed += step.items();
+            }
+            Step::End if !self.ended => {
+                self.feeds.iter().for_each(Feed::end);
+                self.ended = true;
+                self.since_last_poll = true;
+            }
+            _ => {}
+        }
+        self.since_last_poll |= self.pushed > first;
+        first..self.pushed
+    }
+}
+
 /// The grid index of `now`: how many whole intervals have passed since `start`.
 fn grid_index(start: Instant, now: Instant, interval: Duration) -> u128 {
     (now - start).as_nanos() / interval.as_nanos()
@@ -103,18 +147,15 @@ fn grid_index(start: Instant, now: Instant, interval: Duration) -> u128 {
 struct HeartbeatRun {
     interval: Duration,
     clock: ManualClock,
-    feed: Feed<u32>,
+    arrivals: Arrivals,
     events: WithHeartbeat<Fed<u32>, ManualClock>,
     task: Task,
-    pushed: Vec<u32>,
     delivered: Vec<u32>,
     start: Option<Instant>,
     last_pulse: u128, // grid index of the last pulse; 0 before the first
     items_while_due: u32,
-    end_pushed: bool,
     ended: bool,
     waiting: bool, // the last poll returned Pending
-    pushed_while_waiting: bool,
     woken_while_waiting: bool,
 }
 
@@ -126,17 +167,14 @@ impl HeartbeatRun {
             interval,
             events: fed.with_heartbeat_on(interval, clock.clone()),
             clock,
-            feed,
+            arrivals: Arrivals::new(vec![feed]),
             task: Task::new(),
-            pushed: Vec::new(),
             delivered: Vec::new(),
             start: None,
             last_pulse: 0,
             items_while_due: 0,
-            end_pushed: false,
             ended: false,
             waiting: false,
-            pushed_while_waiting: false,
             woken_while_waiting: false,
         }
     }
@@ -147,19 +185,8 @@ impl HeartbeatRun {
 
     fn step(&mut self, step: &Step) -> Result<(), TestCaseError> {
         match *step {
-            Step::Push(_) | Step::Burst(_) if self.end_pushed => {}
-            Step::Push(_) | Step::Burst(_) => {
-                for _ in 0..step.items() {
-                    let item = self.pushed.len() as u32;
-                    self.feed.push(item);
-                    self.pushed.push(item);
-                }
-                self.pushed_while_waiting |= self.waiting && step.items() > 0;
-            }
-            Step::End => {
-                self.pushed_while_waiting |= self.waiting && !self.end_pushed;
-                self.feed.end();
-                self.end_pushed = true;
+            Step::Push(_) | Step::Burst(_) | Step::End => {
+                self.arrivals.apply(step);
             }
             Step::Advance { eighths, nanos } => {
                 self.clock
@@ -182,7 +209,7 @@ impl HeartbeatRun {
                 self.woken_while_waiting,
                 "a wakeup was lost: a pulse fell due and the task slept on"
             );
-        } else if !self.pushed_while_waiting {
+        } else if !self.arrivals.since_last_poll {
             prop_assert!(
                 !self.woken_while_waiting,
                 "a spurious wakeup: nothing happened"
@@ -194,7 +221,7 @@ impl HeartbeatRun {
     /// Polls up to `max_polls` times, or until `Pending` or the end, checking each result against the rules.
     fn poll(&mut self, max_polls: usize) -> Result<(), TestCaseError> {
         let start = *self.start.get_or_insert(self.clock.now());
-        self.pushed_while_waiting = false;
+        self.arrivals.since_last_poll = false;
         self.woken_while_waiting = false;
         self.waiting = false;
         for _ in 0..max_polls {
@@ -222,7 +249,7 @@ impl HeartbeatRun {
                     self.items_while_due = 0;
                 }
                 Poll::Ready(None) => {
-                    prop_assert!(self.end_pushed, "ended though the inner stream did not");
+                    prop_assert!(self.arrivals.ended, "ended though the inner stream did not");
                     prop_assert!(self.events.is_terminated());
                     self.ended = true;
                     return Ok(());
@@ -250,7 +277,7 @@ impl HeartbeatRun {
         prop_assert!(self.ended, "the heartbeat did not end with its stream");
         prop_assert_eq!(
             &self.delivered,
-            &self.pushed,
+            &(0..self.arrivals.pushed).collect::<Vec<_>>(),
             "rule 1: pulses stripped, the items must be the inner sequence"
         );
         prop_assert_eq!(self.clock.live_timers(), 0, "the timer outlived the stream");
@@ -363,16 +390,13 @@ impl WatchdogModel {
 /// A watchdog under test, beside its reference model.
 struct WatchdogRun {
     clock: ManualClock,
-    feed: Feed<u32>,
+    arrivals: Arrivals,
     items: Watchdog<Fed<u32>, ManualClock>,
     model: WatchdogModel,
     queue: VecDeque<u32>,
-    next_item: u32,
-    end_pushed: bool,
     task: Task,
     scale: Duration,
     waiting: bool,
-    pushed_while_waiting: bool,
     woken_while_waiting: bool,
     stale_passed_while_waiting: bool,
 }
@@ -386,15 +410,12 @@ impl WatchdogRun {
                 .watchdog_on(timeout, clock.clone())
                 .with_first_item_timeout(first_item_timeout),
             clock,
-            feed,
+            arrivals: Arrivals::new(vec![feed]),
             model: WatchdogModel::new(timeout, first_item_timeout),
             queue: VecDeque::new(),
-            next_item: 0,
-            end_pushed: false,
             task: Task::new(),
             scale: timeout.max(first_item_timeout).max(Duration::from_nanos(8)),
             waiting: false,
-            pushed_while_waiting: false,
             woken_while_waiting: false,
             stale_passed_while_waiting: false,
         }
@@ -402,19 +423,9 @@ impl WatchdogRun {
 
     fn step(&mut self, step: &Step) -> Result<(), TestCaseError> {
         match *step {
-            Step::Push(_) | Step::Burst(_) if self.end_pushed => {}
-            Step::Push(_) | Step::Burst(_) => {
-                for _ in 0..step.items() {
-                    self.feed.push(self.next_item);
-                    self.queue.push_back(self.next_item);
-                    self.next_item += 1;
-                }
-                self.pushed_while_waiting |= self.waiting && step.items() > 0;
-            }
-            Step::End => {
-                self.pushed_while_waiting |= self.waiting && !self.end_pushed;
-                self.feed.end();
-                self.end_pushed = true;
+            Step::Push(_) | Step::Burst(_) | Step::End => {
+                let pushed = self.arrivals.apply(step);
+                self.queue.extend(pushed);
             }
             Step::Advance { eighths, nanos } => {
                 let before = self.clock.now();
@@ -440,7 +451,7 @@ impl WatchdogRun {
                 self.woken_while_waiting,
                 "a wakeup was lost: the deadline passed and the task slept on"
             );
-        } else if !self.pushed_while_waiting && !self.stale_passed_while_waiting {
+        } else if !self.arrivals.since_last_poll && !self.stale_passed_while_waiting {
             prop_assert!(
                 !self.woken_while_waiting,
                 "a spurious wakeup: nothing happened"
@@ -453,11 +464,11 @@ impl WatchdogRun {
     fn poll(&mut self, max_polls: usize) -> Result<(), TestCaseError> {
         let now = self.clock.now();
         self.waiting = false;
-        self.pushed_while_waiting = false;
+        self.arrivals.since_last_poll = false;
         self.woken_while_waiting = false;
         self.stale_passed_while_waiting = false;
         for _ in 0..max_polls {
-            let (queue, end_pushed) = (&mut self.queue, self.end_pushed);
+            let (queue, end_pushed) = (&mut self.queue, self.arrivals.ended);
             let expected = self.model.poll(now, || match queue.pop_front() {
                 Some(item) => Poll::Ready(Some(item)),
                 None if end_pushed => Poll::Ready(None),
@@ -476,7 +487,7 @@ impl WatchdogRun {
             );
             if self.model.fired {
                 prop_assert!(
-                    self.feed.is_dropped(),
+                    self.arrivals.feeds[0].is_dropped(),
                     "rule 4: the stream outlived the watchdog's firing"
                 );
             }
@@ -525,24 +536,13 @@ fn check_heartbeat_inside_watchdog(
     let mut lone = lone_fed.with_heartbeat_on(interval, lone_clock.clone());
     let mut model = WatchdogModel::new(timeout, timeout);
     let (mut chained_task, mut lone_task) = (Task::new(), Task::new());
-    let mut next_item = 0u32;
-    let mut end_pushed = false;
+    let mut arrivals = Arrivals::new(vec![chained_feed, lone_feed]);
     let scale = interval.min(timeout).max(Duration::from_nanos(8));
 
     for step in steps {
         match *step {
-            Step::Push(_) | Step::Burst(_) if end_pushed => {}
-            Step::Push(_) | Step::Burst(_) => {
-                for _ in 0..step.items() {
-                    chained_feed.push(next_item);
-                    lone_feed.push(next_item);
-                    next_item += 1;
-                }
-            }
-            Step::End => {
-                chained_feed.end();
-                lone_feed.end();
-                end_pushed = true;
+            Step::Push(_) | Step::Burst(_) | Step::End => {
+                arrivals.apply(step);
             }
             Step::Advance { eighths, nanos } => {
                 let by = advance_by(scale, eighths, nanos);
@@ -577,23 +577,14 @@ fn check_watchdog_inside_heartbeat(
         .watchdog_on(timeout, clock.clone())
         .with_heartbeat_on(interval, clock.clone());
     let mut task = Task::new();
-    let mut pushed = Vec::new();
+    let mut arrivals = Arrivals::new(vec![feed]);
     let mut delivered = Vec::new();
     let mut finished = false;
-    let mut end_pushed = false;
     let scale = interval.min(timeout).max(Duration::from_nanos(8));
     for step in steps.iter().chain([Step::End, Step::Drain].iter()) {
         match *step {
-            Step::Push(_) | Step::Burst(_) if end_pushed => {}
-            Step::Push(_) | Step::Burst(_) => {
-                for _ in 0..step.items() {
-                    feed.push(pushed.len() as u32);
-                    pushed.push(pushed.len() as u32);
-                }
-            }
-            Step::End => {
-                feed.end();
-                end_pushed = true;
+            Step::Push(_) | Step::Burst(_) | Step::End => {
+                arrivals.apply(step);
             }
             Step::Advance { eighths, nanos } => clock.advance(advance_by(scale, eighths, nanos)),
             Step::Drain | Step::PollOnce => {
@@ -615,6 +606,7 @@ fn check_watchdog_inside_heartbeat(
         }
     }
     prop_assert!(finished, "ends, by timing out or with its stream");
+    let pushed: Vec<u32> = (0..arrivals.pushed).collect();
     prop_assert!(
         pushed.starts_with(&delivered),
         "items in order, none invented"

@@ -115,6 +115,17 @@ impl Drop for Server {
     }
 }
 
+/// Watches `server` from this thread for at most `watch_for`, with the test's timeout.
+fn watch(server: &Server, watch_for: Duration) -> protocol::Report {
+    smol::block_on(protocol::watch(
+        &server.addr,
+        TIMEOUT,
+        Some(watch_for),
+        |_| {},
+    ))
+    .unwrap()
+}
+
 /// Watches `server` from a thread; `act` runs once the client has seen `items_first` items.
 fn watch_and(
     server: &Server,
@@ -150,13 +161,7 @@ fn watch_and(
 fn a_healthy_idle_server_is_not_timed_out() {
     let server = Server::start("idle");
     let watch_for = 6 * TIMEOUT;
-    let report = smol::block_on(protocol::watch(
-        &server.addr,
-        TIMEOUT,
-        Some(watch_for),
-        |_| {},
-    ))
-    .unwrap();
+    let report = watch(&server, watch_for);
     assert!(
         matches!(report.outcome, Outcome::StillAlive),
         "{:?}",
@@ -173,13 +178,7 @@ fn a_healthy_idle_server_is_not_timed_out() {
 #[test]
 fn a_server_that_finishes_ends_cleanly() {
     let server = Server::start("items=5");
-    let report = smol::block_on(protocol::watch(
-        &server.addr,
-        TIMEOUT,
-        Some(GENEROUS),
-        |_| {},
-    ))
-    .unwrap();
+    let report = watch(&server, GENEROUS);
     assert!(
         matches!(report.outcome, Outcome::Ended),
         "{:?}",
@@ -233,13 +232,7 @@ fn a_killed_server_ends_the_stream_without_a_timeout() {
 #[test]
 fn malformed_frames_give_a_clear_error() {
     let server = Server::start("malformed_after=3");
-    let report = smol::block_on(protocol::watch(
-        &server.addr,
-        TIMEOUT,
-        Some(GENEROUS),
-        |_| {},
-    ))
-    .unwrap();
+    let report = watch(&server, GENEROUS);
     match report.outcome {
         Outcome::Malformed(what) => assert!(what.contains("this is not a frame"), "{what}"),
         other => panic!("expected a malformed frame, got {other:?}"),
