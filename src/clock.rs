@@ -66,7 +66,11 @@ pub use self::manual::{Counts, ManualClock, ManualTimer};
 pub use self::tick::TICK;
 #[cfg(feature = "tokio")]
 pub use self::tokio::{TokioClock, TokioTimer};
-pub use self::wheel::{WheelClock, WheelTimer};
+/// Faults the crate's own tests inject into [`WheelClock`]'s scheduler. Not for use outside them.
+#[cfg(feature = "fault-injection")]
+#[doc(hidden)]
+pub use self::wheel::inject as inject_wheel_faults;
+pub use self::wheel::{WheelClock, WheelStats, WheelTimer, LATENESS_BUCKETS};
 
 /// The time source used by [`with_heartbeat`](crate::HeartbeatExt::with_heartbeat)
 /// and [`watchdog`](crate::HeartbeatExt::watchdog).

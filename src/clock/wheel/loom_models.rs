@@ -1,0 +1,267 @@
+//! Models of the scheduler's protocol, checked by loom over every interleaving
+//! (up to a preemption bound) of the real `Scheduler`, compiled against loom's
+//! lock and atomics.
+//!
+//! ```sh
+//! RUSTFLAGS="--cfg loom" cargo test --release --lib loom_models
+//! ```
+//!
+//! The driver of these models is `fire`: the driver thread's step without its
+//! sleep (loom has no clock), so the ticks it fires are chosen by each model.
+
+use core::task::Poll;
+use std::sync::Arc;
+use std::task::{Wake, Waker};
+
+use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use loom::sync::Mutex;
+use loom::thread;
+
+use super::scheduler::Scheduler;
+use crate::clock::tick::Tick;
+
+/// Enough to cover the races of two or three threads that each take the lock a
+/// few times, and small enough that every model runs in seconds.
+const PREEMPTIONS: usize = 3;
+
+fn check(model: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(PREEMPTIONS);
+    builder.check(model);
+}
+
+/// A waker that records the driver's step in which it was woken.
+struct Recorder {
+    step: Arc<AtomicUsize>,
+    woken_in_steps: Mutex<Vec<usize>>,
+    /// Called when the last handle to this waker is dropped: a waker that re-enters the scheduler.
+    on_drop: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+impl Recorder {
+    fn new(step: &Arc<AtomicUsize>) -> Arc<Recorder> {
+        Arc::new(Recorder {
+            step: step.clone(),
+            woken_in_steps: Mutex::new(Vec::new()),
+            on_drop: Mutex::new(None),
+        })
+    }
+
+    fn woken_in_steps(&self) -> Vec<usize> {
+        self.woken_in_steps.lock().unwrap().clone()
+    }
+}
+
+impl Wake for Recorder {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let step = self.step.load(SeqCst);
+        self.woken_in_steps.lock().unwrap().push(step);
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        if let Some(re_enter) = self.on_drop.get_mut().unwrap().take() {
+            re_enter();
+        }
+    }
+}
+
+/// One step of the driver: announces it, fires through `tick` and wakes what fired, outside the lock.
+fn fire(scheduler: &Scheduler, step: &AtomicUsize, tick: Tick) -> Tick {
+    step.store(tick as usize, SeqCst);
+    let mut wakers = Vec::new();
+    let fired = scheduler.fire_through(tick, &mut wakers);
+    wakers.into_iter().for_each(Waker::wake);
+    fired.next
+}
+
+#[test]
+fn loom_models_a_pending_poll_is_woken_once_its_tick_fires_and_never_before() {
+    check(|| {
+        let scheduler = Arc::new(Scheduler::new());
+        let step = Arc::new(AtomicUsize::new(0));
+        let (key, _) = scheduler.insert(2);
+        let recorder = Recorder::new(&step);
+
+        let driver = {
+            let (scheduler, step) = (scheduler.clone(), step.clone());
+            thread::spawn(move || {
+                fire(&scheduler, &step, 1);
+                fire(&scheduler, &step, 2);
+            })
+        };
+        let polled = scheduler.poll(key, 2, &Waker::from(recorder.clone()));
+        if polled.is_ready() {
+            assert_eq!(step.load(SeqCst), 2, "fired before its tick");
+        }
+        driver.join().unwrap();
+
+        let woken = recorder.woken_in_steps();
+        assert!(
+            woken.iter().all(|&s| s == 2),
+            "woken at tick {woken:?}, armed for 2"
+        );
+        if polled.is_pending() {
+            assert_eq!(woken, [2], "a pending poll was never woken: lost wakeup");
+        }
+        assert_eq!(
+            scheduler.poll(key, 2, &Waker::from(recorder)),
+            Poll::Ready(())
+        );
+    });
+}
+
+#[test]
+fn loom_models_two_streams_racing_the_driver_each_get_their_wakeup() {
+    check(|| {
+        let scheduler = Arc::new(Scheduler::new());
+        let step = Arc::new(AtomicUsize::new(0));
+        let streams: Vec<_> = [1, 2]
+            .into_iter()
+            .map(|tick| {
+                let (scheduler, step) = (scheduler.clone(), step.clone());
+                thread::spawn(move || {
+                    let (key, _) = scheduler.insert(tick);
+                    let recorder = Recorder::new(&step);
+                    let polled = scheduler.poll(key, tick, &Waker::from(recorder.clone()));
+                    (tick, polled, recorder)
+                })
+            })
+            .collect();
+        fire(&scheduler, &step, 2);
+        for stream in streams {
+            let (tick, polled, recorder) = stream.join().unwrap();
+            if polled.is_pending() {
+                assert_eq!(
+                    recorder.woken_in_steps(),
+                    [2],
+                    "lost wakeup for tick {tick}"
+                );
+            }
+        }
+    });
+}
+
+#[test]
+fn loom_models_a_timer_reset_while_its_tick_fires_keeps_only_its_new_deadline() {
+    check(|| {
+        let scheduler = Arc::new(Scheduler::new());
+        let step = Arc::new(AtomicUsize::new(0));
+        let (key, _) = scheduler.insert(1);
+        let recorder = Recorder::new(&step);
+        let waker = Waker::from(recorder.clone());
+        let _ = scheduler.poll(key, 1, &waker);
+
+        let driver = {
+            let (scheduler, step) = (scheduler.clone(), step.clone());
+            thread::spawn(move || {
+                fire(&scheduler, &step, 1);
+                fire(&scheduler, &step, 3);
+            })
+        };
+        scheduler.arm(key, 3);
+        // The lock-free look must agree with the deadline it was moved to.
+        if scheduler.has_fired(3) {
+            assert_eq!(
+                step.load(SeqCst),
+                3,
+                "the reset timer looked fired before its tick"
+            );
+        }
+        let polled = scheduler.poll(key, 3, &waker);
+        if polled.is_ready() {
+            assert_eq!(
+                step.load(SeqCst),
+                3,
+                "the reset timer fired at its old tick"
+            );
+        }
+        driver.join().unwrap();
+        if polled.is_pending() {
+            assert!(
+                recorder.woken_in_steps().contains(&3),
+                "the reset timer's wakeup was lost"
+            );
+        }
+    });
+}
+
+#[test]
+fn loom_models_a_reused_key_never_wakes_the_dropped_timers_waker() {
+    check(|| {
+        let scheduler = Arc::new(Scheduler::new());
+        let step = Arc::new(AtomicUsize::new(0));
+        let driver = {
+            let (scheduler, step) = (scheduler.clone(), step.clone());
+            thread::spawn(move || {
+                fire(&scheduler, &step, 1);
+                fire(&scheduler, &step, 2);
+            })
+        };
+
+        let dropped = Recorder::new(&step);
+        let (first, _) = scheduler.insert(1);
+        let _ = scheduler.poll(first, 1, &Waker::from(dropped.clone()));
+        scheduler.remove(first);
+        let (reused, _) = scheduler.insert(2);
+        assert_eq!(reused, first, "the model means to reuse the key");
+        driver.join().unwrap();
+
+        let woken = dropped.woken_in_steps();
+        assert!(
+            woken.iter().all(|&s| s == 1),
+            "the dropped timer's waker was woken for the timer that reused its key: {woken:?}"
+        );
+    });
+}
+
+#[test]
+fn loom_models_a_timer_armed_earlier_than_the_driver_sleeps_wakes_the_driver() {
+    check(|| {
+        let scheduler = Arc::new(Scheduler::new());
+        let step = Arc::new(AtomicUsize::new(0));
+        let (late, _) = scheduler.insert(9);
+        let driver = {
+            let (scheduler, step) = (scheduler.clone(), step.clone());
+            thread::spawn(move || fire(&scheduler, &step, 1))
+        };
+        let (_, wake_driver) = scheduler.insert(5);
+        let driver_sleeps_until = driver.join().unwrap();
+        assert!(
+            wake_driver || driver_sleeps_until <= 5,
+            "the driver sleeps until tick {driver_sleeps_until} and was not told of tick 5"
+        );
+        scheduler.remove(late);
+    });
+}
+
+#[test]
+fn loom_models_a_waker_that_re_enters_the_scheduler_when_dropped_cannot_deadlock_it() {
+    check(|| {
+        let scheduler = Arc::new(Scheduler::new());
+        let step = Arc::new(AtomicUsize::new(0));
+        let (key, _) = scheduler.insert(3);
+        let (other, _) = scheduler.insert(4);
+
+        let re_entering = Recorder::new(&step);
+        let re_enter_with = scheduler.clone();
+        *re_entering.on_drop.lock().unwrap() = Some(Box::new(move || {
+            re_enter_with.arm(other, 6);
+            re_enter_with.remove(other);
+        }));
+        let driver = {
+            let (scheduler, step) = (scheduler.clone(), step.clone());
+            thread::spawn(move || fire(&scheduler, &step, 1))
+        };
+        // The scheduler holds the only other handle: replacing it drops the last one.
+        let _ = scheduler.poll(key, 3, &Waker::from(re_entering));
+        let _ = scheduler.poll(key, 3, &Waker::from(Recorder::new(&step)));
+        driver.join().unwrap();
+        scheduler.remove(key);
+    });
+}
