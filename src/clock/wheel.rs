@@ -8,7 +8,7 @@ use super::{Clock, Timer};
 
 mod driver;
 mod faults;
-#[cfg(all(test, loom))]
+#[cfg(all(test, futures_heartbeat_loom))]
 mod loom_models;
 mod schedule;
 mod scheduler;

@@ -11,6 +11,8 @@ use std::task::{Context, Poll, Waker};
 use futures::stream::{Stream, StreamExt};
 use futures_test::task::{new_count_waker, AwokenCount};
 
+pub mod wheel;
+
 /// The test's end of a [`Fed`] stream: push items, end it, see whether it was dropped.
 #[derive(Clone)]
 pub struct Feed<T> {

@@ -2,16 +2,21 @@
 //! wakers it calls do.
 //!
 //! - A waker that panics is caught and counted; the others are still woken.
-//! - If the thread dies anyway, the wakers it had collected but not woken are
-//!   handed to its successor, which it starts as it unwinds; if that start fails,
-//!   the next use of the clock starts one. The schedule itself lives outside the
-//!   thread, so no armed timer is lost, only fired late.
+//! - A waker that blocks holds up the timers behind it for at most about two
+//!   [supervision periods](SUPERVISION_PERIOD): the supervisor thread sees that
+//!   the driver made no progress, retires it, and starts a successor that wakes
+//!   the rest of the batch. The retired thread leaves as soon as the waker returns.
+//! - If the driver dies anyway, it starts its successor as it unwinds; if that
+//!   fails, the supervisor or the next use of the clock starts one.
+//! - Wakers waiting to be woken sit in a shared batch, not in the driver thread,
+//!   and the schedule lives outside the thread too, so no armed timer is lost
+//!   to any of this, only fired late.
 //! - A thread that cannot be started is reported at once, never waited for.
 
 use core::task::Waker;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
@@ -22,22 +27,31 @@ use super::stats::Stats;
 use crate::clock::tick::{self, Tick};
 
 pub(super) const THREAD_NAME: &str = "futures-heartbeat-wheel";
+const SUPERVISOR_NAME: &str = "futures-heartbeat-wheel-supervisor";
 
-/// The process's scheduler and its driver thread.
+/// How often the supervisor looks at the driver: a waker that blocks delays the
+/// timers behind it by one to two periods. It costs the process ten short
+/// wakeups a second.
+pub(super) const SUPERVISION_PERIOD: Duration = Duration::from_millis(100);
+
+/// The process's scheduler, its driver thread and the supervisor of that thread.
 #[derive(Debug)]
 pub(super) struct Wheel {
     pub(super) scheduler: Scheduler,
     pub(super) stats: Stats,
-    driver: Mutex<Driver>,
+    driver: Mutex<Option<Thread>>,
     /// Whether a driver thread is running; read without the lock on every arm and wait.
     driver_running: AtomicBool,
-}
-
-#[derive(Debug, Default)]
-struct Driver {
-    thread: Option<Thread>,
-    /// Wakers collected by a driver that died before it could wake them: its successor wakes them first.
-    orphaned_wakers: Vec<Waker>,
+    /// Bumped to retire a driver: each driver knows its own and leaves when it changes.
+    generation: AtomicU64,
+    /// The wakers of fired timers, not yet woken. Shared, so that a successor can
+    /// wake what a blocked or dead driver could not.
+    batch: Mutex<Vec<Waker>>,
+    /// The driver's progress, for the supervisor: wakers it started to wake, and
+    /// whether it is inside one now. Written by the driver alone.
+    wakes_started: AtomicU64,
+    in_waker: AtomicBool,
+    supervisor: OnceLock<()>,
 }
 
 impl Wheel {
@@ -46,33 +60,40 @@ impl Wheel {
         WHEEL.get_or_init(|| Wheel {
             scheduler: Scheduler::new(),
             stats: Stats::default(),
-            driver: Mutex::new(Driver::default()),
+            driver: Mutex::new(None),
             driver_running: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
+            batch: Mutex::new(Vec::new()),
+            wakes_started: AtomicU64::new(0),
+            in_waker: AtomicBool::new(false),
+            supervisor: OnceLock::new(),
         })
     }
 
-    fn lock_driver(&self) -> MutexGuard<'_, Driver> {
-        // Held only by the crate's own code, which leaves `Driver` consistent at every point.
-        self.driver
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Starts the driver thread unless one is running.
+    /// Starts the driver thread unless one is running, and the supervisor with the first.
     pub(super) fn ensure_driver(&'static self) -> io::Result<()> {
         if self.driver_running.load(Ordering::Acquire) {
             return Ok(());
         }
-        let mut driver = self.lock_driver();
-        if driver.thread.is_some() {
+        let mut driver = lock(&self.driver);
+        if driver.is_some() {
             return Ok(());
         }
         faults::before_spawn()?;
+        let generation = self.generation.load(Ordering::Acquire);
         let spawned = thread::Builder::new()
             .name(THREAD_NAME.into())
-            .spawn(move || self.drive())?;
-        driver.thread = Some(spawned.thread().clone());
+            .spawn(move || self.drive(generation))?;
+        *driver = Some(spawned.thread().clone());
         self.driver_running.store(true, Ordering::Release);
+        drop(driver);
+        if self.supervisor.get().is_none() {
+            // A failure here leaves the driver unsupervised until the next start: still working.
+            let _ = thread::Builder::new()
+                .name(SUPERVISOR_NAME.into())
+                .spawn(move || self.supervise())
+                .map(|_| self.supervisor.set(()));
+        }
         Ok(())
     }
 
@@ -92,7 +113,7 @@ impl Wheel {
 
     /// Wakes the driver so that it sees a timer armed earlier than it planned to wake.
     pub(super) fn wake_driver(&'static self) {
-        let driver = self.lock_driver().thread.clone();
+        let driver = lock(&self.driver).clone();
         match driver {
             Some(thread) => thread.unpark(),
             None => self.ensure_driver_or_panic(),
@@ -107,40 +128,99 @@ impl Wheel {
         }
     }
 
-    /// The driver's loop: fire what is due, wake it, sleep until the next tick that has timers.
-    fn drive(&'static self) {
-        let mut running = Running {
+    /// Marks the running driver as gone, so that the next start replaces it.
+    fn forget_driver(&self) {
+        let mut driver = lock(&self.driver);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        *driver = None;
+        self.driver_running.store(false, Ordering::Release);
+    }
+
+    /// The driver's loop: fire what is due, wake it, sleep until the next tick that
+    /// has timers; leave when retired.
+    fn drive(&'static self, generation: u64) {
+        let _running = Running {
             wheel: self,
-            wakers: std::mem::take(&mut self.lock_driver().orphaned_wakers),
+            generation,
         };
-        self.wake_all(&mut running.wakers);
-        loop {
+        let mut fired_wakers = Vec::new();
+        // A predecessor may have left wakers in the batch.
+        while self.wake_batch(generation) {
             let now = Instant::now();
             let fired = self
                 .scheduler
-                .fire_through(tick::tick_started_by(now), &mut running.wakers);
-            faults::after_collecting_wakers();
+                .fire_through(tick::tick_started_by(now), &mut fired_wakers);
             if let Some(earliest) = fired.earliest {
                 self.stats.record_tick(lateness(earliest, now));
-                self.wake_all(&mut running.wakers);
+                lock(&self.batch).append(&mut fired_wakers);
+                faults::after_collecting_wakers();
+                if !self.wake_batch(generation) {
+                    return;
+                }
                 self.stats.record_wake_batch(now.elapsed());
+            }
+            if self.retired(generation) {
+                return;
             }
             sleep_until(fired.next);
         }
     }
 
-    /// Wakes every waker in `wakers`, each in its own `catch_unwind`: one task's
-    /// faulty waker must not keep the others from being woken.
-    fn wake_all(&self, wakers: &mut Vec<Waker>) {
-        // Popped one at a time, so that whatever is not yet woken stays in `wakers`
-        // for a successor if this thread dies anyway.
-        while let Some(waker) = wakers.pop() {
+    fn retired(&self, generation: u64) -> bool {
+        self.generation.load(Ordering::Acquire) != generation
+    }
+
+    /// Wakes the wakers in the batch one at a time, each in its own `catch_unwind`:
+    /// one task's faulty waker must not keep the others from being woken. Returns
+    /// `false` if this driver was retired meanwhile.
+    fn wake_batch(&self, generation: u64) -> bool {
+        let mut started = self.wakes_started.load(Ordering::Relaxed);
+        loop {
+            if self.retired(generation) {
+                return false;
+            }
+            let Some(waker) = lock(&self.batch).pop() else {
+                return true;
+            };
+            started += 1;
+            self.wakes_started.store(started, Ordering::Relaxed);
+            self.in_waker.store(true, Ordering::Release);
             if panic::catch_unwind(AssertUnwindSafe(|| waker.wake())).is_err() {
                 // The standard panic hook has already printed the message, naming this thread.
                 self.stats.waker_panics.fetch_add(1, Ordering::Relaxed);
             }
+            self.in_waker.store(false, Ordering::Release);
         }
     }
+
+    /// The supervisor's loop: replaces a driver that has been inside one waker for
+    /// a whole period, and starts one if none runs (a failed restart).
+    fn supervise(&'static self) {
+        let mut seen_in_waker = None;
+        loop {
+            thread::sleep(SUPERVISION_PERIOD);
+            let progress = self.wakes_started.load(Ordering::Relaxed);
+            let stuck_in = self.in_waker.load(Ordering::Acquire).then_some(progress);
+            if stuck_in.is_some() && stuck_in == seen_in_waker {
+                self.stats.blocked_drivers.fetch_add(1, Ordering::Relaxed);
+                self.in_waker.store(false, Ordering::Release);
+                self.forget_driver();
+                seen_in_waker = None;
+            } else {
+                seen_in_waker = stuck_in;
+            }
+            if !self.driver_running.load(Ordering::Acquire) {
+                let _ = self.ensure_driver();
+            }
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Held only by the crate's own code, which leaves the data consistent at every point.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// How late the driver fires `tick`, which it fires at `now`.
@@ -157,26 +237,23 @@ fn sleep_until(next: Tick) {
     }
 }
 
-/// Owned by the driver thread while it runs. Dropped only if the thread unwinds
-/// (its loop never ends otherwise): it hands the unwoken wakers on and starts a
-/// successor.
+/// Owned by the driver thread while it runs. If the thread unwinds, and was not
+/// retired, it starts a successor at once, so that the timers fire even if no
+/// stream calls in.
 struct Running {
     wheel: &'static Wheel,
-    wakers: Vec<Waker>,
+    generation: u64,
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
         let wheel = self.wheel;
-        {
-            let mut driver = wheel.lock_driver();
-            driver.thread = None;
-            driver.orphaned_wakers.append(&mut self.wakers);
-            wheel.driver_running.store(false, Ordering::Release);
+        if !thread::panicking() || wheel.retired(self.generation) {
+            return; // retired: its successor runs already
         }
+        wheel.forget_driver();
         wheel.stats.driver_restarts.fetch_add(1, Ordering::Relaxed);
-        // At once, so that the timers fire even if no stream calls in. If it fails,
-        // `check_driver` tries again at the next arm or wait.
+        // If this fails, the supervisor or the next arm or wait tries again.
         let _ = wheel.ensure_driver();
     }
 }

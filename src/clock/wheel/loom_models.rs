@@ -3,7 +3,7 @@
 //! lock and atomics.
 //!
 //! ```sh
-//! RUSTFLAGS="--cfg loom" cargo test --release --lib loom_models
+//! RUSTFLAGS="--cfg futures_heartbeat_loom" cargo test --release --lib loom_models
 //! ```
 //!
 //! The driver of these models is `fire`: the driver thread's step without its

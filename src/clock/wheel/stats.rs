@@ -20,6 +20,7 @@ pub const LATENESS_BUCKETS: usize = 12;
 /// let stats = WheelClock::stats();
 /// assert_eq!(stats.waker_panics, 0);
 /// assert_eq!(stats.driver_restarts, 0);
+/// assert_eq!(stats.blocked_drivers, 0);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -30,6 +31,10 @@ pub struct WheelStats {
     pub waker_panics: u64,
     /// Times the driver thread died and was replaced.
     pub driver_restarts: u64,
+    /// Times the driver thread was found blocked inside one waker for a whole
+    /// supervision period (100 ms) and replaced, so that the timers behind that
+    /// waker fired without waiting for it.
+    pub blocked_drivers: u64,
     /// The latest any tick was fired after it started.
     pub max_lateness: Duration,
     /// The longest the driver spent waking the tasks of one tick: how long a slow
@@ -45,6 +50,7 @@ pub struct WheelStats {
 pub(super) struct Stats {
     pub(super) waker_panics: AtomicU64,
     pub(super) driver_restarts: AtomicU64,
+    pub(super) blocked_drivers: AtomicU64,
     max_lateness_nanos: AtomicU64,
     max_wake_batch_nanos: AtomicU64,
     lateness_histogram: [AtomicU64; LATENESS_BUCKETS],
@@ -74,6 +80,7 @@ impl Stats {
             ticks_fired: lateness_histogram.iter().sum(),
             waker_panics: self.waker_panics.load(Ordering::Relaxed),
             driver_restarts: self.driver_restarts.load(Ordering::Relaxed),
+            blocked_drivers: self.blocked_drivers.load(Ordering::Relaxed),
             max_lateness: Duration::from_nanos(self.max_lateness_nanos.load(Ordering::Relaxed)),
             max_wake_batch: Duration::from_nanos(self.max_wake_batch_nanos.load(Ordering::Relaxed)),
             lateness_histogram,

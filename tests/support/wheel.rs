@@ -1,0 +1,61 @@
+//! Helpers for the tests that put the default clock's scheduler under faults.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Wake, Waker};
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, StreamExt};
+use futures_heartbeat::clock::{Clock, Timer, WheelClock, WheelTimer};
+use futures_heartbeat::{Event, HeartbeatExt};
+use futures_test::task::{new_count_waker, AwokenCount};
+
+/// A timer of the default clock, polled once so that its task waits on it, and
+/// the count of that task's wakeups.
+pub struct Waiting {
+    pub timer: Pin<Box<WheelTimer>>,
+    pub woken: AwokenCount,
+}
+
+/// `count` timers due `after` from now, each polled once by its own task.
+pub fn waiting_timers(count: usize, after: Duration) -> Vec<Waiting> {
+    (0..count)
+        .map(|_| {
+            let mut timer = Box::pin(WheelClock.timer_at(Instant::now() + after));
+            let (waker, woken) = new_count_waker();
+            assert!(timer
+                .as_mut()
+                .poll_expired(&mut Context::from_waker(&waker))
+                .is_pending());
+            Waiting { timer, woken }
+        })
+        .collect()
+}
+
+/// Polls `condition` until it holds, or panics after `patience` (a generous bound:
+/// the scheduler must make progress, not meet a deadline).
+pub fn wait_for(patience: Duration, what: &str, mut condition: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !condition() {
+        assert!(start.elapsed() < patience, "{what}: not after {patience:?}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// A heartbeat on the default clock, from its first poll to its `pulses`-th pulse.
+pub fn pulses_arrive(pulses: usize) {
+    let events = stream::pending::<()>().with_heartbeat(Duration::from_millis(2));
+    let got = futures::executor::block_on(events.take(pulses).collect::<Vec<_>>());
+    assert_eq!(got, vec![Event::Pulse; pulses]);
+}
+
+/// A waker that runs `on_wake` each time it is woken, on whatever thread wakes it.
+pub fn waker_with(on_wake: impl Fn() + Send + Sync + 'static) -> Waker {
+    struct OnWake<F>(F);
+    impl<F: Fn() + Send + Sync + 'static> Wake for OnWake<F> {
+        fn wake(self: Arc<Self>) {
+            (self.0)();
+        }
+    }
+    Waker::from(Arc::new(OnWake(on_wake)))
+}

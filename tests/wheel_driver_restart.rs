@@ -1,0 +1,60 @@
+//! When the default clock's scheduler thread dies, it is replaced, and every
+//! timer armed before it died still fires. A binary of its own: it kills the
+//! process's scheduler thread.
+#![cfg(feature = "fault-injection")]
+
+mod support;
+
+use std::time::Duration;
+
+use futures_heartbeat::clock::{inject_wheel_faults, WheelClock};
+use support::wheel::{pulses_arrive, wait_for, waiting_timers};
+
+const PATIENCE: Duration = Duration::from_secs(10);
+
+fn quietly<T>(f: impl FnOnce() -> T) -> T {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = f();
+    std::panic::set_hook(hook);
+    result
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "kills threads and waits in real time")]
+fn a_dead_scheduler_thread_is_replaced_and_no_timer_armed_before_is_lost() {
+    pulses_arrive(1); // the thread runs
+
+    // It dies holding the wakers of a tick it fired: its successor, started as it unwinds, wakes them.
+    let due_as_it_dies = waiting_timers(100, Duration::from_millis(20));
+    let due_later = waiting_timers(100, Duration::from_millis(60));
+    inject_wheel_faults::panic_driver_once();
+    quietly(|| {
+        for waiting in due_as_it_dies.iter().chain(&due_later) {
+            wait_for(
+                PATIENCE,
+                "a timer armed before the thread died fired",
+                || waiting.woken.get() == 1,
+            );
+        }
+    });
+    assert_eq!(WheelClock::stats().driver_restarts, 1);
+    pulses_arrive(3);
+
+    // It dies and its successor cannot start: the supervisor starts one, with no
+    // help from any stream.
+    let orphaned = waiting_timers(50, Duration::from_millis(20));
+    inject_wheel_faults::fail_next_spawns(1);
+    inject_wheel_faults::panic_driver_once();
+    quietly(|| {
+        for waiting in &orphaned {
+            wait_for(
+                PATIENCE,
+                "a timer orphaned by the dead thread fired",
+                || waiting.woken.get() == 1,
+            );
+        }
+    });
+    assert_eq!(WheelClock::stats().driver_restarts, 2);
+    pulses_arrive(3);
+}
