@@ -1,15 +1,28 @@
 #!/usr/bin/env python3
-"""Proves that the property tests can fail: breaks the adapters on purpose, one
-way at a time, and checks that `cargo test --test properties` catches each break.
+"""Proves that the checks can fail: breaks the code on purpose, one way at a
+time, and checks that the suite guarding it catches each break. The adapters'
+breaks must be caught by the property tests (`cargo test --test properties`);
+the scheduler's, by its loom models (`--cfg futures_heartbeat_loom`).
 
 Run from the repository root: python3 .ci/mutants.py [NAME ...]
 Every source file is restored after each mutant, even on error or Ctrl-C.
 """
+import os
 import subprocess
 import sys
 
 HEARTBEAT = "src/heartbeat.rs"
 WATCHDOG = "src/watchdog.rs"
+SCHEDULER = "src/clock/wheel/scheduler.rs"
+SCHEDULE = "src/clock/wheel/schedule.rs"
+DRIVER = "src/clock/wheel/driver.rs"
+
+PROPERTIES = (["cargo", "test", "-q", "--test", "properties"], {})
+FAULT_TESTS = (["cargo", "test", "-q", "--all-features", "--test", "wheel_waker_faults",
+                "--test", "wheel_blocking_waker", "--test", "wheel_driver_restart",
+                "--test", "wheel_spawn_failure"], {})
+LOOM_MODELS = (["cargo", "test", "-q", "--release", "--lib", "loom_models"],
+               {"RUSTFLAGS": "--cfg futures_heartbeat_loom", "CARGO_TARGET_DIR": "target/loom"})
 
 # name: (file, text to replace, replacement, what the break does)
 MUTANTS = {
@@ -72,7 +85,53 @@ MUTANTS = {
         "                *this.silence = Silence::Restart;\n",
         "",
         "items do not restart the silence count"),
+    "scheduler-registers-after-the-tick-fired": (SCHEDULER,
+        "        if tick <= schedule.fired_through {\n            drop(schedule);",
+        "        if false {\n            drop(schedule);",
+        "a waker registered just after its tick fired is never woken (lost wakeup)"),
+    "scheduler-reused-key-keeps-its-waker": (SCHEDULE,
+        "let waker = self.timer_mut(key).waker.take();",
+        "let waker = self.timer_mut(key).waker.clone();",
+        "a new timer inherits the waker of the dropped timer whose key it reuses"),
+    "scheduler-arm-leaves-the-driver-asleep": (SCHEDULER,
+        "let earlier = tick < schedule.driver_wakes_at;",
+        "let earlier = tick < schedule.driver_wakes_at && false;",
+        "a timer armed before the driver's next tick does not wake the driver"),
+    "scheduler-fires-early": (SCHEDULER,
+        "let earliest = schedule.fire_through(tick, wakers);",
+        "let earliest = schedule.fire_through(tick + 1, wakers);",
+        "the driver fires the tick after the one that has started"),
+    "scheduler-drops-a-waker-under-the-lock": (SCHEDULER,
+        "        drop(schedule);\n        drop(old);",
+        "        drop(old);\n        drop(schedule);",
+        "a replaced waker is dropped with the lock held, so a waker that re-enters deadlocks"),
+    "driver-lets-a-waker-panic-escape": (DRIVER,
+        "if panic::catch_unwind(AssertUnwindSafe(|| waker.wake())).is_err() {",
+        "if { waker.wake(); false } {",
+        "a panicking waker kills the driver thread (which is then restarted)"),
+    "driver-is-not-supervised": (DRIVER,
+        "if stuck_in.is_some() && stuck_in == seen_in_waker {",
+        "if stuck_in.is_some() && stuck_in == seen_in_waker && false {",
+        "a driver blocked in a waker is never replaced"),
+    "driver-dies-holding-the-wakers": (DRIVER,
+        "                lock(&self.batch).append(&mut fired_wakers);\n"
+        "                faults::after_collecting_wakers();\n",
+        "                faults::after_collecting_wakers();\n"
+        "                lock(&self.batch).append(&mut fired_wakers);\n",
+        "the wakers a driver collected are lost with it when it dies"),
+    "driver-start-failure-is-silent": (DRIVER,
+        "        if let Err(cause) = self.ensure_driver() {\n            panic!(",
+        "        if let Err(cause) = self.ensure_driver() {\n            return;\n            panic!(",
+        "a scheduler thread that cannot start leaves the streams waiting forever"),
 }
+
+
+def suite(name):
+    if name.startswith("scheduler-"):
+        return LOOM_MODELS
+    if name.startswith("driver-"):
+        return FAULT_TESTS
+    return PROPERTIES
 
 
 def run(name):
@@ -82,8 +141,9 @@ def run(name):
         sys.exit(f"{name}: the text to mutate is not found exactly once in {path}; update this script")
     try:
         open(path, "w").write(original.replace(old, new))
-        result = subprocess.run(["cargo", "test", "-q", "--test", "properties"],
-                                capture_output=True, text=True)
+        command, env = suite(name)
+        result = subprocess.run(command, capture_output=True, text=True,
+                                env={**os.environ, **env})
     finally:
         open(path, "w").write(original)
     out = result.stdout + result.stderr

@@ -19,17 +19,26 @@ fn a_scheduler_thread_that_cannot_start_is_a_clear_error_at_first_use_then_a_ret
     let cause = WheelClock::start().expect_err("the thread cannot start");
     assert!(cause.to_string().contains("thread limit"), "{cause}");
 
-    let mut events = stream::pending::<()>().with_heartbeat(Duration::from_millis(2));
-    let hook = panic::take_hook();
-    panic::set_hook(Box::new(|_| {}));
-    let first_use = panic::catch_unwind(AssertUnwindSafe(|| {
-        futures::executor::block_on(events.next())
-    }));
-    panic::set_hook(hook);
-    let message = *first_use
-        .expect_err("a stream that cannot be timed panics rather than hangs")
-        .downcast::<String>()
+    // On a thread of its own, so that a hang fails the test instead of stalling it.
+    let (done, first_use) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut events = stream::pending::<()>().with_heartbeat(Duration::from_millis(2));
+        let hook = panic::take_hook();
+        panic::set_hook(Box::new(|_| {}));
+        let polled = panic::catch_unwind(AssertUnwindSafe(|| {
+            futures::executor::block_on(events.next())
+        }));
+        panic::set_hook(hook);
+        done.send((
+            polled.map_err(|panic| *panic.downcast::<String>().unwrap()),
+            events,
+        ))
         .unwrap();
+    });
+    let (polled, mut events) = first_use
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the first use hangs instead of reporting the failure");
+    let message = polled.expect_err("a stream that cannot be timed panics rather than hangs");
     for named in [
         "futures-heartbeat-wheel",
         "thread limit",
