@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::stream::StreamExt;
-use futures_heartbeat::clock::{WheelClock, LATENESS_BUCKETS};
+use futures_heartbeat::clock::{Clock, FuturesTimerClock, WheelClock, LATENESS_BUCKETS};
 use futures_heartbeat::{Event, HeartbeatExt};
 use smol::channel;
 
@@ -45,10 +45,26 @@ struct Seen {
     out_of_order: u64,
 }
 
-async fn consume(events: channel::Receiver<u64>, interval: Duration) -> Seen {
-    let mut seen = Seen::default();
+async fn consume<C: Clock>(
+    events: channel::Receiver<u64>,
+    interval: Duration,
+    expected_pulses: usize,
+    clock: C,
+) -> Seen {
+    // Room for every pulse up front: 10,000 streams growing their vectors at the
+    // same pulse would copy hundreds of megabytes at once and stall the executor.
+    // SOAK_GROW_VECTORS=1 lets them grow, to reproduce that stall.
+    let room = if env_or("SOAK_GROW_VECTORS", 0) == 1 {
+        0
+    } else {
+        expected_pulses + 64
+    };
+    let mut seen = Seen {
+        latenesses: Vec::with_capacity(room),
+        ..Seen::default()
+    };
     let start = Instant::now();
-    let mut events = std::pin::pin!(events.with_heartbeat(interval));
+    let mut events = std::pin::pin!(events.with_heartbeat_on(interval, clock));
     let mut last_index = 0u32;
     while let Some(event) = events.next().await {
         match event {
@@ -77,6 +93,9 @@ async fn consume(events: channel::Receiver<u64>, interval: Duration) -> Seen {
     }
     seen
 }
+
+/// What counts as a stall: a 1 ms sleep that wakes more than this late.
+const STALL: Duration = Duration::from_millis(10);
 
 /// A time the whole process stood still: a 1 ms sleep that woke `overrun` late.
 #[derive(Debug, Clone, Copy)]
@@ -127,6 +146,25 @@ fn detect_stalls(
     })
 }
 
+/// A task on the executor under test that sleeps 1 ms at a time on a timer that is
+/// not the clock under test (futures-timer's thread), recording every wakeup
+/// later than `threshold`: how late the executor ran its tasks.
+async fn probe_executor(stop: Arc<AtomicBool>, threshold: Duration) -> Vec<Stall> {
+    let mut stalls = Vec::new();
+    while !stop.load(Ordering::Relaxed) {
+        let asleep = Instant::now();
+        futures_timer::Delay::new(Duration::from_millis(1)).await;
+        let woke = Instant::now();
+        if woke - asleep > threshold + Duration::from_millis(1) {
+            stalls.push(Stall {
+                from: asleep + Duration::from_millis(1),
+                to: woke,
+            });
+        }
+    }
+    stalls
+}
+
 #[derive(Clone, Copy, Debug)]
 enum Executor {
     Smol,
@@ -135,18 +173,24 @@ enum Executor {
 
 /// Runs `streams` heartbeats for `run_for`, feeding `feed_share` of the streams
 /// an item every 10 ms, and checks and reports what they saw.
-fn soak(
+fn soak<C>(
+    clock: C,
     executor: Executor,
     streams: usize,
     run_for: Duration,
     interval: Duration,
     feed_share: usize,
-) {
+) where
+    C: Clock + Clone + Send + 'static,
+    C::Timer: Send,
+{
     let slack = Duration::from_millis(50);
     let stop_detector = Arc::new(AtomicBool::new(false));
-    let detector = detect_stalls(stop_detector.clone(), Duration::from_millis(10));
+    let detector = detect_stalls(stop_detector.clone(), STALL);
     let stats_before = WheelClock::stats();
+    let run_started = Instant::now();
 
+    let expected_pulses = (run_for.as_nanos() / interval.as_nanos()) as u64;
     let (senders, receivers): (Vec<_>, Vec<_>) = (0..streams).map(|_| channel::unbounded()).unzip();
     let produce = async move {
         let started = Instant::now();
@@ -163,9 +207,21 @@ fn soak(
         }
         sent // dropping the senders ends every stream
     };
-    let (sent, seen) = match executor {
-        Executor::Smol => run_on_smol(receivers, interval, produce),
-        Executor::Tokio => run_on_tokio(receivers, interval, produce),
+    let (sent, seen, executor_stalls) = match executor {
+        Executor::Smol => run_on_smol(
+            receivers,
+            interval,
+            expected_pulses as usize,
+            clock,
+            produce,
+        ),
+        Executor::Tokio => run_on_tokio(
+            receivers,
+            interval,
+            expected_pulses as usize,
+            clock,
+            produce,
+        ),
     };
     stop_detector.store(true, Ordering::Relaxed);
     let (stalls, driver_late) = detector.join().unwrap();
@@ -177,7 +233,6 @@ fn soak(
         .collect();
     latenesses.sort();
     let quantile = |q: f64| latenesses[((latenesses.len() - 1) as f64 * q) as usize];
-    let expected_pulses = (run_for.as_nanos() / interval.as_nanos()) as u64;
     let pulses_min = seen.iter().map(|s| s.pulses).min().unwrap();
     // A skipped pulse is checked above; every grid point has a pulse or a skip.
     let accounted_min = seen.iter().map(|s| s.pulses + s.skipped).min().unwrap();
@@ -205,17 +260,25 @@ fn soak(
             .map(Stall::overrun)
             .max()
             .unwrap_or_default();
+        let executor_stall = executor_stalls
+            .iter()
+            .filter(|stall| stall.from < to && stall.to > from)
+            .map(Stall::overrun)
+            .max()
+            .unwrap_or_default();
         let driver_was_late = driver_late.iter().any(|&at| at >= from && at <= to + slack);
-        // A pulse more than a whole interval late needs the process to have stood
-        // still for a good part of that interval.
-        let explained = stall >= interval / 2;
+        // A pulse more than a whole interval late needs the process, or the
+        // executor's threads, to have stood still for a good part of that
+        // interval, while the clock's driver was not late.
+        let explained = stall.max(executor_stall) >= interval / 2;
         unexplained += usize::from(!explained);
         if reported < 10 || !explained {
             reported += 1;
             println!(
-                "  skip {:?} after start, window {:?}: longest process stall in it {stall:?}, \
+                "  skip at {:?} into the run, window {:?}: longest process stall in it {stall:?}, \
+                 longest executor stall in it {executor_stall:?}, \
                  driver tick ≥16 ms late in it: {driver_was_late}{}",
-                from.duration_since(windows[0].0),
+                from.saturating_duration_since(run_started),
                 to - from,
                 if explained { "" } else { "  UNEXPLAINED" }
             );
@@ -233,14 +296,20 @@ fn soak(
          (expected ~{expected_pulses}), skipped {skipped} in {} windows ({unexplained} unexplained), \
          lateness p50 {:?} p99 {:?} max {:?}, max after 300 intervals {late_after_many:?}, \
          items {items} of {}, out of order {out_of_order}; process stalls over 10 ms: {}, longest {longest_stall:?}; \
-         driver ticks by lateness (<1, 1-2, 2-4, ... ms): {late_ticks:?}, max {:?}",
+         executor stalls over 10 ms: {}, longest {:?}; \
+         driver ticks by lateness (<1, 1-2, 2-4, ... ms): {late_ticks:?}, max {:?}, \
+         driver restarts {}, blocked drivers replaced {}",
         windows.len(),
         quantile(0.5),
         quantile(0.99),
         latenesses.last().unwrap(),
         sent.iter().sum::<u64>(),
         stalls.len(),
+        executor_stalls.len(),
+        executor_stalls.iter().map(Stall::overrun).max().unwrap_or_default(),
         stats.max_lateness,
+        stats.driver_restarts - stats_before.driver_restarts,
+        stats.blocked_drivers - stats_before.blocked_drivers,
     );
     assert_eq!(
         unexplained, 0,
@@ -263,11 +332,17 @@ fn soak(
     );
 }
 
-fn run_on_smol(
+fn run_on_smol<C>(
     receivers: Vec<channel::Receiver<u64>>,
     interval: Duration,
+    expected_pulses: usize,
+    clock: C,
     produce: impl Future<Output = Vec<u64>> + Send + 'static,
-) -> (Vec<u64>, Vec<Seen>) {
+) -> (Vec<u64>, Vec<Seen>, Vec<Stall>)
+where
+    C: Clock + Clone + Send + 'static,
+    C::Timer: Send,
+{
     let executor = Arc::new(smol::Executor::new());
     let (stop, stopped) = channel::bounded::<()>(1);
     let threads: Vec<_> = (0..2)
@@ -278,45 +353,61 @@ fn run_on_smol(
         .collect();
     let consumers: Vec<_> = receivers
         .into_iter()
-        .map(|rx| executor.spawn(consume(rx, interval)))
+        .map(|rx| executor.spawn(consume(rx, interval, expected_pulses, clock.clone())))
         .collect();
+    let stop_probe = Arc::new(AtomicBool::new(false));
+    let probe = executor.spawn(probe_executor(stop_probe.clone(), STALL));
     let sent = smol::block_on(executor.spawn(produce));
+    stop_probe.store(true, Ordering::Relaxed);
+    let executor_stalls = smol::block_on(probe);
     let seen = smol::block_on(futures::future::join_all(consumers));
     drop(stop);
     for thread in threads {
         let _ = thread.join().unwrap(); // the executor stops with an error once `stop` is dropped
     }
-    (sent, seen)
+    (sent, seen, executor_stalls)
 }
 
-fn run_on_tokio(
+fn run_on_tokio<C>(
     receivers: Vec<channel::Receiver<u64>>,
     interval: Duration,
+    expected_pulses: usize,
+    clock: C,
     produce: impl Future<Output = Vec<u64>> + Send + 'static,
-) -> (Vec<u64>, Vec<Seen>) {
+) -> (Vec<u64>, Vec<Seen>, Vec<Stall>)
+where
+    C: Clock + Clone + Send + 'static,
+    C::Timer: Send,
+{
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .build()
         .unwrap();
     let consumers: Vec<_> = receivers
         .into_iter()
-        .map(|rx| runtime.spawn(consume(rx, interval)))
+        .map(|rx| runtime.spawn(consume(rx, interval, expected_pulses, clock.clone())))
         .collect();
+    let stop_probe = Arc::new(AtomicBool::new(false));
+    let probe = runtime.spawn(probe_executor(stop_probe.clone(), STALL));
     let sent = runtime.block_on(runtime.spawn(produce)).unwrap();
+    stop_probe.store(true, Ordering::Relaxed);
+    let executor_stalls = runtime.block_on(probe).unwrap();
     let seen = runtime
         .block_on(futures::future::try_join_all(consumers))
         .unwrap();
-    (sent, seen)
+    (sent, seen, executor_stalls)
 }
 
 fn one_minute(executor: Executor) {
-    soak(
-        executor,
-        env_or("SOAK_STREAMS", 10_000) as usize,
-        Duration::from_secs(env_or("SOAK_SECS", 60)),
-        Duration::from_millis(env_or("SOAK_INTERVAL_MS", 100)),
-        100,
-    );
+    let streams = env_or("SOAK_STREAMS", 10_000) as usize;
+    let run_for = Duration::from_secs(env_or("SOAK_SECS", 60));
+    let interval = Duration::from_millis(env_or("SOAK_INTERVAL_MS", 100));
+    // SOAK_CLOCK=futures-timer runs the same load on another clock, to tell the
+    // wheel's faults from the executor's.
+    match std::env::var("SOAK_CLOCK").as_deref() {
+        Ok("futures-timer") => soak(FuturesTimerClock, executor, streams, run_for, interval, 100),
+        _ => soak(WheelClock, executor, streams, run_for, interval, 100),
+    }
 }
 
 #[test]
@@ -337,6 +428,7 @@ fn ten_minutes_of_items_and_pulses_mixed_on_smol() {
     // A tenth of the streams get an item every 10 ms: about a thousand items per
     // stream over the run, between their pulses.
     soak(
+        WheelClock,
         Executor::Smol,
         10_000,
         Duration::from_secs(600),
