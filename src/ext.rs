@@ -3,10 +3,11 @@ use std::time::Duration;
 use futures_core::stream::Stream;
 
 use crate::clock::{Clock, DefaultClock};
-use crate::{TimedOut, TryWatchdog, Watchdog, WithHeartbeat};
+use crate::{KeepAlive, TimedOut, TryWatchdog, Watchdog, WithHeartbeat};
 
-/// Adds [`with_heartbeat`](HeartbeatExt::with_heartbeat) and
-/// [`watchdog`](HeartbeatExt::watchdog) to every [`Stream`].
+/// Adds [`with_heartbeat`](HeartbeatExt::with_heartbeat),
+/// [`watchdog`](HeartbeatExt::watchdog) and [`keep_alive`](HeartbeatExt::keep_alive)
+/// to every [`Stream`].
 pub trait HeartbeatExt: Stream {
     /// Yields [`Event::Pulse`](crate::Event::Pulse) every `interval` while this
     /// stream is quiet, and [`Event::Item`](crate::Event::Item) for each of its items.
@@ -90,6 +91,136 @@ pub trait HeartbeatExt: Stream {
         Self: Sized,
     {
         WithHeartbeat::new(self, interval, clock)
+    }
+
+    /// Yields [`Event::Pulse`](crate::Event::Pulse) only when this stream has been
+    /// idle for `idle`, and [`Event::Item`](crate::Event::Item) for each of its items.
+    ///
+    /// Where [`with_heartbeat`](HeartbeatExt::with_heartbeat) pulses on a fixed
+    /// grid whatever the traffic, this pulses only on a quiet line: the keep-alive
+    /// of protocols (a WebSocket ping, an SSE comment, an HTTP/2 PING), which need
+    /// no ping while data flows.
+    ///
+    /// - Items pass through unchanged and in order.
+    /// - Idleness is counted like the [`watchdog`](HeartbeatExt::watchdog)'s
+    ///   silence, only while the consumer waits: from the first poll, and from the
+    ///   first poll that finds this stream pending after each item or pulse. A
+    ///   stream that keeps delivering never pulses; a silent one pulses every `idle`.
+    /// - After a stall of any length, at most one pulse is ready, never a burst;
+    ///   a ready item goes before a due pulse.
+    /// - When this stream ends, so does the keep-alive, with no trailing pulse. The
+    ///   result is fused.
+    /// - An `idle` too long to represent (such as `Duration::MAX`) never pulses.
+    /// - No clock read, timer re-arm or allocation per ready item: one clock read
+    ///   when the stream goes from items to waiting.
+    ///
+    /// # The two directions
+    ///
+    /// On an **outbound** stream (what you send), a pulse means "send a ping
+    /// frame": it keeps proxies, load balancers and NATs from closing a quiet
+    /// line. Stay well under the shortest idle timeout on the path, at a half or a
+    /// third of it: nginx's `proxy_read_timeout` defaults to 60 s, cloud load
+    /// balancers to 60 s or 350 s, so 15 to 20 s (the 15 s that SSE servers send
+    /// comments at) is a common choice.
+    ///
+    /// On an **inbound** stream (what you receive), a pulse means "the peer has
+    /// been quiet: ping it now", and a [`watchdog`](HeartbeatExt::watchdog) under
+    /// the keep-alive ends the connection when the peer does not answer either:
+    /// `inbound.watchdog(idle + reply_timeout).keep_alive(idle)`. Any frame from
+    /// the peer, the reply to a ping included, counts as life for both, as gRPC
+    /// measures keepalive from the last byte read, never from the last ping sent.
+    ///
+    /// The other order, `inbound.keep_alive(i).watchdog(t)` in one task, never
+    /// fires while it is polled (with `i` shorter than `t`): the keep-alive's own
+    /// pulses are items to the watchdog, so it never sees a silence longer than `i`.
+    ///
+    /// Timers come from the [`DefaultClock`];
+    /// [`keep_alive_on`](HeartbeatExt::keep_alive_on) takes another time source.
+    ///
+    /// # Panics
+    ///
+    /// If `idle` is zero.
+    ///
+    /// # Examples
+    ///
+    /// An outbound stream: a ping frame whenever there was nothing else to send for 15 s.
+    ///
+    /// ```
+    /// use futures::stream::{self, StreamExt};
+    /// use futures_heartbeat::{Event, HeartbeatExt};
+    /// use std::time::Duration;
+    ///
+    /// # futures::executor::block_on(async {
+    /// # let idle = Duration::from_millis(10);
+    /// # #[cfg(any())]
+    /// let idle = Duration::from_secs(15);
+    /// let updates = stream::iter(["price 10", "price 11"]).chain(stream::pending());
+    /// let mut frames = updates.keep_alive(idle).map(|event| match event {
+    ///     Event::Item(update) => format!("data: {update}"),
+    ///     Event::Pulse => String::from(": ping"),
+    /// });
+    /// assert_eq!(frames.next().await.unwrap(), "data: price 10");
+    /// assert_eq!(frames.next().await.unwrap(), "data: price 11");
+    /// assert_eq!(frames.next().await.unwrap(), ": ping"); // the line went quiet
+    /// # });
+    /// ```
+    ///
+    /// An inbound stream: ping a quiet peer after 30 s, give up 10 s later.
+    ///
+    /// ```
+    /// use futures::stream::{self, StreamExt};
+    /// use futures_heartbeat::{clock::ManualClock, Event, HeartbeatExt};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let (idle, reply_timeout) = (Duration::from_secs(30), Duration::from_secs(10));
+    /// let frames = stream::pending::<&str>(); // a peer that went away without closing
+    /// let mut events = frames
+    ///     .watchdog_on(idle + reply_timeout, clock.clone())
+    ///     .keep_alive_on(idle, clock.clone());
+    /// # futures::executor::block_on(async {
+    /// assert!(futures::poll!(events.next()).is_pending());
+    /// clock.advance(idle);
+    /// assert_eq!(events.next().await, Some(Event::Pulse)); // send a ping now
+    /// clock.advance(reply_timeout); // no reply
+    /// assert_eq!(events.next().await, None);
+    /// assert!(events.get_ref().timed_out());
+    /// # });
+    /// ```
+    fn keep_alive(self, idle: Duration) -> KeepAlive<Self>
+    where
+        Self: Sized,
+    {
+        KeepAlive::new(self, idle, DefaultClock::default())
+    }
+
+    /// [`keep_alive`](HeartbeatExt::keep_alive), with timers from `clock`.
+    ///
+    /// # Panics
+    ///
+    /// If `idle` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::stream::{self, StreamExt};
+    /// use futures_heartbeat::{clock::ManualClock, Event, HeartbeatExt};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let mut events = stream::pending::<u8>().keep_alive_on(Duration::from_secs(1), clock.clone());
+    /// # futures::executor::block_on(async {
+    /// assert!(futures::poll!(events.next()).is_pending());
+    /// clock.advance(Duration::from_secs(10)); // ten idle seconds while nobody polled...
+    /// assert_eq!(events.next().await, Some(Event::Pulse)); // ...make one pulse, not ten
+    /// assert!(futures::poll!(events.next()).is_pending());
+    /// # });
+    /// ```
+    fn keep_alive_on<C: Clock>(self, idle: Duration, clock: C) -> KeepAlive<Self, C>
+    where
+        Self: Sized,
+    {
+        KeepAlive::new(self, idle, clock)
     }
 
     /// Ends this stream once it has been silent for `timeout` while its consumer

@@ -1,12 +1,13 @@
 use core::fmt;
 use core::pin::Pin;
 use core::task::{ready, Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_core::stream::{FusedStream, Stream};
 use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock, Timer};
+use crate::silence::SilenceTimer;
 
 pin_project! {
     /// Stream returned by [`watchdog`](crate::HeartbeatExt::watchdog)
@@ -19,30 +20,15 @@ pin_project! {
         // Dropped as soon as the watchdog ends (it fired, or the stream ended), to release what it holds.
         #[pin]
         stream: Option<S>,
-        // Created at the first wait, dropped when the stream ends or the watchdog fires.
+        // Its timer is dropped when the stream ends or the watchdog fires.
         #[pin]
-        timer: Option<C::Timer>,
-        // The deadline the timer is armed for; it may lag behind `silence` (see `poll_deadline`).
-        armed_for: Option<Instant>,
+        silence: SilenceTimer<C::Timer>,
         clock: C,
         timeout: Duration,
         first_item_timeout: Duration,
-        silence: Silence,
         seen_item: bool,
         state: State,
     }
-}
-
-/// When the current silence becomes too long.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Silence {
-    // Nothing was polled yet: the first `Pending` starts the wait for the first item.
-    FirstWait,
-    // An item was just delivered: the next `Pending` starts a new count.
-    Restart,
-    Until(Instant),
-    // The timeout is too long to represent: this silence never ends the stream.
-    Forever,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,12 +55,10 @@ impl<S, C: Clock> Watchdog<S, C> {
     pub(crate) fn new(stream: S, timeout: Duration, clock: C) -> Self {
         Watchdog {
             stream: Some(stream),
-            timer: None,
-            armed_for: None,
+            silence: SilenceTimer::new(),
             clock,
             timeout,
             first_item_timeout: timeout,
-            silence: Silence::FirstWait,
             seen_item: false,
             state: State::Running,
         }
@@ -228,7 +212,7 @@ impl<S: Stream, C: Clock> Watchdog<S, C> {
         let mut this = self.project();
         *this.state = State::Ended;
         this.stream.set(None);
-        this.timer.set(None);
+        this.silence.stop();
         Poll::Ready(None)
     }
 
@@ -240,29 +224,10 @@ impl<S: Stream, C: Clock> Watchdog<S, C> {
     #[inline(never)]
     fn wait(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
         let mut this = self.project();
-        if let Silence::FirstWait | Silence::Restart = *this.silence {
-            *this.seen_item |= *this.silence == Silence::Restart;
-            let limit = silence_limit(*this.seen_item, *this.timeout, *this.first_item_timeout);
-            let now = this.clock.now();
-            *this.silence = match now.checked_add(limit) {
-                Some(deadline) if deadline <= now => {
-                    return fire(this.stream, this.timer, this.state)
-                }
-                Some(deadline) => Silence::Until(deadline),
-                None => Silence::Forever,
-            };
-        }
-        let Silence::Until(deadline) = *this.silence else {
-            return Poll::Pending;
-        };
-        ready!(poll_deadline(
-            this.timer.as_mut(),
-            this.armed_for,
-            this.clock,
-            deadline,
-            cx
-        ));
-        fire(this.stream, this.timer, this.state)
+        *this.seen_item |= this.silence.delivered_since_last_wait();
+        let limit = silence_limit(*this.seen_item, *this.timeout, *this.first_item_timeout);
+        ready!(this.silence.as_mut().poll_elapsed(this.clock, limit, cx));
+        fire(this.stream, this.silence, this.state)
     }
 }
 
@@ -283,7 +248,7 @@ impl<S: Stream, C: Clock> Stream for Watchdog<S, C> {
             Poll::Ready(Some(item)) => {
                 // The time until the next poll is the consumer's, not silence:
                 // the count restarts at that poll, and only if it finds nothing ready.
-                *this.silence = Silence::Restart;
+                this.silence.restart();
                 Poll::Ready(Some(item))
             }
             Poll::Ready(None) => self.end(),
@@ -315,49 +280,13 @@ fn silence_limit(seen_item: bool, timeout: Duration, first_item_timeout: Duratio
 }
 
 /// Ends the stream for being silent too long: drops the stream and the timer.
-fn fire<S, T>(
+fn fire<S: Stream, T: Timer>(
     mut stream: Pin<&mut Option<S>>,
-    mut timer: Pin<&mut Option<T>>,
+    silence: Pin<&mut SilenceTimer<T>>,
     state: &mut State,
-) -> Poll<Option<S::Item>>
-where
-    S: Stream,
-{
+) -> Poll<Option<S::Item>> {
     stream.set(None);
-    timer.set(None);
+    silence.stop();
     *state = State::TimedOut;
     Poll::Ready(None)
-}
-
-/// `Ready` once `deadline` has passed.
-///
-/// The timer is moved lazily. Deadlines only move later as items arrive, so a
-/// timer armed for an earlier silence is left alone until it fires, and only
-/// then moved to the current deadline: a busy stream costs at most one re-arm
-/// per timeout, not one per item. An earlier deadline (after a longer
-/// first-item timeout) moves it at once.
-fn poll_deadline<C: Clock>(
-    mut timer: Pin<&mut Option<C::Timer>>,
-    armed_for: &mut Option<Instant>,
-    clock: &C,
-    deadline: Instant,
-    cx: &mut Context<'_>,
-) -> Poll<()> {
-    let Some(mut armed) = timer.as_mut().as_pin_mut() else {
-        timer.set(Some(clock.timer_at(deadline)));
-        *armed_for = Some(deadline);
-        return poll_deadline(timer, armed_for, clock, deadline, cx);
-    };
-    if *armed_for > Some(deadline) {
-        armed.as_mut().reset(deadline);
-        *armed_for = Some(deadline);
-    }
-    loop {
-        ready!(armed.as_mut().poll_expired(cx));
-        if *armed_for == Some(deadline) {
-            return Poll::Ready(());
-        }
-        armed.as_mut().reset(deadline);
-        *armed_for = Some(deadline);
-    }
 }

@@ -82,6 +82,14 @@ fn rule7_both_chained_do_not_allocate_per_item() {
 }
 
 #[test]
+fn k5_keep_alive_does_not_allocate_per_item() {
+    assert_eq!(
+        allocations_while_ready(stream::repeat(1u8).keep_alive(HOUR), ITEMS),
+        0
+    );
+}
+
+#[test]
 fn the_allocation_counter_sees_allocations() {
     // Guards the guard: a counter stuck at zero would pass the tests above.
     let boxed = stream::repeat(1u8).with_heartbeat(HOUR);

@@ -1,6 +1,6 @@
 //! Property tests on the manual clock: random schedules of arrivals, ends, consumer
 //! polls and stalls, with intervals and timeouts from a nanosecond to hours and
-//! `Duration::MAX`. Every rule of both adapters is checked at every step, as are
+//! `Duration::MAX`. Every rule of the adapters is checked at every step, as are
 //! the task's wakeups: none lost, none spurious.
 //!
 //! Under Miri the case count drops to two per property,
@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 
 use futures::stream::{FusedStream, Stream};
 use futures_heartbeat::clock::ManualClock;
-use futures_heartbeat::{Event, HeartbeatExt, Watchdog, WithHeartbeat, MAX_ITEMS_BEFORE_PULSE};
+use futures_heartbeat::{
+    Event, HeartbeatExt, KeepAlive, Watchdog, WithHeartbeat, MAX_ITEMS_BEFORE_PULSE,
+};
 use proptest::prelude::*;
 use support::{Fed, Feed, Task};
 
@@ -334,6 +336,17 @@ impl WatchdogModel {
         now: Instant,
         inner: impl FnOnce() -> Poll<Option<T>>,
     ) -> Poll<Option<T>> {
+        self.poll_or_pulse(now, inner, None)
+    }
+
+    /// The same rules for the keep-alive (with `Some(pulse)`), which yields `pulse`
+    /// where the watchdog would fire, and counts afresh from the next wait.
+    fn poll_or_pulse<T>(
+        &mut self,
+        now: Instant,
+        inner: impl FnOnce() -> Poll<Option<T>>,
+        pulse: Option<T>,
+    ) -> Poll<Option<T>> {
         if self.fired || self.ended {
             return Poll::Ready(None);
         }
@@ -356,11 +369,18 @@ impl WatchdogModel {
             }
             Poll::Pending => {
                 let started = *self.wait_started.get_or_insert(now);
-                if self.is_overdue(started, now) {
-                    self.fired = true;
-                    Poll::Ready(None)
-                } else {
-                    Poll::Pending
+                if !self.is_overdue(started, now) {
+                    return Poll::Pending;
+                }
+                match pulse {
+                    Some(pulse) => {
+                        self.wait_started = None;
+                        Poll::Ready(Some(pulse))
+                    }
+                    None => {
+                        self.fired = true;
+                        Poll::Ready(None)
+                    }
                 }
             }
         }
@@ -387,11 +407,51 @@ impl WatchdogModel {
     }
 }
 
-/// A watchdog under test, beside its reference model.
-struct WatchdogRun {
+/// An adapter that the silence model describes: the watchdog, or the keep-alive.
+trait UnderSilenceModel: Stream + FusedStream + Unpin {
+    /// What the model says the next poll yields, given the inner stream's next result.
+    fn expected(
+        model: &mut WatchdogModel,
+        now: Instant,
+        inner: impl FnOnce() -> Poll<Option<u32>>,
+    ) -> Poll<Option<Self::Item>>;
+    fn timed_out(&self) -> bool;
+}
+
+impl UnderSilenceModel for Watchdog<Fed<u32>, ManualClock> {
+    fn expected(
+        model: &mut WatchdogModel,
+        now: Instant,
+        inner: impl FnOnce() -> Poll<Option<u32>>,
+    ) -> Poll<Option<u32>> {
+        model.poll(now, inner)
+    }
+
+    fn timed_out(&self) -> bool {
+        Watchdog::timed_out(self)
+    }
+}
+
+impl UnderSilenceModel for KeepAlive<Fed<u32>, ManualClock> {
+    fn expected(
+        model: &mut WatchdogModel,
+        now: Instant,
+        inner: impl FnOnce() -> Poll<Option<u32>>,
+    ) -> Poll<Option<Event<u32>>> {
+        let inner = || inner().map(|item| item.map(Event::Item));
+        model.poll_or_pulse(now, inner, Some(Event::Pulse))
+    }
+
+    fn timed_out(&self) -> bool {
+        false
+    }
+}
+
+/// A watchdog or a keep-alive under test, beside the reference model.
+struct SilenceRun<S> {
     clock: ManualClock,
     arrivals: Arrivals,
-    items: Watchdog<Fed<u32>, ManualClock>,
+    items: S,
     model: WatchdogModel,
     queue: VecDeque<u32>,
     task: Task,
@@ -401,14 +461,39 @@ struct WatchdogRun {
     stale_passed_while_waiting: bool,
 }
 
-impl WatchdogRun {
-    fn new(timeout: Duration, first_item_timeout: Duration) -> Self {
+impl SilenceRun<Watchdog<Fed<u32>, ManualClock>> {
+    fn watchdog(timeout: Duration, first_item_timeout: Duration) -> Self {
         let clock = ManualClock::new();
         let (feed, fed) = Feed::new();
-        WatchdogRun {
-            items: fed
-                .watchdog_on(timeout, clock.clone())
-                .with_first_item_timeout(first_item_timeout),
+        let items = fed
+            .watchdog_on(timeout, clock.clone())
+            .with_first_item_timeout(first_item_timeout);
+        SilenceRun::new(items, clock, feed, timeout, first_item_timeout)
+    }
+}
+
+impl SilenceRun<KeepAlive<Fed<u32>, ManualClock>> {
+    fn keep_alive(idle: Duration) -> Self {
+        let clock = ManualClock::new();
+        let (feed, fed) = Feed::new();
+        let items = fed.keep_alive_on(idle, clock.clone());
+        SilenceRun::new(items, clock, feed, idle, idle)
+    }
+}
+
+impl<S: UnderSilenceModel> SilenceRun<S>
+where
+    S::Item: PartialEq + std::fmt::Debug,
+{
+    fn new(
+        items: S,
+        clock: ManualClock,
+        feed: Feed<u32>,
+        timeout: Duration,
+        first_item_timeout: Duration,
+    ) -> Self {
+        SilenceRun {
+            items,
             clock,
             arrivals: Arrivals::new(vec![feed]),
             model: WatchdogModel::new(timeout, first_item_timeout),
@@ -469,16 +554,17 @@ impl WatchdogRun {
         self.stale_passed_while_waiting = false;
         for _ in 0..max_polls {
             let (queue, end_pushed) = (&mut self.queue, self.arrivals.ended);
-            let expected = self.model.poll(now, || match queue.pop_front() {
+            let expected = S::expected(&mut self.model, now, || match queue.pop_front() {
                 Some(item) => Poll::Ready(Some(item)),
                 None if end_pushed => Poll::Ready(None),
                 None => Poll::Pending,
             });
             let actual = self.task.poll(&mut self.items);
+            let (finished, pending) = (actual == Poll::Ready(None), actual.is_pending());
             prop_assert_eq!(
                 actual,
                 expected,
-                "rules 2, 3, 6 and 8: the watchdog and the model disagree"
+                "watchdog rules 2, 3, 6 and 8, keep-alive K1-K4: the adapter and the model disagree"
             );
             prop_assert_eq!(
                 self.items.timed_out(),
@@ -495,14 +581,13 @@ impl WatchdogRun {
                 prop_assert!(self.items.is_terminated());
                 prop_assert_eq!(self.clock.live_timers(), 0, "the timer outlived the end");
             }
-            match actual {
-                Poll::Pending => {
-                    self.waiting = true;
-                    self.task.wakeups();
-                    return Ok(());
-                }
-                Poll::Ready(None) => return Ok(()),
-                Poll::Ready(Some(_)) => {}
+            if finished {
+                return Ok(());
+            }
+            if pending {
+                self.waiting = true;
+                self.task.wakeups();
+                return Ok(());
             }
         }
         Ok(())
@@ -514,7 +599,15 @@ fn check_watchdog(
     first_item_timeout: Duration,
     steps: &[Step],
 ) -> Result<(), TestCaseError> {
-    let mut run = WatchdogRun::new(timeout, first_item_timeout);
+    let mut run = SilenceRun::watchdog(timeout, first_item_timeout);
+    for step in steps {
+        run.step(step)?;
+    }
+    Ok(())
+}
+
+fn check_keep_alive(idle: Duration, steps: &[Step]) -> Result<(), TestCaseError> {
+    let mut run = SilenceRun::keep_alive(idle);
     for step in steps {
         run.step(step)?;
     }
@@ -638,6 +731,11 @@ proptest! {
         steps in schedule(),
     ) {
         check_watchdog(timeout, first_item_timeout.unwrap_or(timeout), &steps)?;
+    }
+
+    #[test]
+    fn keep_alive_matches_the_silence_model_under_any_schedule(idle in duration(), steps in schedule()) {
+        check_keep_alive(idle, &steps)?;
     }
 
     #[test]

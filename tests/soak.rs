@@ -197,7 +197,7 @@ fn soak<C>(
         let mut sent = vec![0u64; senders.len()];
         let mut next = 0;
         while started.elapsed() < run_for {
-            for _ in 0..senders.len().div_ceil(feed_share) {
+            for _ in 0..(senders.len() + feed_share - 1) / feed_share {
                 senders[next].send(sent[next]).await.unwrap();
                 sent[next] += 1;
                 next = (next + 1) % senders.len();

@@ -35,7 +35,7 @@ fn a_scheduler_thread_that_cannot_start_is_a_clear_error_at_first_use_then_a_ret
         ))
         .unwrap();
     });
-    let (polled, mut events) = first_use
+    let (polled, events) = first_use
         .recv_timeout(Duration::from_secs(10))
         .expect("the first use hangs instead of reporting the failure");
     let message = polled.expect_err("a stream that cannot be timed panics rather than hangs");

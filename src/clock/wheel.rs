@@ -34,7 +34,38 @@ pub use self::stats::{WheelStats, LATENESS_BUCKETS};
 ///
 /// It runs under any executor, with no runtime: the scheduler's thread,
 /// `futures-heartbeat-wheel`, starts at the first timer and then lives as long as
-/// the process, asleep whenever no timer is armed.
+/// the process, asleep whenever no timer is armed. A second thread,
+/// `futures-heartbeat-wheel-supervisor`, wakes ten times a second to check on it.
+///
+/// # Faults
+///
+/// The scheduler's thread wakes every waiting task, so it runs the wakers of
+/// whatever executors poll the streams: code this crate does not own. None of it
+/// can stop the other timers of the process:
+///
+/// - A waker that **panics** (when woken, or when dropped by the scheduler) is
+///   caught; the other tasks are still woken. The task it belonged to cannot
+///   receive the panic, so the standard panic hook prints it, naming the thread,
+///   and [`WheelClock::stats`] counts it (`waker_panics`).
+/// - A waker that **re-enters** the clock (arms, resets, polls or drops timers,
+///   its own included) or wakes its task twice is served: no lock is held while
+///   the crate runs a waker, clones one or drops one.
+/// - A waker that **blocks** holds up the timers behind it for one to two
+///   supervision periods of 100 ms, not for as long as it blocks: the supervisor
+///   sees that the scheduler made no progress, starts a successor that wakes the
+///   rest, and counts it (`blocked_drivers`). The blocked thread leaves when its
+///   waker returns, or never if the waker never does.
+/// - If the scheduler's thread **dies** anyway, it starts its successor as it
+///   unwinds, and the successor wakes what it had collected: no timer armed before
+///   is lost, only fired late (`driver_restarts`). If the successor cannot start,
+///   the supervisor and every later use of the clock try again.
+/// - If the thread **cannot be started** (a thread limit, a target without
+///   threads), the first timer panics with the cause and the clocks to use
+///   instead; [`WheelClock::start`] reports it as an error up front. It never hangs.
+///
+/// What it does not survive: a `fork` (the child has no scheduler thread, and
+/// the clock does not notice), and `panic = "abort"`, which ends the process at
+/// the first panic, inside a waker or not.
 ///
 /// # Precision
 ///

@@ -1,0 +1,125 @@
+//! Keeping a subscription alive: reconnect a source that ended, failed or fell
+//! silent, with backoff, and tell the consumer in band.
+//!
+//! [`restarting(connect)`](restarting) calls `connect` for the first attempt and for
+//! every restart; its future yields a source, a stream of `Result`s. The result is
+//! a stream of [`Restart`] events: the source's items, `Up` when a source is
+//! connected, `Down` with the [`Cause`] when one is dropped, and `GaveUp` when a
+//! cause was fatal or the restarts ran out.
+//!
+//! - No item is dropped or reordered by the adapter, and no item of a source comes
+//!   after its `Down`.
+//! - The old source is dropped before `connect` runs again; dropping the adapter
+//!   drops the pending connect and its timer.
+//! - The backoff starts again only after a source has been up for
+//!   [`stable_after`](Restarting::stable_after), never on a mere connect: a source
+//!   that connects and fails at once keeps backing off.
+//! - Jitter only shortens delays: the maximum is a true maximum. Every stream has
+//!   its own random seed, so that many streams that lose a server together do not
+//!   come back together.
+//! - While it backs off, nothing polls: one timer wakes the task.
+//! - Silence ([`silence`](Restarting::silence)) counts only while the consumer
+//!   waits, as the [`watchdog`](crate::HeartbeatExt::watchdog) counts it: a slow
+//!   consumer never causes a restart.
+//!
+//! ```
+//! use futures::{stream, StreamExt};
+//! use futures_heartbeat::restart::{restarting, Cause, Restart};
+//! use std::time::Duration;
+//!
+//! # futures::executor::block_on(async {
+//! // A source that delivers two items and then fails, every time.
+//! let events = restarting(|attempt| async move {
+//!     let items = vec![Ok(attempt.number * 10), Ok(attempt.number * 10 + 1), Err("connection reset")];
+//!     Ok::<_, &str>(stream::iter(items))
+//! })
+//! .backoff(Duration::from_millis(1), Duration::from_millis(4))
+//! .max_restarts(1, Duration::from_secs(60));
+//! // The connect function's future lives inside the stream: pin it to poll it.
+//! let mut events = std::pin::pin!(events);
+//!
+//! assert!(matches!(events.next().await, Some(Restart::Up { attempt: 0, .. })));
+//! assert_eq!(events.next().await, Some(Restart::Item(0)));
+//! assert_eq!(events.next().await, Some(Restart::Item(1)));
+//! assert!(matches!(
+//!     events.next().await,
+//!     Some(Restart::Down { cause: Cause::Failed("connection reset"), attempt: 1, .. })
+//! ));
+//! assert!(matches!(events.next().await, Some(Restart::Up { attempt: 1, .. })));
+//! assert_eq!(events.next().await, Some(Restart::Item(10)));
+//! assert_eq!(events.next().await, Some(Restart::Item(11)));
+//! assert!(matches!(events.next().await, Some(Restart::GaveUp { restarts: 1, .. })));
+//! assert_eq!(events.next().await, None);
+//! # });
+//! ```
+
+use core::future::Future;
+
+use futures_core::stream::Stream;
+
+mod backoff;
+mod events;
+mod restarting;
+
+pub use self::backoff::Jitter;
+pub use self::events::{Attempt, Cause, Restart};
+pub use self::restarting::Restarting;
+
+/// A stream of [`Restart`] events from the sources that `connect` makes: called
+/// for the first attempt and again after each `Down`, once the backoff's delay has
+/// passed.
+///
+/// See the [module](self) for the guarantees, and [`Restarting`]'s methods for the
+/// settings and their defaults.
+pub fn restarting<F, Fut, S, T, E>(connect: F) -> Restarting<F, Fut, S, T, E>
+where
+    F: FnMut(Attempt) -> Fut,
+    Fut: Future<Output = Result<S, E>>,
+    S: Stream<Item = Result<T, E>>,
+{
+    Restarting::new(connect, None)
+}
+
+/// [`restarting`], resuming where the consumer left off: each attempt's
+/// [`Attempt::cursor`] is `key_of` the last item delivered to the consumer, from
+/// whichever source delivered it (`None` before the first), so that `connect` can
+/// ask the new source for what follows.
+///
+/// ```
+/// use futures::{stream, StreamExt};
+/// use futures_heartbeat::restart::resuming;
+/// use std::time::Duration;
+///
+/// # futures::executor::block_on(async {
+/// // A log whose connection drops after every two records.
+/// let log = ["a", "b", "c", "d", "e"];
+/// let events = resuming(
+///     |record: &(usize, &str)| record.0,
+///     move |attempt| async move {
+///         let from = attempt.cursor.map_or(0, |last| last + 1);
+///         let records = log.iter().copied().enumerate().skip(from).take(2).map(Ok);
+///         Ok::<_, ()>(stream::iter(records.collect::<Vec<_>>()))
+///     },
+/// )
+/// .backoff(Duration::from_millis(1), Duration::from_millis(1));
+/// let records: Vec<_> = events
+///     .filter_map(|event| async move { event.into_item() })
+///     .map(|(_, record)| record)
+///     .take(5)
+///     .collect()
+///     .await;
+/// assert_eq!(records, log); // nothing lost, nothing twice
+/// # });
+/// ```
+pub fn resuming<F, Fut, S, T, E, K>(
+    key_of: impl FnMut(&T) -> K + Send + 'static,
+    connect: F,
+) -> Restarting<F, Fut, S, T, E, K>
+where
+    F: FnMut(Attempt<K>) -> Fut,
+    Fut: Future<Output = Result<S, E>>,
+    S: Stream<Item = Result<T, E>>,
+    K: Clone,
+{
+    Restarting::new(connect, Some(Box::new(key_of)))
+}

@@ -1,0 +1,116 @@
+//! What the restarting stream tells its consumer, and what it tells the connect function.
+
+use core::fmt;
+use std::time::Duration;
+
+/// An event of a [`Restarting`](super::Restarting) stream: an item of the current
+/// source, or news of the source itself.
+///
+/// In order, a consumer sees `Up`, the source's items, `Down`, then `Up` again
+/// with the next source's items, and so on, until the stream ends (`None`) or
+/// gives up (`GaveUp`, then `None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Restart<T, E> {
+    /// An item of the current source, unchanged and in order.
+    Item(T),
+    /// A source is connected. `attempt` counts from 0, the first connection;
+    /// `downtime` is how long the consumer was without a source: since the first
+    /// poll until the first source, since the `Down` that dropped the last source
+    /// otherwise (failed attempts in between included).
+    Up {
+        /// The attempt that connected.
+        attempt: u32,
+        /// How long there was no source.
+        downtime: Duration,
+    },
+    /// The source was dropped (or could not be connected), and attempt number
+    /// `attempt` follows in `retry_in`. No item of that source comes after this.
+    Down {
+        /// Why.
+        cause: Cause<E>,
+        /// The attempt that comes next.
+        attempt: u32,
+        /// The delay before it.
+        retry_in: Duration,
+    },
+    /// The stream gives up: `cause` was fatal, or the restarts ran out. The stream
+    /// ends after this; it is fused.
+    GaveUp {
+        /// The last cause.
+        cause: Cause<E>,
+        /// Restarts made in all.
+        restarts: u32,
+    },
+}
+
+impl<T, E> Restart<T, E> {
+    /// The item, if this is one.
+    ///
+    /// ```
+    /// use futures_heartbeat::restart::Restart;
+    ///
+    /// assert_eq!(Restart::<_, ()>::Item(3).into_item(), Some(3));
+    /// ```
+    pub fn into_item(self) -> Option<T> {
+        match self {
+            Restart::Item(item) => Some(item),
+            _ => None,
+        }
+    }
+
+    /// Whether this is an item of the source.
+    ///
+    /// ```
+    /// use futures_heartbeat::restart::Restart;
+    /// use std::time::Duration;
+    ///
+    /// assert!(Restart::<_, ()>::Item(3).is_item());
+    /// assert!(!Restart::<u8, ()>::Up { attempt: 0, downtime: Duration::ZERO }.is_item());
+    /// ```
+    pub fn is_item(&self) -> bool {
+        matches!(self, Restart::Item(_))
+    }
+}
+
+/// Why a source was dropped, or could not be had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Cause<E> {
+    /// The source ended (with [`restart_on_end`](super::Restarting::restart_on_end), the default).
+    Ended,
+    /// The source yielded this error.
+    Failed(E),
+    /// The source was silent for longer than [`silence`](super::Restarting::silence)
+    /// (or [`first_item_timeout`](super::Restarting::first_item_timeout)) while the
+    /// consumer waited.
+    Silent,
+    /// The connect function's future failed with this error.
+    ConnectFailed(E),
+    /// The connect function's future took longer than
+    /// [`connect_timeout`](super::Restarting::connect_timeout).
+    ConnectTimedOut,
+}
+
+impl<E: fmt::Display> fmt::Display for Cause<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cause::Ended => f.write_str("the source ended"),
+            Cause::Failed(error) => write!(f, "the source failed: {error}"),
+            Cause::Silent => f.write_str("the source was silent too long"),
+            Cause::ConnectFailed(error) => write!(f, "connecting failed: {error}"),
+            Cause::ConnectTimedOut => f.write_str("connecting timed out"),
+        }
+    }
+}
+
+/// What the connect function is told about the attempt it makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Attempt<K = ()> {
+    /// 0 for the first connection, then one more for each restart.
+    pub number: u32,
+    /// With [`resuming`](super::resuming): the key of the last item delivered to
+    /// the consumer, from any earlier source (`None` before the first item), so
+    /// that the new source can start after it.
+    pub cursor: Option<K>,
+}

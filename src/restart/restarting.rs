@@ -1,0 +1,554 @@
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use futures_core::stream::{FusedStream, Stream};
+use pin_project_lite::pin_project;
+
+use super::backoff::{Backoff, Delays, Jitter};
+use super::{Attempt, Cause, Restart};
+use crate::clock::{Clock, DefaultClock, Timer};
+use crate::silence::SilenceTimer;
+
+/// The key of the last item delivered, kept for the next attempt ([`resuming`](super::resuming)).
+type CursorOf<T, K> = Box<dyn FnMut(&T) -> K + Send>;
+type IsFatal<E> = Box<dyn FnMut(&E) -> bool + Send>;
+
+pin_project! {
+    /// Stream returned by [`restarting`](super::restarting) and [`resuming`](super::resuming).
+    ///
+    /// Its settings are builder methods, to call before the first poll.
+    #[must_use = "streams do nothing unless polled"]
+    pub struct Restarting<F, Fut, S, T, E, K = (), C = DefaultClock>
+    where
+        C: Clock,
+    {
+        connect: F,
+        // Dropped as soon as it resolves or times out, or the adapter is dropped.
+        #[pin]
+        connecting: Option<Fut>,
+        // Dropped as soon as it fails, ends or falls silent: before the next connect.
+        #[pin]
+        source: Option<S>,
+        // The connect timeout while connecting, the backoff while backing off.
+        #[pin]
+        timer: Option<C::Timer>,
+        #[pin]
+        silence: SilenceTimer<C::Timer>,
+        clock: C,
+        state: State,
+        settings: Settings<E>,
+        cursor_of: Option<CursorOf<T, K>>,
+        cursor: Option<K>,
+        attempt: u32,
+        restarts: u32,
+        recent_restarts: VecDeque<Instant>,
+        // Since when there has been no source, for `Up`'s downtime.
+        down_since: Option<Instant>,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    NotStarted,
+    Connecting,
+    Up { since: Instant, seen_item: bool },
+    BackingOff,
+    Done,
+}
+
+struct Settings<E> {
+    silence: Option<Duration>,
+    first_item_timeout: Option<Duration>,
+    connect_timeout: Duration,
+    backoff: Backoff,
+    jitter: Jitter,
+    rng: fastrand::Rng,
+    stable_after: Duration,
+    max_restarts: Option<(u32, Duration)>,
+    is_fatal: Option<IsFatal<E>>,
+    restart_on_end: bool,
+}
+
+impl<E> fmt::Debug for Settings<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("silence", &self.silence)
+            .field("first_item_timeout", &self.first_item_timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("backoff", &self.backoff)
+            .field("jitter", &self.jitter)
+            .field("stable_after", &self.stable_after)
+            .field("max_restarts", &self.max_restarts)
+            .field("fatal_if", &self.is_fatal.is_some())
+            .field("restart_on_end", &self.restart_on_end)
+            .finish()
+    }
+}
+
+impl<F, Fut, S, T, E, K: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug
+    for Restarting<F, Fut, S, T, E, K, C>
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Restarting")
+            .field("state", &self.state)
+            .field("attempt", &self.attempt)
+            .field("restarts", &self.restarts)
+            .field("cursor", &self.cursor)
+            .field("clock", &self.clock)
+            .field("settings", &self.settings)
+            .finish()
+    }
+}
+
+/// The defaults, as documented on each builder method.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_BACKOFF_MIN: Duration = Duration::from_millis(500);
+const DEFAULT_BACKOFF_MAX: Duration = Duration::from_secs(30);
+const DEFAULT_STABLE_AFTER: Duration = Duration::from_secs(30);
+
+impl<F, Fut, S, T, E, K> Restarting<F, Fut, S, T, E, K, DefaultClock> {
+    pub(super) fn new(connect: F, cursor_of: Option<CursorOf<T, K>>) -> Self {
+        Restarting {
+            connect,
+            connecting: None,
+            source: None,
+            timer: None,
+            silence: SilenceTimer::new(),
+            clock: DefaultClock::default(),
+            state: State::NotStarted,
+            settings: Settings {
+                silence: None,
+                first_item_timeout: None,
+                connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+                backoff: Backoff::exponential(DEFAULT_BACKOFF_MIN, DEFAULT_BACKOFF_MAX),
+                jitter: Jitter::default(),
+                rng: fastrand::Rng::new(),
+                stable_after: DEFAULT_STABLE_AFTER,
+                max_restarts: None,
+                is_fatal: None,
+                restart_on_end: true,
+            },
+            cursor_of,
+            cursor: None,
+            attempt: 0,
+            restarts: 0,
+            recent_restarts: VecDeque::new(),
+            down_since: None,
+        }
+    }
+}
+
+impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
+    /// Restarts a source that has been silent for `limit` while the consumer
+    /// waited, as the [`watchdog`](crate::HeartbeatExt::watchdog) counts silence:
+    /// the time the consumer spends between polls never counts, so a slow consumer
+    /// never causes a restart. Off by default.
+    ///
+    /// ```
+    /// use futures_heartbeat::restart::restarting;
+    /// use std::time::Duration;
+    ///
+    /// let events = restarting(|_| async {
+    ///     Ok::<_, std::io::Error>(futures::stream::pending::<std::io::Result<u8>>())
+    /// })
+    /// .silence(Duration::from_secs(45));
+    /// # drop(events);
+    /// ```
+    pub fn silence(mut self, limit: Duration) -> Self {
+        self.settings.silence = Some(limit);
+        self
+    }
+
+    /// The silence allowed before the first item of each source, if it differs
+    /// from [`silence`](Self::silence) (which it defaults to); set alone, it
+    /// restarts only sources that never deliver.
+    pub fn first_item_timeout(mut self, limit: Duration) -> Self {
+        self.settings.first_item_timeout = Some(limit);
+        self
+    }
+
+    /// How long one call of the connect function's future may take (30 s by default).
+    /// `Duration::MAX` waits forever.
+    pub fn connect_timeout(mut self, limit: Duration) -> Self {
+        self.settings.connect_timeout = limit;
+        self
+    }
+
+    /// Delays between attempts: `min`, doubling up to `max` (500 ms to 30 s by
+    /// default), before [`jitter`](Self::jitter).
+    ///
+    /// # Panics
+    ///
+    /// If `min` is longer than `max`.
+    pub fn backoff(mut self, min: Duration, max: Duration) -> Self {
+        self.settings.backoff = Backoff::exponential(min, max);
+        self
+    }
+
+    /// Delays between attempts from any iterator, made afresh by `delays` each time
+    /// the backoff resets (see [`stable_after`](Self::stable_after)): the strategies
+    /// of `backon` and other crates plug in here. When an iterator ends, the stream
+    /// gives up.
+    ///
+    /// ```
+    /// use futures_heartbeat::restart::{restarting, Jitter};
+    /// use std::time::Duration;
+    ///
+    /// // Three retries, a second apart, then give up.
+    /// let events = restarting(|_| async {
+    ///     Ok::<_, std::io::Error>(futures::stream::pending::<std::io::Result<u8>>())
+    /// })
+    /// .backoff_with(|| std::iter::repeat(Duration::from_secs(1)).take(3))
+    /// .jitter(Jitter::None);
+    /// # drop(events);
+    /// ```
+    pub fn backoff_with<I>(mut self, mut delays: impl FnMut() -> I + Send + 'static) -> Self
+    where
+        I: IntoIterator<Item = Duration>,
+        I::IntoIter: Send + 'static,
+    {
+        self.settings.backoff = Backoff::Custom {
+            factory: Box::new(move || -> Delays { Box::new(delays().into_iter()) }),
+            delays: None,
+        };
+        self
+    }
+
+    /// How delays are randomised ([`Jitter::Equal`] by default).
+    pub fn jitter(mut self, jitter: Jitter) -> Self {
+        self.settings.jitter = jitter;
+        self
+    }
+
+    /// Seeds the jitter's random numbers, for tests that need the same delays each run.
+    /// By default every stream has its own seed, so that many streams that fail
+    /// together spread their retries.
+    pub fn jitter_seed(mut self, seed: u64) -> Self {
+        self.settings.rng = fastrand::Rng::with_seed(seed);
+        self
+    }
+
+    /// How long a source must stay up without a break before the backoff starts
+    /// again from its first delay (30 s by default). A mere connect never resets
+    /// it, so a source that connects and fails at once keeps backing off.
+    pub fn stable_after(mut self, uptime: Duration) -> Self {
+        self.settings.stable_after = uptime;
+        self
+    }
+
+    /// Gives up when a restart would be the `count + 1`-th within `within`, like an
+    /// Erlang/OTP supervisor's restart intensity. Counted apart from the backoff,
+    /// which it does not reset. No limit by default.
+    pub fn max_restarts(mut self, count: u32, within: Duration) -> Self {
+        self.settings.max_restarts = Some((count, within));
+        self
+    }
+
+    /// Gives up, instead of restarting, on an error for which `is_fatal` is true:
+    /// from the source or from connecting.
+    ///
+    /// ```
+    /// use futures_heartbeat::restart::restarting;
+    /// use std::io;
+    ///
+    /// let events = restarting(|_| async {
+    ///     Ok::<_, io::Error>(futures::stream::pending::<io::Result<u8>>())
+    /// })
+    /// .fatal_if(|error: &io::Error| error.kind() == io::ErrorKind::PermissionDenied);
+    /// # drop(events);
+    /// ```
+    pub fn fatal_if(mut self, is_fatal: impl FnMut(&E) -> bool + Send + 'static) -> Self {
+        self.settings.is_fatal = Some(Box::new(is_fatal));
+        self
+    }
+
+    /// Whether a source that ends is restarted (`true`, the default) or ends this
+    /// stream too (`false`: OTP's "transient", restarted only when it fails).
+    pub fn restart_on_end(mut self, restart: bool) -> Self {
+        self.settings.restart_on_end = restart;
+        self
+    }
+
+    /// Takes timers and the time from `clock` instead of the [`DefaultClock`].
+    pub fn on<C2: Clock>(self, clock: C2) -> Restarting<F, Fut, S, T, E, K, C2> {
+        Restarting {
+            connect: self.connect,
+            connecting: None,
+            source: None,
+            timer: None,
+            silence: SilenceTimer::new(),
+            clock,
+            state: self.state,
+            settings: self.settings,
+            cursor_of: self.cursor_of,
+            cursor: self.cursor,
+            attempt: self.attempt,
+            restarts: self.restarts,
+            recent_restarts: self.recent_restarts,
+            down_since: self.down_since,
+        }
+    }
+
+    /// Restarts made so far.
+    pub fn restarts(&self) -> u32 {
+        self.restarts
+    }
+
+    /// The key of the last item delivered (with [`resuming`](super::resuming)).
+    pub fn cursor(&self) -> Option<&K> {
+        self.cursor.as_ref()
+    }
+}
+
+impl<F, Fut, S, T, E, K, C> Restarting<F, Fut, S, T, E, K, C>
+where
+    F: FnMut(Attempt<K>) -> Fut,
+    Fut: Future<Output = Result<S, E>>,
+    S: Stream<Item = Result<T, E>>,
+    K: Clone,
+    C: Clock,
+{
+    /// Calls the connect function for the current attempt and arms its timeout.
+    fn start_connecting(self: Pin<&mut Self>) {
+        let mut this = self.project();
+        let attempt = Attempt {
+            number: *this.attempt,
+            cursor: this.cursor.clone(),
+        };
+        this.connecting.set(Some((this.connect)(attempt)));
+        let deadline = this.clock.now().checked_add(this.settings.connect_timeout);
+        arm(this.timer, this.clock, deadline);
+        *this.state = State::Connecting;
+    }
+
+    /// Drops the source (or the connection attempt) for `cause`, and either
+    /// schedules the next attempt or gives up.
+    #[cold]
+    #[inline(never)]
+    fn go_down(self: Pin<&mut Self>, cause: Cause<E>) -> Poll<Option<Restart<T, E>>> {
+        let mut this = self.project();
+        this.source.set(None);
+        this.connecting.set(None);
+        this.silence.as_mut().stop();
+        let now = this.clock.now();
+        let settings = &mut *this.settings;
+        if let State::Up { since, .. } = *this.state {
+            // A source was lost: the downtime starts. A failed connect does not restart it.
+            *this.down_since = Some(now);
+            if now.saturating_duration_since(since) >= settings.stable_after {
+                settings.backoff.reset();
+            }
+        }
+        let fatal = match &cause {
+            Cause::Failed(error) | Cause::ConnectFailed(error) => settings
+                .is_fatal
+                .as_mut()
+                .is_some_and(|is_fatal| is_fatal(error)),
+            _ => false,
+        };
+        let within_budget = settings.max_restarts.map_or(true, |(count, within)| {
+            while this
+                .recent_restarts
+                .front()
+                .is_some_and(|&at| now.saturating_duration_since(at) >= within)
+            {
+                this.recent_restarts.pop_front();
+            }
+            this.recent_restarts.len() < count as usize
+        });
+        let delay = if fatal || !within_budget {
+            None
+        } else {
+            settings.backoff.next_delay()
+        };
+        let Some(delay) = delay else {
+            this.timer.set(None);
+            *this.state = State::Done;
+            return Poll::Ready(Some(Restart::GaveUp {
+                cause,
+                restarts: *this.restarts,
+            }));
+        };
+        let retry_in = settings.jitter.apply(delay, &mut settings.rng);
+        *this.restarts += 1;
+        *this.attempt += 1;
+        if settings.max_restarts.is_some() {
+            this.recent_restarts.push_back(now);
+        }
+        arm(this.timer, this.clock, now.checked_add(retry_in));
+        *this.state = State::BackingOff;
+        Poll::Ready(Some(Restart::Down {
+            cause,
+            attempt: *this.attempt,
+            retry_in,
+        }))
+    }
+
+    /// The source ended by itself.
+    #[cold]
+    fn source_ended(self: Pin<&mut Self>) -> Poll<Option<Restart<T, E>>> {
+        if self.settings.restart_on_end {
+            return self.go_down(Cause::Ended);
+        }
+        let mut this = self.project();
+        this.source.set(None);
+        this.timer.set(None);
+        this.silence.stop();
+        *this.state = State::Done;
+        Poll::Ready(None)
+    }
+
+    /// Connecting: `Up` once the source is there, `Down` if connecting fails or times out.
+    fn poll_connecting(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Restart<T, E>>> {
+        let mut this = self.as_mut().project();
+        let connecting = this.connecting.as_mut().as_pin_mut();
+        let connected = match connecting.map(|future| future.poll(cx)) {
+            Some(Poll::Ready(connected)) => connected,
+            _ => {
+                if poll_timer(this.timer, cx).is_ready() {
+                    return self.go_down(Cause::ConnectTimedOut);
+                }
+                return Poll::Pending;
+            }
+        };
+        this.connecting.set(None);
+        this.timer.set(None);
+        match connected {
+            Err(error) => self.go_down(Cause::ConnectFailed(error)),
+            Ok(source) => {
+                this.source.set(Some(source));
+                let now = this.clock.now();
+                let downtime = this
+                    .down_since
+                    .map_or(Duration::ZERO, |since| now.saturating_duration_since(since));
+                *this.state = State::Up {
+                    since: now,
+                    seen_item: false,
+                };
+                this.silence.set(SilenceTimer::new());
+                Poll::Ready(Some(Restart::Up {
+                    attempt: *this.attempt,
+                    downtime,
+                }))
+            }
+        }
+    }
+
+    /// Up: the source's items, and `Down` when it fails, ends or falls silent.
+    #[inline]
+    fn poll_source(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Restart<T, E>>> {
+        let mut this = self.as_mut().project();
+        let Some(source) = this.source.as_mut().as_pin_mut() else {
+            return Poll::Ready(None); // unreachable: `Up` always has a source
+        };
+        match source.poll_next(cx) {
+            Poll::Ready(Some(Ok(item))) => {
+                this.silence.restart();
+                if let State::Up { seen_item, .. } = this.state {
+                    *seen_item = true;
+                }
+                if let Some(cursor_of) = this.cursor_of {
+                    *this.cursor = Some(cursor_of(&item));
+                }
+                Poll::Ready(Some(Restart::Item(item)))
+            }
+            Poll::Ready(Some(Err(error))) => self.go_down(Cause::Failed(error)),
+            Poll::Ready(None) => self.source_ended(),
+            Poll::Pending => {
+                let State::Up { seen_item, .. } = *this.state else {
+                    return Poll::Pending;
+                };
+                let settings = &this.settings;
+                let limit = if seen_item {
+                    settings.silence
+                } else {
+                    settings.first_item_timeout.or(settings.silence)
+                };
+                let Some(limit) = limit else {
+                    return Poll::Pending;
+                };
+                if this.silence.poll_elapsed(this.clock, limit, cx).is_ready() {
+                    return self.go_down(Cause::Silent);
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<F, Fut, S, T, E, K, C> Stream for Restarting<F, Fut, S, T, E, K, C>
+where
+    F: FnMut(Attempt<K>) -> Fut,
+    Fut: Future<Output = Result<S, E>>,
+    S: Stream<Item = Result<T, E>>,
+    K: Clone,
+    C: Clock,
+{
+    type Item = Restart<T, E>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            match self.state {
+                State::Up { .. } => return self.poll_source(cx),
+                State::Connecting => return self.poll_connecting(cx),
+                State::NotStarted => {
+                    let now = self.clock.now();
+                    *self.as_mut().project().down_since = Some(now);
+                    self.as_mut().start_connecting();
+                }
+                State::BackingOff => {
+                    if poll_timer(self.as_mut().project().timer, cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    self.as_mut().start_connecting();
+                }
+                State::Done => return Poll::Ready(None),
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self.state {
+            State::Done => (0, Some(0)),
+            // Sources come and go: nothing is certain, and there is no bound.
+            _ => (0, None),
+        }
+    }
+}
+
+impl<F, Fut, S, T, E, K, C> FusedStream for Restarting<F, Fut, S, T, E, K, C>
+where
+    F: FnMut(Attempt<K>) -> Fut,
+    Fut: Future<Output = Result<S, E>>,
+    S: Stream<Item = Result<T, E>>,
+    K: Clone,
+    C: Clock,
+{
+    fn is_terminated(&self) -> bool {
+        self.state == State::Done
+    }
+}
+
+/// Arms `timer` for `deadline`, or leaves it unarmed for a deadline past the end of time.
+fn arm<C: Clock>(mut timer: Pin<&mut Option<C::Timer>>, clock: &C, deadline: Option<Instant>) {
+    match (deadline, timer.as_mut().as_pin_mut()) {
+        (Some(deadline), Some(armed)) => armed.reset(deadline),
+        (Some(deadline), None) => timer.set(Some(clock.timer_at(deadline))),
+        (None, _) => timer.set(None),
+    }
+}
+
+/// `Ready` once the armed timer has fired; an unarmed timer never does.
+fn poll_timer<T: Timer>(timer: Pin<&mut Option<T>>, cx: &mut Context<'_>) -> Poll<()> {
+    match timer.as_pin_mut() {
+        Some(armed) => armed.poll_expired(cx),
+        None => Poll::Pending,
+    }
+}

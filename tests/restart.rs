@@ -1,0 +1,581 @@
+//! `restart::restarting` and `resuming`, guarantee by guarantee, on the manual
+//! clock: exact delays, and the task's wakeups.
+
+mod support;
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::Poll;
+use std::time::Duration;
+
+use futures::stream::FusedStream;
+use futures_heartbeat::clock::ManualClock;
+use futures_heartbeat::restart::{
+    restarting, resuming, Attempt, Cause, Jitter, Restart, Restarting,
+};
+use support::{Fed, Feed, Task};
+
+const MS: Duration = Duration::from_millis(1);
+const NANO: Duration = Duration::from_nanos(1);
+
+type Error = &'static str;
+type Source = Fed<Result<u32, Error>>;
+type Connecting = Pin<Box<dyn Future<Output = Result<Source, Error>> + Send>>;
+type Shared<T> = Arc<Mutex<Vec<T>>>;
+
+/// How the next call of the connect function goes.
+#[derive(Clone, Copy, Debug)]
+enum Plan {
+    Connect,
+    Fail(Error),
+    Hang,
+}
+
+/// The sources a test's connect function made, the attempts it was called with,
+/// and how the next calls go (`Plan::Connect` once the plan runs out).
+#[derive(Clone, Default)]
+struct Lab {
+    feeds: Shared<Feed<Result<u32, Error>>>,
+    /// Each call's attempt number and cursor.
+    attempts: Shared<(u32, Option<u32>)>,
+    plan: Arc<Mutex<VecDeque<Plan>>>,
+    /// For each call: whether every earlier source was already dropped.
+    earlier_dropped: Shared<bool>,
+    /// Set when a hanging connect future is dropped.
+    hang_dropped: Arc<AtomicBool>,
+}
+
+impl Lab {
+    fn plan(&self, steps: impl IntoIterator<Item = Plan>) {
+        self.plan.lock().unwrap().extend(steps);
+    }
+
+    fn feed(&self, index: usize) -> Feed<Result<u32, Error>> {
+        self.feeds.lock().unwrap()[index].clone()
+    }
+
+    fn calls(&self) -> usize {
+        self.attempts.lock().unwrap().len()
+    }
+
+    /// The connect function for `restarting`.
+    fn connect(&self) -> impl FnMut(Attempt) -> Connecting + Send + 'static {
+        let lab = self.clone();
+        move |attempt: Attempt| lab.call(attempt.number, None)
+    }
+
+    /// The connect function for `resuming`, with items' values as their keys.
+    fn connect_resuming(&self) -> impl FnMut(Attempt<u32>) -> Connecting + Send + 'static {
+        let lab = self.clone();
+        move |attempt: Attempt<u32>| lab.call(attempt.number, attempt.cursor)
+    }
+
+    fn call(&self, number: u32, cursor: Option<u32>) -> Connecting {
+        let lab = self;
+        {
+            let all_dropped = lab.feeds.lock().unwrap().iter().all(Feed::is_dropped);
+            lab.earlier_dropped.lock().unwrap().push(all_dropped);
+            lab.attempts.lock().unwrap().push((number, cursor));
+            match lab
+                .plan
+                .lock()
+                .unwrap()
+                .pop_front()
+                .unwrap_or(Plan::Connect)
+            {
+                Plan::Connect => {
+                    let (feed, fed) = Feed::new();
+                    lab.feeds.lock().unwrap().push(feed);
+                    Box::pin(async move { Ok(fed) })
+                }
+                Plan::Fail(error) => Box::pin(async move { Err(error) }),
+                Plan::Hang => {
+                    let dropped = DropFlag(lab.hang_dropped.clone());
+                    Box::pin(async move {
+                        let _dropped = dropped;
+                        futures::future::pending().await
+                    })
+                }
+            }
+        }
+    }
+}
+
+struct DropFlag(Arc<AtomicBool>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The connect function's attempt numbers.
+fn numbers(lab: &Lab) -> Vec<u32> {
+    lab.attempts.lock().unwrap().iter().map(|a| a.0).collect()
+}
+
+fn up(attempt: u32, downtime: Duration) -> Poll<Option<Restart<u32, Error>>> {
+    Poll::Ready(Some(Restart::Up { attempt, downtime }))
+}
+
+fn down(
+    cause: Cause<Error>,
+    attempt: u32,
+    retry_in: Duration,
+) -> Poll<Option<Restart<u32, Error>>> {
+    Poll::Ready(Some(Restart::Down {
+        cause,
+        attempt,
+        retry_in,
+    }))
+}
+
+fn item(n: u32) -> Poll<Option<Restart<u32, Error>>> {
+    Poll::Ready(Some(Restart::Item(n)))
+}
+
+type LabStream<F> = Restarting<F, Connecting, Source, u32, Error, (), ManualClock>;
+
+/// A restarting stream on `clock` with no jitter and 1 s to 8 s of backoff,
+/// whose connect function is `lab`'s.
+fn lab_stream(lab: &Lab, clock: &ManualClock) -> LabStream<impl FnMut(Attempt) -> Connecting> {
+    restarting(lab.connect())
+        .on(clock.clone())
+        .jitter(Jitter::None)
+        .backoff(SEC, 8 * SEC)
+}
+
+const SEC: Duration = Duration::from_secs(1);
+
+#[test]
+fn items_pass_in_order_after_up_and_the_first_attempt_is_not_delayed() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    let mut events = lab_stream(&lab, &clock);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut events), up(0, Duration::ZERO));
+    for n in 0..100 {
+        lab.feed(0).push(Ok(n));
+    }
+    for n in 0..100 {
+        assert_eq!(task.poll(&mut events), item(n));
+    }
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    assert_eq!(numbers(&lab), [0]);
+}
+
+#[test]
+fn a_failed_source_is_dropped_before_connect_runs_again_and_none_of_its_items_follow_its_down() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    let mut events = lab_stream(&lab, &clock);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut events), up(0, Duration::ZERO));
+    let first = lab.feed(0);
+    first.push(Ok(1));
+    first.push(Err("reset"));
+    first.push(Ok(2)); // after the failure: never delivered
+    assert_eq!(task.poll(&mut events), item(1));
+    assert_eq!(task.poll(&mut events), down(Cause::Failed("reset"), 1, SEC));
+    assert!(first.is_dropped(), "the failed source outlived its Down");
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    clock.advance(SEC);
+    assert!(task.was_woken());
+    assert_eq!(task.poll(&mut events), up(1, SEC));
+    assert_eq!(*lab.earlier_dropped.lock().unwrap(), [true, true]);
+    lab.feed(1).push(Ok(3));
+    assert_eq!(task.poll(&mut events), item(3));
+}
+
+#[test]
+fn an_ended_source_is_restarted_by_default_and_ends_the_stream_when_transient() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    let mut events = lab_stream(&lab, &clock);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut events), up(0, Duration::ZERO));
+    lab.feed(0).end();
+    assert_eq!(task.poll(&mut events), down(Cause::Ended, 1, SEC));
+
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    let mut events = lab_stream(&lab, &clock).restart_on_end(false);
+    assert_eq!(task.poll(&mut events), up(0, Duration::ZERO));
+    lab.feed(0).push(Ok(1));
+    lab.feed(0).end();
+    assert_eq!(task.poll(&mut events), item(1));
+    assert_eq!(task.poll(&mut events), Poll::Ready(None));
+    assert!(events.is_terminated());
+    assert_eq!(clock.live_timers(), 0);
+}
+
+#[test]
+fn no_busy_loop_while_backing_off_one_wakeup_when_the_delay_ends() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    lab.plan([Plan::Fail("refused")]);
+    let mut events = lab_stream(&lab, &clock);
+    let mut task = Task::new();
+    assert_eq!(
+        task.poll(&mut events),
+        down(Cause::ConnectFailed("refused"), 1, SEC)
+    );
+    for _ in 0..5 {
+        assert_eq!(task.poll(&mut events), Poll::Pending);
+    }
+    clock.advance(SEC - NANO);
+    assert_eq!(task.wakeups(), 0, "woken while backing off");
+    clock.advance(NANO);
+    assert_eq!(task.wakeups(), 1);
+    assert_eq!(task.poll(&mut events), up(1, SEC));
+    assert_eq!(numbers(&lab), [0, 1], "connect called while backing off");
+}
+
+#[test]
+fn a_source_that_connects_and_ends_at_once_keeps_backing_off() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    let mut events = lab_stream(&lab, &clock);
+    let mut task = Task::new();
+    let mut delays = Vec::new();
+    for attempt in 0..7u32 {
+        let event = task.poll(&mut events);
+        assert!(
+            matches!(event, Poll::Ready(Some(Restart::Up { .. }))),
+            "{event:?}"
+        );
+        lab.feed(attempt as usize).end(); // the flapping source
+        match task.poll(&mut events) {
+            Poll::Ready(Some(Restart::Down { retry_in, .. })) => {
+                delays.push(retry_in.as_secs());
+                clock.advance(retry_in);
+            }
+            other => panic!("expected Down, got {other:?}"),
+        }
+    }
+    assert_eq!(
+        delays,
+        [1, 2, 4, 8, 8, 8, 8],
+        "a mere connect reset the backoff"
+    );
+}
+
+#[test]
+fn the_backoff_resets_after_stable_after_of_uptime_and_not_a_millisecond_before() {
+    for (uptime, expected) in [(30 * SEC - MS, 4), (30 * SEC, 1)] {
+        let (lab, clock) = (Lab::default(), ManualClock::new());
+        let mut events = lab_stream(&lab, &clock);
+        let mut task = Task::new();
+        let mut last_delay = Duration::ZERO;
+        for attempt in 0..3 {
+            assert!(matches!(
+                task.poll(&mut events),
+                Poll::Ready(Some(Restart::Up { .. }))
+            ));
+            if attempt == 2 {
+                clock.advance(uptime);
+            }
+            lab.feed(attempt).push(Err("reset"));
+            let Poll::Ready(Some(Restart::Down { retry_in, .. })) = task.poll(&mut events) else {
+                panic!("expected Down");
+            };
+            last_delay = retry_in;
+            clock.advance(retry_in);
+        }
+        assert_eq!(last_delay, expected * SEC, "after {uptime:?} up");
+    }
+}
+
+#[test]
+fn jittered_delays_never_exceed_the_maximum() {
+    for jitter in [Jitter::Equal, Jitter::Full] {
+        let (lab, clock) = (Lab::default(), ManualClock::new());
+        lab.plan([Plan::Fail("refused"); 200]);
+        let mut events = restarting(lab.connect())
+            .on(clock.clone())
+            .backoff(SEC, 8 * SEC)
+            .jitter(jitter)
+            .jitter_seed(1);
+        let mut task = Task::new();
+        let mut delays = Vec::new();
+        for _ in 0..200 {
+            let Poll::Ready(Some(Restart::Down { retry_in, .. })) = task.poll(&mut events) else {
+                panic!("expected Down");
+            };
+            assert!(
+                retry_in <= 8 * SEC,
+                "{jitter:?}: {retry_in:?} over the maximum"
+            );
+            delays.push(retry_in);
+            clock.advance(retry_in);
+        }
+        let at_cap = &delays[10..];
+        let spread = *at_cap.iter().max().unwrap() - *at_cap.iter().min().unwrap();
+        assert!(
+            spread > SEC,
+            "{jitter:?}: no spread once the cap is reached"
+        );
+    }
+}
+
+#[test]
+fn a_thousand_streams_failing_at_once_spread_their_first_retries() {
+    let clock = ManualClock::new();
+    let mut first_delays: Vec<Duration> = (0..1000)
+        .map(|_| {
+            let lab = Lab::default();
+            lab.plan([Plan::Fail("server down")]);
+            let mut events = restarting(lab.connect()).on(clock.clone()); // the defaults: 500 ms, Equal
+            let Poll::Ready(Some(Restart::Down { retry_in, .. })) = Task::new().poll(&mut events)
+            else {
+                panic!("expected Down");
+            };
+            retry_in
+        })
+        .collect();
+    first_delays.sort();
+    first_delays.dedup();
+    assert!(
+        first_delays.len() > 990,
+        "only {} distinct delays",
+        first_delays.len()
+    );
+    let (earliest, latest) = (first_delays[0], *first_delays.last().unwrap());
+    assert!(earliest >= 250 * MS && latest <= 500 * MS);
+    assert!(
+        latest - earliest > 200 * MS,
+        "retries bunched in {:?}",
+        latest - earliest
+    );
+}
+
+#[test]
+fn dropping_the_adapter_drops_the_pending_connect_and_its_timer() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    lab.plan([Plan::Hang]);
+    let mut events = lab_stream(&lab, &clock);
+    assert_eq!(Task::new().poll(&mut events), Poll::Pending);
+    assert_eq!(clock.live_timers(), 1, "the connect timeout");
+    drop(events);
+    assert!(lab.hang_dropped.load(Ordering::SeqCst));
+    assert_eq!(clock.live_timers(), 0);
+
+    // While backing off, too.
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    lab.plan([Plan::Fail("refused")]);
+    let mut events = lab_stream(&lab, &clock);
+    assert!(matches!(
+        Task::new().poll(&mut events),
+        Poll::Ready(Some(Restart::Down { .. }))
+    ));
+    assert_eq!(clock.live_timers(), 1);
+    drop(events);
+    assert_eq!(clock.live_timers(), 0);
+    clock.advance(60 * SEC);
+    assert_eq!(lab.calls(), 1);
+}
+
+#[test]
+fn dropping_the_adapter_drops_the_current_source() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    let mut events = lab_stream(&lab, &clock);
+    assert_eq!(Task::new().poll(&mut events), up(0, Duration::ZERO));
+    drop(events);
+    assert!(lab.feed(0).is_dropped());
+}
+
+#[test]
+fn a_connect_that_takes_longer_than_connect_timeout_is_dropped_and_retried() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    lab.plan([Plan::Hang]);
+    let mut events = lab_stream(&lab, &clock).connect_timeout(10 * SEC);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    clock.advance(10 * SEC - NANO);
+    assert!(!task.was_woken());
+    clock.advance(NANO);
+    assert!(task.was_woken());
+    assert_eq!(task.poll(&mut events), down(Cause::ConnectTimedOut, 1, SEC));
+    assert!(
+        lab.hang_dropped.load(Ordering::SeqCst),
+        "the timed-out connect was kept"
+    );
+    clock.advance(SEC);
+    assert_eq!(task.poll(&mut events), up(1, 11 * SEC));
+}
+
+#[test]
+fn the_default_connect_timeout_is_thirty_seconds() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    lab.plan([Plan::Hang]);
+    let mut events = restarting(lab.connect()).on(clock.clone());
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    clock.advance(30 * SEC - NANO);
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    clock.advance(NANO);
+    assert!(matches!(
+        task.poll(&mut events),
+        Poll::Ready(Some(Restart::Down {
+            cause: Cause::ConnectTimedOut,
+            ..
+        }))
+    ));
+}
+
+#[test]
+fn silence_counts_only_while_the_consumer_waits_and_restarts_a_silent_source() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    let mut events = lab_stream(&lab, &clock).silence(5 * SEC);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut events), up(0, Duration::ZERO));
+    lab.feed(0).push(Ok(1));
+    lab.feed(0).push(Ok(2));
+    clock.advance(100 * SEC); // the consumer is away; items wait for it
+    assert_eq!(task.poll(&mut events), item(1));
+    clock.advance(100 * SEC);
+    assert_eq!(task.poll(&mut events), item(2));
+    clock.advance(100 * SEC);
+    assert_eq!(
+        task.poll(&mut events),
+        Poll::Pending,
+        "the silence starts here"
+    );
+    clock.advance(5 * SEC - NANO);
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    clock.advance(NANO);
+    assert!(task.was_woken());
+    assert_eq!(task.poll(&mut events), down(Cause::Silent, 1, SEC));
+    assert!(lab.feed(0).is_dropped());
+}
+
+#[test]
+fn first_item_timeout_limits_the_wait_for_each_sources_first_item() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    let mut events = lab_stream(&lab, &clock)
+        .silence(60 * SEC)
+        .first_item_timeout(5 * SEC);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut events), up(0, Duration::ZERO));
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    clock.advance(5 * SEC);
+    assert_eq!(task.poll(&mut events), down(Cause::Silent, 1, SEC));
+    clock.advance(SEC);
+    assert_eq!(task.poll(&mut events), up(1, SEC));
+    lab.feed(1).push(Ok(1));
+    assert_eq!(task.poll(&mut events), item(1));
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    clock.advance(59 * SEC); // after the first item, the longer silence applies
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    clock.advance(SEC);
+    // Up for a minute, longer than `stable_after`: the backoff starts again.
+    assert_eq!(task.poll(&mut events), down(Cause::Silent, 2, SEC));
+}
+
+#[test]
+fn a_fatal_error_gives_up_at_once_and_the_stream_ends() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    let mut events = lab_stream(&lab, &clock).fatal_if(|error: &Error| *error == "forbidden");
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut events), up(0, Duration::ZERO));
+    lab.feed(0).push(Err("reset"));
+    assert!(matches!(
+        task.poll(&mut events),
+        Poll::Ready(Some(Restart::Down { .. }))
+    ));
+    clock.advance(SEC);
+    assert_eq!(task.poll(&mut events), up(1, SEC));
+    lab.feed(1).push(Err("forbidden"));
+    assert_eq!(
+        task.poll(&mut events),
+        Poll::Ready(Some(Restart::GaveUp {
+            cause: Cause::Failed("forbidden"),
+            restarts: 1
+        }))
+    );
+    assert!(lab.feed(1).is_dropped());
+    assert_eq!(task.poll(&mut events), Poll::Ready(None));
+    assert!(events.is_terminated());
+    assert_eq!(clock.live_timers(), 0);
+    assert_eq!(lab.calls(), 2);
+}
+
+#[test]
+fn max_restarts_is_a_sliding_window_apart_from_the_backoff() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    lab.plan([Plan::Fail("refused"); 10]);
+    let mut events = lab_stream(&lab, &clock)
+        .backoff(SEC, SEC)
+        .max_restarts(2, 10 * SEC);
+    let mut task = Task::new();
+    let refused = || Cause::ConnectFailed("refused");
+    assert_eq!(task.poll(&mut events), down(refused(), 1, SEC)); // at 0 s
+    clock.advance(SEC);
+    assert_eq!(task.poll(&mut events), down(refused(), 2, SEC)); // at 1 s
+    clock.advance(9 * SEC); // the restart at 0 s leaves the window
+    assert_eq!(task.poll(&mut events), down(refused(), 3, SEC)); // at 10 s
+    clock.advance(SEC); // the one at 1 s leaves it too
+    assert_eq!(task.poll(&mut events), down(refused(), 4, SEC)); // at 11 s
+    clock.advance(SEC); // a third within 10 s of those at 10 s and 11 s: one too many
+    assert_eq!(
+        task.poll(&mut events),
+        Poll::Ready(Some(Restart::GaveUp {
+            cause: refused(),
+            restarts: 4
+        }))
+    );
+    assert_eq!(task.poll(&mut events), Poll::Ready(None));
+}
+
+#[test]
+fn a_custom_backoff_that_runs_out_gives_up() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    lab.plan([Plan::Fail("refused"); 10]);
+    let mut events = lab_stream(&lab, &clock).backoff_with(|| [SEC, 3 * SEC]);
+    let mut task = Task::new();
+    assert_eq!(
+        task.poll(&mut events),
+        down(Cause::ConnectFailed("refused"), 1, SEC)
+    );
+    clock.advance(SEC);
+    assert_eq!(
+        task.poll(&mut events),
+        down(Cause::ConnectFailed("refused"), 2, 3 * SEC)
+    );
+    clock.advance(3 * SEC);
+    assert_eq!(
+        task.poll(&mut events),
+        Poll::Ready(Some(Restart::GaveUp {
+            cause: Cause::ConnectFailed("refused"),
+            restarts: 2
+        }))
+    );
+}
+
+#[test]
+fn resuming_hands_connect_the_last_delivered_key_kept_across_failed_attempts() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    let mut events = resuming(|n: &u32| *n, lab.connect_resuming())
+        .on(clock.clone())
+        .jitter(Jitter::None)
+        .backoff(SEC, SEC);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut events), up(0, Duration::ZERO));
+    lab.feed(0).push(Ok(7));
+    lab.feed(0).push(Ok(8));
+    assert_eq!(task.poll(&mut events), item(7));
+    assert_eq!(task.poll(&mut events), item(8));
+    lab.feed(0).push(Err("reset"));
+    lab.plan([Plan::Fail("refused")]);
+    assert!(matches!(
+        task.poll(&mut events),
+        Poll::Ready(Some(Restart::Down { .. }))
+    ));
+    clock.advance(SEC);
+    assert!(matches!(
+        task.poll(&mut events),
+        Poll::Ready(Some(Restart::Down { .. }))
+    ));
+    clock.advance(SEC);
+    assert_eq!(task.poll(&mut events), up(2, 2 * SEC));
+    let attempts = lab.attempts.lock().unwrap().clone();
+    assert_eq!(attempts, [(0, None), (1, Some(8)), (2, Some(8))]);
+    assert_eq!(events.cursor(), Some(&8));
+}
