@@ -2,7 +2,9 @@
 """Proves that the checks can fail: breaks the code on purpose, one way at a
 time, and checks that the suite guarding it catches each break. The adapters'
 breaks must be caught by the property tests (`cargo test --test properties`);
-the scheduler's, by its loom models (`--cfg futures_heartbeat_loom`).
+restarting's by its own property tests (`--test restart_properties`); the
+scheduler's, by its loom models (`--cfg futures_heartbeat_loom`); the scheduler
+thread's, by the fault tests (`tests/wheel_*.rs`).
 
 Run from the repository root: python3 .ci/mutants.py [NAME ...]
 Every source file is restored after each mutant, even on error or Ctrl-C.
@@ -13,11 +15,15 @@ import sys
 
 HEARTBEAT = "src/heartbeat.rs"
 WATCHDOG = "src/watchdog.rs"
+SILENCE = "src/silence.rs"
+KEEP_ALIVE = "src/keep_alive.rs"
+RESTARTING = "src/restart/restarting.rs"
 SCHEDULER = "src/clock/wheel/scheduler.rs"
 SCHEDULE = "src/clock/wheel/schedule.rs"
 DRIVER = "src/clock/wheel/driver.rs"
 
 PROPERTIES = (["cargo", "test", "-q", "--test", "properties"], {})
+RESTART_PROPERTIES = (["cargo", "test", "-q", "--test", "restart_properties"], {})
 FAULT_TESTS = (["cargo", "test", "-q", "--all-features", "--test", "wheel_waker_faults",
                 "--test", "wheel_blocking_waker", "--test", "wheel_driver_restart",
                 "--test", "wheel_spawn_failure"], {})
@@ -62,29 +68,75 @@ MUTANTS = {
         "        }\n        let Phase::Running",
         "returns Pending without registering the timer's wakeup"),
     "watchdog-fires-while-ready": (WATCHDOG,
-        "        match stream.poll_next(cx) {",
-        "        if let Silence::Until(deadline) = *this.silence {\n"
-        "            if this.clock.now() >= deadline {\n"
-        "                return fire(this.stream, this.timer, this.state);\n"
+        "        let mut this = self.as_mut().project();\n        // The stream is dropped",
+        "        let mut this = self.as_mut().project();\n"
+        "        if this.stream.is_some() && !this.silence.delivered_since_last_wait() {\n"
+        "            let limit = silence_limit(*this.seen_item, *this.timeout, *this.first_item_timeout);\n"
+        "            if this.silence.as_mut().poll_elapsed(this.clock, limit, cx).is_ready() {\n"
+        "                return fire(this.stream, this.silence, this.state);\n"
         "            }\n"
-        "        }\n        match stream.poll_next(cx) {",
+        "        }\n        // The stream is dropped",
         "the deadline is checked before the stream, so a ready item is lost to a timeout"),
     "watchdog-counts-consumer-time": (WATCHDOG,
-        "                *this.silence = Silence::Restart;\n",
-        "                *this.silence = this.clock.now().checked_add(*this.timeout).map_or(Silence::Forever, Silence::Until);\n",
+        "                this.silence.restart();\n                Poll::Ready(Some(item))",
+        "                this.silence.as_mut().restart();\n"
+        "                let limit = silence_limit(true, *this.timeout, *this.first_item_timeout);\n"
+        "                let _ = this.silence.poll_elapsed(this.clock, limit, &mut Context::from_waker(std::task::Waker::noop()));\n"
+        "                Poll::Ready(Some(item))",
         "silence is counted from the item's delivery, so a slow consumer causes a timeout"),
     "watchdog-keeps-the-stream": (WATCHDOG,
         "    stream.set(None);\n",
         "    let _ = &mut stream;\n",
         "the inner stream is not dropped when the watchdog fires"),
-    "watchdog-trusts-a-stale-timer": (WATCHDOG,
+    "silence-trusts-a-stale-timer": (SILENCE,
         "        if *armed_for == Some(deadline) {",
         "        if armed_for.is_some() {",
-        "a timer armed for an earlier wait ends the current one"),
+        "a timer armed for an earlier wait ends the current one (watchdog and keep-alive)"),
     "watchdog-never-restarts": (WATCHDOG,
-        "                *this.silence = Silence::Restart;\n",
+        "                this.silence.restart();\n",
         "",
         "items do not restart the silence count"),
+    "keep-alive-bursts": (KEEP_ALIVE,
+        "        idle.restart();\n",
+        "",
+        "after a pulse the count does not start again: pulses come in a burst"),
+    "keep-alive-pulses-while-busy": (KEEP_ALIVE,
+        "                this.idle.restart();\n",
+        "",
+        "items do not count as activity, so a busy stream pulses"),
+    "keep-alive-pulse-before-item": (KEEP_ALIVE,
+        "        let this = self.as_mut().project();\n        if *this.ended {",
+        "        let mut this = self.as_mut().project();\n"
+        "        if !*this.ended && this.idle.as_mut().poll_elapsed(this.clock, *this.max_idle, cx).is_ready() {\n"
+        "            this.idle.as_mut().restart();\n"
+        "            return Poll::Ready(Some(Event::Pulse));\n"
+        "        }\n        if *this.ended {",
+        "a due pulse goes before a ready item"),
+    "keep-alive-trailing-pulse": (KEEP_ALIVE,
+        "            Poll::Ready(None) => self.end(),",
+        "            Poll::Ready(None) => {\n"
+        "                if self.as_mut().pulse_when_idle(cx).is_ready() {\n"
+        "                    return Poll::Ready(Some(Event::Pulse));\n"
+        "                }\n"
+        "                self.end()\n"
+        "            }",
+        "a pulse after the inner stream ended"),
+    "restart-resets-the-backoff-on-connect": (RESTARTING,
+        "                this.silence.set(SilenceTimer::new());",
+        "                this.silence.set(SilenceTimer::new());\n                this.settings.backoff.reset();",
+        "a mere connect resets the backoff, so a flapping source retries at full speed"),
+    "restart-keeps-the-old-source": (RESTARTING,
+        "        let mut this = self.project();\n        this.source.set(None);\n        this.connecting.set(None);",
+        "        let mut this = self.project();\n        this.connecting.set(None);",
+        "the failed source lives on until the next one replaces it, after connect ran"),
+    "restart-downtime-from-any-down": (RESTARTING,
+        "        let settings = &mut *this.settings;\n        if let State::Up",
+        "        *this.down_since = Some(now);\n        let settings = &mut *this.settings;\n        if let State::Up",
+        "downtime restarts at a failed connect, not at the loss of the source"),
+    "restart-connects-early": (RESTARTING,
+        "                    if poll_timer(self.as_mut().project().timer, cx).is_pending() {\n                        return Poll::Pending;\n                    }",
+        "                    let _ = poll_timer(self.as_mut().project().timer, cx);",
+        "the next attempt does not wait for the backoff's delay"),
     "scheduler-registers-after-the-tick-fired": (SCHEDULER,
         "        if tick <= schedule.fired_through {\n            drop(schedule);",
         "        if false {\n            drop(schedule);",
@@ -127,6 +179,8 @@ MUTANTS = {
 
 
 def suite(name):
+    if name.startswith("restart-"):
+        return RESTART_PROPERTIES
     if name.startswith("scheduler-"):
         return LOOM_MODELS
     if name.startswith("driver-"):

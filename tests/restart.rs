@@ -3,11 +3,7 @@
 
 mod support;
 
-use std::collections::VecDeque;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
 use std::task::Poll;
 use std::time::Duration;
 
@@ -16,101 +12,11 @@ use futures_heartbeat::clock::ManualClock;
 use futures_heartbeat::restart::{
     restarting, resuming, Attempt, Cause, Jitter, Restart, Restarting,
 };
-use support::{Fed, Feed, Task};
+use support::restart_lab::{Connecting, Error, Lab, Plan, Source};
+use support::Task;
 
 const MS: Duration = Duration::from_millis(1);
 const NANO: Duration = Duration::from_nanos(1);
-
-type Error = &'static str;
-type Source = Fed<Result<u32, Error>>;
-type Connecting = Pin<Box<dyn Future<Output = Result<Source, Error>> + Send>>;
-type Shared<T> = Arc<Mutex<Vec<T>>>;
-
-/// How the next call of the connect function goes.
-#[derive(Clone, Copy, Debug)]
-enum Plan {
-    Connect,
-    Fail(Error),
-    Hang,
-}
-
-/// The sources a test's connect function made, the attempts it was called with,
-/// and how the next calls go (`Plan::Connect` once the plan runs out).
-#[derive(Clone, Default)]
-struct Lab {
-    feeds: Shared<Feed<Result<u32, Error>>>,
-    /// Each call's attempt number and cursor.
-    attempts: Shared<(u32, Option<u32>)>,
-    plan: Arc<Mutex<VecDeque<Plan>>>,
-    /// For each call: whether every earlier source was already dropped.
-    earlier_dropped: Shared<bool>,
-    /// Set when a hanging connect future is dropped.
-    hang_dropped: Arc<AtomicBool>,
-}
-
-impl Lab {
-    fn plan(&self, steps: impl IntoIterator<Item = Plan>) {
-        self.plan.lock().unwrap().extend(steps);
-    }
-
-    fn feed(&self, index: usize) -> Feed<Result<u32, Error>> {
-        self.feeds.lock().unwrap()[index].clone()
-    }
-
-    fn calls(&self) -> usize {
-        self.attempts.lock().unwrap().len()
-    }
-
-    /// The connect function for `restarting`.
-    fn connect(&self) -> impl FnMut(Attempt) -> Connecting + Send + 'static {
-        let lab = self.clone();
-        move |attempt: Attempt| lab.call(attempt.number, None)
-    }
-
-    /// The connect function for `resuming`, with items' values as their keys.
-    fn connect_resuming(&self) -> impl FnMut(Attempt<u32>) -> Connecting + Send + 'static {
-        let lab = self.clone();
-        move |attempt: Attempt<u32>| lab.call(attempt.number, attempt.cursor)
-    }
-
-    fn call(&self, number: u32, cursor: Option<u32>) -> Connecting {
-        let lab = self;
-        {
-            let all_dropped = lab.feeds.lock().unwrap().iter().all(Feed::is_dropped);
-            lab.earlier_dropped.lock().unwrap().push(all_dropped);
-            lab.attempts.lock().unwrap().push((number, cursor));
-            match lab
-                .plan
-                .lock()
-                .unwrap()
-                .pop_front()
-                .unwrap_or(Plan::Connect)
-            {
-                Plan::Connect => {
-                    let (feed, fed) = Feed::new();
-                    lab.feeds.lock().unwrap().push(feed);
-                    Box::pin(async move { Ok(fed) })
-                }
-                Plan::Fail(error) => Box::pin(async move { Err(error) }),
-                Plan::Hang => {
-                    let dropped = DropFlag(lab.hang_dropped.clone());
-                    Box::pin(async move {
-                        let _dropped = dropped;
-                        futures::future::pending().await
-                    })
-                }
-            }
-        }
-    }
-}
-
-struct DropFlag(Arc<AtomicBool>);
-
-impl Drop for DropFlag {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::SeqCst);
-    }
-}
 
 /// The connect function's attempt numbers.
 fn numbers(lab: &Lab) -> Vec<u32> {

@@ -11,6 +11,7 @@ use std::task::{Context, Poll, Waker};
 use futures::stream::{Stream, StreamExt};
 use futures_test::task::{new_count_waker, AwokenCount};
 
+pub mod restart_lab;
 pub mod wheel;
 
 /// The test's end of a [`Fed`] stream: push items, end it, see whether it was dropped.
