@@ -15,6 +15,9 @@
 //! cargo run --example heartbeat -- --hang
 //! ```
 
+#[path = "support/args.rs"]
+mod args;
+
 use std::pin::pin;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -27,8 +30,17 @@ const PULSE_INTERVAL: Duration = Duration::from_secs(1);
 const TIMEOUT: Duration = Duration::from_secs(2);
 const WORK_FOR: Duration = Duration::from_secs(11);
 
+const USAGE: &str = "\
+The heartbeat pattern of Concurrency in Go: a worker pulses while it works; its
+consumer gives up after two seconds with neither a pulse nor a result.
+
+usage: cargo run --example heartbeat [-- --hang]
+
+  --hang   the worker gets stuck after its third result: see the watchdog fire
+  --help   this text";
+
 fn main() {
-    let hang = std::env::args().skip(1).any(|arg| arg == "--hang");
+    let hang = args::Args::parse(USAGE, &[], &["--hang"], &[]).has("--hang");
     let (events_in, events_out) = channel::bounded(1);
     smol::block_on(async {
         let worker = smol::spawn(worker(events_in, hang));

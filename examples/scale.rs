@@ -23,6 +23,9 @@
 //! evenly over the interval), `--mode heartbeat|watchdog|peer`, `--csv FILE` to
 //! append the figures as a line. Linux only: it reads /proc.
 
+#[path = "support/args.rs"]
+mod args;
+
 use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -45,30 +48,55 @@ struct Config {
     csv: Option<String>,
 }
 
+const USAGE: &str = "\
+Many idle streams with heartbeats (or watchdogs) on one executor: CPU, memory
+per stream, and pulse lateness. Linux only (it reads /proc).
+
+usage: cargo run --release --all-features --example scale -- [FLAGS]
+
+  --streams N                                  (1000)
+  --interval-ms MS                             (100)
+  --secs S                                     (10)
+  --clock wheel|futures-timer|async-io|tokio   (wheel)
+  --executor smol|tokio                        (smol; tokio for the peer)
+  --deadlines spread|aligned                   (spread)
+  --mode heartbeat|watchdog|peer               (heartbeat; peer: heartbeat-stream on tokio)
+  --csv FILE                                   append the figures as a line
+  --help";
+
 fn config() -> Config {
-    let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-    };
-    let number = |name: &str, default: u64| flag(name).map_or(default, |v| v.parse().expect(name));
-    let mode = flag("--mode").unwrap_or_else(|| "heartbeat".into());
+    let args = args::Args::parse(
+        USAGE,
+        &[
+            "--streams",
+            "--interval-ms",
+            "--secs",
+            "--clock",
+            "--executor",
+            "--deadlines",
+            "--mode",
+            "--csv",
+        ],
+        &[],
+        &[],
+    );
+    let mode = args.value("--mode").unwrap_or("heartbeat").to_string();
     Config {
-        streams: number("--streams", 1000) as usize,
-        interval: Duration::from_millis(number("--interval-ms", 100)),
-        run_for: Duration::from_secs(number("--secs", 10)),
-        executor: flag("--executor")
-            .unwrap_or_else(|| if mode == "peer" { "tokio" } else { "smol" }.into()),
+        streams: args.parsed("--streams").unwrap_or(1000),
+        interval: Duration::from_millis(args.parsed("--interval-ms").unwrap_or(100)),
+        run_for: Duration::from_secs(args.parsed("--secs").unwrap_or(10)),
+        executor: args
+            .value("--executor")
+            .unwrap_or(if mode == "peer" { "tokio" } else { "smol" })
+            .to_string(),
         clock: if mode == "peer" {
             "tokio-interval".into()
         } else {
-            flag("--clock").unwrap_or_else(|| "wheel".into())
+            args.value("--clock").unwrap_or("wheel").to_string()
         },
-        aligned: flag("--deadlines").as_deref() == Some("aligned"),
+        aligned: args.value("--deadlines") == Some("aligned"),
         mode,
-        csv: flag("--csv"),
+        csv: args.value("--csv").map(str::to_string),
     }
 }
 

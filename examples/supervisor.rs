@@ -1,8 +1,10 @@
 //! A supervisor that restarts hung workers, on smol.
 //!
 //! Each worker sends its results, with a heartbeat, over a channel. The
-//! supervisor watches every channel with a watchdog; when a worker's pulses
-//! stop, it cancels that worker and starts a new one. Workers misbehave at
+//! supervisor keeps each worker slot with `restart::restarting`: the "connect"
+//! function starts a worker and returns its channel; when the channel falls
+//! silent (no pulse, no result) or closes, the worker is dropped, which cancels
+//! it, and a new one starts. Workers misbehave at
 //! random: some block their thread (a synchronous call in async code), some
 //! spin in a busy loop, and some stall waiting for work that never comes. The
 //! first two stop the pulses, so the supervisor's watchdog sees them; a stalled
@@ -19,15 +21,21 @@
 //! cargo run --example supervisor -- --seed 7  # the same run again
 //! ```
 
+#[path = "support/args.rs"]
+mod args;
+
 use std::pin::pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use std::convert::Infallible;
+
 use futures::future::{self, Either};
 use futures::stream::{self, Stream, StreamExt};
+use futures_heartbeat::restart::{restarting, Attempt, Cause, Restart};
 use futures_heartbeat::{Event, HeartbeatExt};
 use smol::channel::{self, Sender, TrySendError};
-use smol::{Executor, Task, Timer};
+use smol::{Executor, Timer};
 
 const WORKERS: usize = 4;
 const PULSE_INTERVAL: Duration = Duration::from_millis(100);
@@ -51,37 +59,20 @@ enum Failure {
 /// When a worker began to misbehave, and how; read by the supervisor to measure detection.
 type FailureLog = Arc<Mutex<Option<(Failure, Instant)>>>;
 
-/// A small deterministic random number generator (xorshift), so a seed replays a run.
-#[derive(Clone)]
-struct Rng(u64);
-
-impl Rng {
-    /// A distinct stream of numbers for each worker slot and generation of one run.
-    fn for_worker(seed: u64, slot: usize, generation: u64) -> Rng {
-        let slot_mix = (slot as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D);
-        let generation_mix = generation.wrapping_mul(0x1000_0001);
-        Rng((seed ^ slot_mix ^ generation_mix) | 1) // xorshift needs a non-zero state
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
+/// The random numbers of one worker: a distinct seed for each slot and attempt of
+/// one run, so that a run's seed replays it.
+fn worker_rng(seed: u64, slot: usize, attempt: u32) -> fastrand::Rng {
+    let slot_mix = (slot as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D);
+    fastrand::Rng::with_seed(seed ^ slot_mix ^ u64::from(attempt).wrapping_mul(0x1000_0001))
 }
 
 /// One worker's results: a number every 150 to 300 ms, until it fails (if it does).
-fn results(rng: Rng, failure_log: FailureLog) -> impl Stream<Item = u64> {
+fn results(rng: fastrand::Rng, failure_log: FailureLog) -> impl Stream<Item = u64> {
     stream::unfold((0u64, rng), move |(n, mut rng)| {
         let failure_log = failure_log.clone();
         async move {
-            Timer::after(Duration::from_millis(150 + rng.below(150))).await;
-            let failure = match rng.below(100) {
+            Timer::after(Duration::from_millis(rng.u64(150..300))).await;
+            let failure = match rng.u8(0..100) {
                 0..=3 => Some(Failure::Blocks),
                 4..=6 => Some(Failure::Spins),
                 7..=9 => Some(Failure::Stalls),
@@ -110,7 +101,7 @@ async fn misbehave(failure: Failure) {
 }
 
 /// A worker task: its results, watched for progress and pulsing, sent to the supervisor.
-async fn worker(rng: Rng, failure_log: FailureLog, events: Sender<Event<u64>>) {
+async fn worker(rng: fastrand::Rng, failure_log: FailureLog, events: Sender<Event<u64>>) {
     // The inner watchdog ends the stream of a worker that stalls; the heartbeat
     // outside it tells the supervisor the task itself is alive.
     let mut pulsing = pin!(results(rng, failure_log)
@@ -130,47 +121,67 @@ async fn worker(rng: Rng, failure_log: FailureLog, events: Sender<Event<u64>>) {
 }
 
 /// What the supervisor saw of one failure.
-struct Restart {
+struct Restarted {
     slot: usize,
     failure: Option<Failure>,
     detected_after: Option<Duration>,
     by_watchdog: bool,
 }
 
-/// Runs one worker slot: starts a worker, watches it, restarts it when it fails, until `deadline`.
+/// Runs one worker slot until `deadline`: a worker, restarted whenever it falls
+/// silent for `SILENCE_LIMIT` or exits.
 async fn supervise(
     slot: usize,
     seed: u64,
     executor: Arc<Executor<'static>>,
     deadline: Instant,
-) -> Vec<Restart> {
-    let mut restarts = Vec::new();
-    for generation in 0u64.. {
-        let failure_log = FailureLog::default();
-        let (events_in, events_out) = channel::bounded(4);
-        let rng = Rng::for_worker(seed, slot, generation);
-        let worker: Task<()> = executor.spawn(worker(rng, failure_log.clone(), events_in));
-        let mut events = pin!(events_out.watchdog(SILENCE_LIMIT));
-        let mut results = 0;
-        let mut time_left = pin!(Timer::at(deadline));
-        loop {
-            match future::select(events.next(), time_left.as_mut()).await {
-                Either::Left((Some(Event::Item(_)), _)) => results += 1,
-                Either::Left((Some(Event::Pulse), _)) => {}
-                Either::Left((None, _)) => break,
-                Either::Right(_) => {
-                    worker.cancel().await;
-                    return restarts;
-                }
-            }
+) -> Vec<Restarted> {
+    let current_failure = Arc::new(Mutex::new(FailureLog::default()));
+    let start_worker = {
+        let current_failure = current_failure.clone();
+        move |attempt: Attempt| {
+            let failure_log = FailureLog::default();
+            *current_failure.lock().unwrap() = failure_log.clone();
+            let (events_in, events_out) = channel::bounded(4);
+            let rng = worker_rng(seed, slot, attempt.number);
+            let worker = executor.spawn(worker(rng, failure_log, events_in));
+            // The task lives as long as its stream: the restart that drops the
+            // stream cancels the worker.
+            let events = events_out.map(move |event| {
+                let _task = &worker;
+                Ok::<_, Infallible>(event)
+            });
+            future::ready(Ok::<_, Infallible>(events))
         }
+    };
+    let mut events = pin!(restarting(start_worker)
+        .silence(SILENCE_LIMIT)
+        .backoff(Duration::from_millis(1), Duration::from_millis(50)));
+    let mut time_left = pin!(Timer::at(deadline));
+    let mut restarts = Vec::new();
+    let mut results = 0;
+    loop {
+        let event = match future::select(events.next(), time_left.as_mut()).await {
+            Either::Left((Some(event), _)) => event,
+            // The deadline: leaving drops the stream, and with it the current worker.
+            _ => return restarts,
+        };
+        let (cause, attempt) = match event {
+            Restart::Item(Event::Item(_)) => {
+                results += 1;
+                continue;
+            }
+            Restart::Down { cause, attempt, .. } => (cause, attempt),
+            _ => continue, // pulses, and `Up`
+        };
         let detected = Instant::now();
-        let by_watchdog = events.timed_out();
-        let failure = *failure_log.lock().unwrap();
+        let by_watchdog = cause == Cause::Silent;
+        let failure = *current_failure.lock().unwrap().lock().unwrap();
         let detected_after = failure.map(|(_, since)| detected - since);
         println!(
-            "{:>5.2}s  worker {slot} gen {generation}: {} after {results} results; {}{}",
+            "{:>5.2}s  worker {slot} attempt {}: {} after {results} results; {}{}",
             (RUN_FOR - deadline.saturating_duration_since(detected)).as_secs_f64(),
+            attempt - 1,
             if by_watchdog {
                 format!("silent for {SILENCE_LIMIT:?}")
             } else {
@@ -186,23 +197,27 @@ async fn supervise(
                 d.as_millis()
             )),
         );
-        // Cancelling does not wait for a worker stuck in a blocking call or a spin; it is dropped when it yields.
-        drop(worker);
-        restarts.push(Restart {
+        results = 0;
+        restarts.push(Restarted {
             slot,
             failure: failure.map(|(failure, _)| failure),
             detected_after,
             by_watchdog,
         });
     }
-    unreachable!("the loop only ends by returning at the deadline")
 }
 
+const USAGE: &str = "\
+A supervisor that restarts hung workers; it ends by itself after about 12 s.
+
+usage: cargo run --example supervisor [-- --seed N]
+
+  --seed N   replay the run of seed N (printed first; random by default)
+  --help     this text";
+
 fn main() {
-    let seed = std::env::args()
-        .skip_while(|arg| arg != "--seed")
-        .nth(1)
-        .and_then(|seed| seed.parse().ok())
+    let seed = args::Args::parse(USAGE, &["--seed"], &[], &[])
+        .parsed("--seed")
         .unwrap_or_else(|| {
             SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -222,7 +237,7 @@ fn main() {
 
     let deadline = Instant::now() + RUN_FOR;
     let slots = (0..WORKERS).map(|slot| supervise(slot, seed, executor.clone(), deadline));
-    let restarts: Vec<Restart> = smol::block_on(future::join_all(slots))
+    let restarts: Vec<Restarted> = smol::block_on(future::join_all(slots))
         .into_iter()
         .flatten()
         .collect();

@@ -33,10 +33,13 @@ fn child_server_role() {
         item_every: Some(Duration::from_millis(20)),
         items: None,
         malformed_after: None,
+        drop_after: None,
         forever: false,
     };
+    let mut addr = "127.0.0.1:0".to_string();
     for arg in args.split_whitespace() {
         match arg.split_once('=') {
+            Some(("addr", at)) => addr = at.to_string(),
             Some(("items", n)) => options.items = Some(n.parse().unwrap()),
             Some(("malformed_after", n)) => options.malformed_after = Some(n.parse().unwrap()),
             _ if arg == "idle" => options.item_every = None,
@@ -45,7 +48,7 @@ fn child_server_role() {
         }
     }
     smol::block_on(async {
-        let listener = smol::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = smol::net::TcpListener::bind(addr.as_str()).await.unwrap();
         println!("listening {}", listener.local_addr().unwrap());
         protocol::serve(listener, options, |line| println!("{line}"))
             .await
@@ -100,10 +103,11 @@ impl Server {
         assert!(status.success(), "kill {signal} failed");
     }
 
-    fn sent_items(&self) -> Vec<String> {
+    /// The numbers of the results it wrote to a socket.
+    fn sent_items(&self) -> Vec<u64> {
         let said = self.said.lock().unwrap();
         said.iter()
-            .filter_map(|line| line.strip_prefix("sent ").map(str::to_string))
+            .filter_map(|line| line.strip_prefix("sent ")?.parse().ok())
             .collect()
     }
 }
@@ -184,8 +188,7 @@ fn a_server_that_finishes_ends_cleanly() {
         "{:?}",
         report.outcome
     );
-    let expected: Vec<String> = (0..5).map(|n| format!("result {n}")).collect();
-    assert_eq!(report.items, expected);
+    assert_eq!(report.items, [0, 1, 2, 3, 4]);
 }
 
 #[test]
@@ -206,7 +209,7 @@ fn a_frozen_server_times_out_and_no_item_sent_before_the_freeze_is_lost() {
     std::thread::sleep(Duration::from_millis(100)); // let the pipe reader catch up with the last lines
     let sent = server.sent_items();
     assert!(sent.len() >= 5);
-    let lost: Vec<&String> = sent
+    let lost: Vec<&u64> = sent
         .iter()
         .filter(|item| !report.items.contains(item))
         .collect();
@@ -270,5 +273,107 @@ fn detection_delay_over_twenty_freezes() {
         delays_ms[0],
         delays_ms[delays_ms.len() / 2],
         delays_ms[delays_ms.len() - 1],
+    );
+}
+
+/// A port on 127.0.0.1 that was free a moment ago, for a server to be restarted on.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits for a subscriber's event line that satisfies `wanted`, or panics after `GENEROUS`.
+fn wait_for_event(
+    events: &std::sync::mpsc::Receiver<String>,
+    what: &str,
+    wanted: impl Fn(&str) -> bool,
+) {
+    let deadline = Instant::now() + GENEROUS;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match events.recv_timeout(left) {
+            Ok(line) if wanted(&line) => return,
+            Ok(_) => {}
+            Err(_) => panic!("the subscriber never reported {what}"),
+        }
+    }
+}
+
+#[test]
+fn a_subscription_survives_freeze_kill_and_restart_losing_and_repeating_nothing() {
+    let addr = format!("127.0.0.1:{}", free_port());
+    let first = Server::start(&format!("addr={addr} forever"));
+    let (events_tx, events) = std::sync::mpsc::channel();
+    let subscriber = {
+        let addr = addr.clone();
+        std::thread::spawn(move || {
+            let done = |seen: &protocol::Subscription| seen.items.len() >= 60;
+            smol::block_on(protocol::subscribe(&addr, TIMEOUT, done, move |line| {
+                let _ = events_tx.send(line);
+            }))
+        })
+    };
+    let got = |n: u64| move |line: &str| line.starts_with(&format!("got {n}:"));
+
+    // Frozen: no pulse, no result; the watchdog ends the connection and the
+    // subscriber keeps trying, then resumes when the server thaws.
+    wait_for_event(&events, "result 10", got(10));
+    first.signal("-STOP");
+    wait_for_event(&events, "a restart for silence", |line| {
+        line.starts_with("lost:") && line.contains("silent for longer than")
+    });
+    first.signal("-CONT");
+    wait_for_event(&events, "result 25", got(25));
+
+    // Killed: the connection drops; connecting fails until a new server listens on the port.
+    first.signal("-KILL");
+    wait_for_event(&events, "a refused connection", |line| {
+        line.starts_with("lost: connecting failed")
+    });
+    let second = Server::start(&format!("addr={addr} forever"));
+    let seen = subscriber.join().unwrap();
+
+    let numbers: Vec<u64> = seen.items.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(
+        numbers,
+        (0..60).collect::<Vec<u64>>(),
+        "results lost, repeated or out of order"
+    );
+    assert!(seen
+        .items
+        .iter()
+        .all(|(seq, text)| *text == format!("result {seq}")));
+    let said = |what: &str| {
+        seen.restarts
+            .iter()
+            .filter(|cause| cause.contains(what))
+            .count()
+    };
+    assert!(
+        said("silent for longer than") >= 1,
+        "no restart for silence: {:?}",
+        seen.restarts
+    );
+    let dropped = seen.restarts.iter().filter(|cause| {
+        cause.starts_with("the source failed") && !cause.contains("silent for longer than")
+    });
+    assert!(
+        dropped.count() >= 1,
+        "no restart for the killed server's dropped connection: {:?}",
+        seen.restarts
+    );
+    assert!(said("connecting failed") >= 1, "{:?}", seen.restarts);
+    assert!(
+        !second.sent_items().is_empty(),
+        "the restarted server served nothing"
+    );
+    println!(
+        "{} results over {} connections; restarts: {:?}",
+        numbers.len(),
+        seen.connections,
+        seen.restarts
     );
 }

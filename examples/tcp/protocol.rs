@@ -1,14 +1,22 @@
 //! The wire format and the two roles of the `tcp` example; `tests/tcp.rs` uses them too.
 //!
-//! One frame per line, in UTF-8 text:
+//! One frame per line, in UTF-8 text. The client asks first:
+//!
+//! | line | meaning |
+//! |---|---|
+//! | `from <n>` | send the results numbered `n` and on |
+//!
+//! and the server answers:
 //!
 //! | line | meaning |
 //! |---|---|
 //! | `pulse` | the server is alive and has nothing to send |
-//! | `item <text>` | a result; the text has no line break |
+//! | `item <n> <text>` | result number `n`; the text has no line break |
 //! | `end` | the server has finished; it closes the connection next |
 //!
-//! Any other line is malformed.
+//! Any other line is malformed. Results are numbered the same by every server
+//! process, so that a client that reconnects, to the same server or to one
+//! restarted, resumes with `from` one past the last result it got.
 #![allow(dead_code)] // the example and the test each use part of it
 
 use std::fmt;
@@ -17,17 +25,18 @@ use std::pin::pin;
 use std::time::{Duration, Instant};
 
 use futures::future::{self, Either};
-use futures::stream::{self, Stream, StreamExt};
+use futures::stream::{self, Stream, StreamExt, TryStreamExt};
+use futures_heartbeat::restart::{resuming, Attempt, Restart};
 use futures_heartbeat::{Event, HeartbeatExt};
 use smol::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use smol::net::{TcpListener, TcpStream};
 use smol::Timer;
 
-/// One line on the wire.
+/// One line from the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Frame {
     Pulse,
-    Item(String),
+    Item { seq: u64, text: String },
     End,
 }
 
@@ -55,7 +64,7 @@ impl Frame {
     pub fn encode(&self) -> String {
         match self {
             Frame::Pulse => "pulse\n".to_string(),
-            Frame::Item(text) => format!("item {text}\n"),
+            Frame::Item { seq, text } => format!("item {seq} {text}\n"),
             Frame::End => "end\n".to_string(),
         }
     }
@@ -64,21 +73,32 @@ impl Frame {
         match line {
             "pulse" => Ok(Frame::Pulse),
             "end" => Ok(Frame::End),
-            _ => match line.strip_prefix("item ") {
-                Some(text) => Ok(Frame::Item(text.to_string())),
-                None => Err(MalformedFrame {
-                    line: line.to_string(),
-                }),
-            },
+            _ => {
+                let item = line
+                    .strip_prefix("item ")
+                    .and_then(|item| item.split_once(' '));
+                match item.and_then(|(seq, text)| Some((seq.parse().ok()?, text))) {
+                    Some((seq, text)) => Ok(Frame::Item {
+                        seq,
+                        text: text.to_string(),
+                    }),
+                    None => Err(MalformedFrame {
+                        line: line.to_string(),
+                    }),
+                }
+            }
         }
     }
 }
 
-impl From<Event<String>> for Frame {
-    fn from(event: Event<String>) -> Self {
+impl From<Event<u64>> for Frame {
+    fn from(event: Event<u64>) -> Self {
         match event {
             Event::Pulse => Frame::Pulse,
-            Event::Item(text) => Frame::Item(text),
+            Event::Item(seq) => Frame::Item {
+                seq,
+                text: format!("result {seq}"),
+            },
         }
     }
 }
@@ -89,11 +109,13 @@ pub struct ServerOptions {
     pub pulse_interval: Duration,
     /// Time between results; `None` for a server that is healthy but has nothing to send.
     pub item_every: Option<Duration>,
-    /// Results before the `end` frame; `None` for no end.
+    /// Results (numbered from 0) before the `end` frame; `None` for no end.
     pub items: Option<u64>,
     /// Send a malformed line after this many results.
     pub malformed_after: Option<u64>,
-    /// Serve clients one after another until killed, instead of serving one and exiting.
+    /// Hang up, without `end`, after this many results on one connection: a flaky server.
+    pub drop_after: Option<u64>,
+    /// Serve clients, each in its own task, until killed, instead of serving one and exiting.
     pub forever: bool,
 }
 
@@ -104,40 +126,53 @@ impl Default for ServerOptions {
             item_every: Some(Duration::from_millis(500)),
             items: Some(10),
             malformed_after: None,
+            drop_after: None,
             forever: false,
         }
     }
 }
 
 /// Serves one client, or every client with `forever`. `report` gets a line per result
-/// sent, after it was written to the socket.
+/// sent, `sent <n>`, after it was written to the socket.
 pub async fn serve(
     listener: TcpListener,
     options: ServerOptions,
-    report: impl Fn(String),
+    report: impl Fn(String) + Clone + Send + Sync + 'static,
 ) -> io::Result<()> {
     loop {
         let (client, _) = listener.accept().await?;
-        match serve_client(client, &options, &report).await {
-            // A client that hangs up is the client's business, not the server's.
-            Err(error) if options.forever => report(format!("client gone: {error}")),
-            outcome => outcome?,
-        }
         if !options.forever {
-            return Ok(());
+            return serve_client(client, &options, &report).await;
         }
+        let (options, report) = (options.clone(), report.clone());
+        smol::spawn(async move {
+            // A client that hangs up is the client's business, not the server's.
+            if let Err(error) = serve_client(client, &options, &report).await {
+                report(format!("client gone: {error}"));
+            }
+        })
+        .detach();
     }
 }
 
-fn results(options: &ServerOptions) -> impl Stream<Item = String> {
+/// Results `from` on, one per `item_every`, up to `items`.
+fn results(options: &ServerOptions, from: u64) -> impl Stream<Item = u64> {
     let (count, every) = (options.items.unwrap_or(u64::MAX), options.item_every);
     let ticks = match every {
         Some(every) => Timer::interval(every).boxed(),
         None => stream::pending().boxed(),
     };
-    ticks
-        .zip(stream::iter(0..count))
-        .map(|(_, n)| format!("result {n}"))
+    ticks.zip(stream::iter(from..count)).map(|(_, seq)| seq)
+}
+
+/// The client's `from <n>` line.
+async fn read_request(client: &TcpStream) -> io::Result<u64> {
+    let mut line = String::new();
+    BufReader::new(client.clone()).read_line(&mut line).await?;
+    line.trim()
+        .strip_prefix("from ")
+        .and_then(|from| from.parse().ok())
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("bad request {line:?}")))
 }
 
 async fn serve_client(
@@ -145,21 +180,34 @@ async fn serve_client(
     options: &ServerOptions,
     report: &impl Fn(String),
 ) -> io::Result<()> {
-    let mut events = pin!(results(options).with_heartbeat(options.pulse_interval));
+    let from = read_request(&client).await?;
+    let mut events = pin!(results(options, from).with_heartbeat(options.pulse_interval));
     let mut sent = 0;
     while let Some(event) = events.next().await {
         let frame = Frame::from(event);
         client.write_all(frame.encode().as_bytes()).await?;
-        if let Frame::Item(text) = frame {
-            report(format!("sent {text}"));
+        if let Frame::Item { seq, .. } = frame {
+            report(format!("sent {seq}"));
             sent += 1;
             if options.malformed_after == Some(sent) {
                 client.write_all(b"this is not a frame\n").await?;
+            }
+            if options.drop_after == Some(sent) {
+                return Ok(()); // hangs up without `end`
             }
         }
     }
     client.write_all(Frame::End.encode().as_bytes()).await?;
     Ok(())
+}
+
+/// Connects to `server` and asks for the results from `from` on.
+async fn connect(server: &str, from: u64) -> io::Result<TcpStream> {
+    let mut connection = TcpStream::connect(server).await?;
+    connection
+        .write_all(format!("from {from}\n").as_bytes())
+        .await?;
+    Ok(connection)
 }
 
 /// The frames a client reads from `connection`; a malformed line is an `InvalidData` error.
@@ -190,7 +238,8 @@ pub enum Outcome {
 #[derive(Debug)]
 pub struct Report {
     pub outcome: Outcome,
-    pub items: Vec<String>,
+    /// The numbers of the results it got, in order.
+    pub items: Vec<u64>,
     pub pulses: u64,
     /// When the outcome was decided.
     pub at: Instant,
@@ -202,9 +251,9 @@ pub async fn watch(
     server: &str,
     timeout: Duration,
     watch_for: Option<Duration>,
-    mut on_item: impl FnMut(&str),
+    mut on_item: impl FnMut(u64),
 ) -> io::Result<Report> {
-    let connection = TcpStream::connect(server).await?;
+    let connection = connect(server, 0).await?;
     let mut frames = pin!(frames(connection).try_watchdog(timeout));
     let mut stop = pin!(match watch_for {
         Some(duration) => Timer::after(duration),
@@ -223,9 +272,9 @@ pub async fn watch(
         };
         match frame {
             Some(Ok(Frame::Pulse)) => report.pulses += 1,
-            Some(Ok(Frame::Item(text))) => {
-                on_item(&text);
-                report.items.push(text);
+            Some(Ok(Frame::Item { seq, .. })) => {
+                on_item(seq);
+                report.items.push(seq);
             }
             Some(Ok(Frame::End)) => break Outcome::Ended,
             Some(Err(_)) if frames.timed_out() => break Outcome::TimedOut,
@@ -247,4 +296,97 @@ fn is_connection_lost(error: &io::Error) -> bool {
         error.kind(),
         ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
     )
+}
+
+/// One connection's results from `from` on, as a source for [`subscribe`]: pulses
+/// count as life for a watchdog of `timeout` and are then left out; `end` ends the
+/// source; a connection that closes without `end` is an error.
+async fn open(
+    server: String,
+    from: u64,
+    timeout: Duration,
+) -> io::Result<impl Stream<Item = io::Result<(u64, String)>>> {
+    let connection = connect(&server, from).await?;
+    let closed_early = stream::once(async {
+        Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the connection closed without `end`",
+        ))
+    });
+    Ok(frames(connection)
+        .chain(closed_early)
+        .try_take_while(|frame| future::ready(Ok(*frame != Frame::End)))
+        .try_watchdog(timeout)
+        .try_filter_map(|frame| {
+            future::ready(Ok(match frame {
+                Frame::Item { seq, text } => Some((seq, text)),
+                Frame::Pulse | Frame::End => None,
+            }))
+        }))
+}
+
+/// What a subscriber saw across its connections.
+#[derive(Debug, Default)]
+pub struct Subscription {
+    /// The results it got, in order, with their numbers.
+    pub items: Vec<(u64, String)>,
+    /// The cause of each restart, in order.
+    pub restarts: Vec<String>,
+    /// Connections made.
+    pub connections: u32,
+    /// The server sent `end`.
+    pub ended: bool,
+}
+
+/// Keeps a subscription to `server`'s results: reconnects when the connection
+/// fails, closes early or is silent for `timeout` (pulses count as life), with
+/// backoff, and resumes after the last result received. Stops when the server
+/// sends `end`, or when `done` says so. `on_event` sees a line for each event.
+pub async fn subscribe(
+    server: &str,
+    timeout: Duration,
+    mut done: impl FnMut(&Subscription) -> bool,
+    mut on_event: impl FnMut(String),
+) -> Subscription {
+    let server = server.to_string();
+    let events = resuming(
+        |item: &(u64, String)| item.0,
+        move |attempt: Attempt<u64>| {
+            let from = attempt.cursor.map_or(0, |last| last + 1);
+            open(server.clone(), from, timeout)
+        },
+    )
+    .connect_timeout(timeout)
+    .backoff(Duration::from_millis(20), Duration::from_millis(500))
+    .restart_on_end(false);
+    let mut events = pin!(events);
+    let mut seen = Subscription::default();
+    while !done(&seen) {
+        match events.next().await {
+            Some(Restart::Item((seq, text))) => {
+                on_event(format!("got {seq}: {text}"));
+                seen.items.push((seq, text));
+            }
+            Some(Restart::Up { attempt, downtime }) => {
+                seen.connections += 1;
+                on_event(format!(
+                    "connected (attempt {attempt}, {downtime:?} without a connection)"
+                ));
+            }
+            Some(Restart::Down {
+                cause,
+                attempt,
+                retry_in,
+            }) => {
+                on_event(format!("lost: {cause}; attempt {attempt} in {retry_in:?}"));
+                seen.restarts.push(cause.to_string());
+            }
+            Some(Restart::GaveUp { cause, .. }) => on_event(format!("gave up: {cause}")),
+            None => {
+                seen.ended = true;
+                break;
+            }
+        }
+    }
+    seen
 }
