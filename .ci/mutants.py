@@ -21,12 +21,15 @@ RESTARTING = "src/restart/restarting.rs"
 SCHEDULER = "src/clock/wheel/scheduler.rs"
 SCHEDULE = "src/clock/wheel/schedule.rs"
 DRIVER = "src/clock/wheel/driver.rs"
+WEB_DRIVER = "src/clock/wheel/web_driver.rs"
 
 PROPERTIES = (["cargo", "test", "-q", "--test", "properties"], {})
 RESTART_PROPERTIES = (["cargo", "test", "-q", "--test", "restart_properties"], {})
 FAULT_TESTS = (["cargo", "test", "-q", "--all-features", "--test", "wheel_waker_faults",
                 "--test", "wheel_blocking_waker", "--test", "wheel_driver_restart",
                 "--test", "wheel_spawn_failure"], {})
+WASM_TESTS = (["cargo", "test", "-q", "--target", "wasm32-unknown-unknown", "--test", "wasm"],
+              {"CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER": "wasm-bindgen-test-runner"})
 LOOM_MODELS = (["cargo", "test", "-q", "--release", "--lib", "loom_models"],
                {"RUSTFLAGS": "--cfg futures_heartbeat_loom", "CARGO_TARGET_DIR": "target/loom"})
 
@@ -157,6 +160,10 @@ MUTANTS = {
         "        drop(schedule);\n        drop(old);",
         "        drop(old);\n        drop(schedule);",
         "a replaced waker is dropped with the lock held, so a waker that re-enters deadlocks"),
+    "web-driver-never-arms-its-timeout": (WEB_DRIVER,
+        "fn arm_timeout(tick: Tick) {\n    if tick == Tick::MAX {",
+        "fn arm_timeout(tick: Tick) {\n    if tick == Tick::MAX || tick != Tick::MAX {",
+        "in the browser, the scheduler never asks the host for a timeout: no timer fires"),
     "driver-lets-a-waker-panic-escape": (DRIVER,
         "if panic::catch_unwind(AssertUnwindSafe(|| waker.wake())).is_err() {",
         "if { waker.wake(); false } {",
@@ -179,13 +186,22 @@ MUTANTS = {
 
 
 def suite(name):
+    """The command that must catch mutant `name`, and its environment."""
     if name.startswith("restart-"):
         return RESTART_PROPERTIES
     if name.startswith("scheduler-"):
         return LOOM_MODELS
     if name.startswith("driver-"):
         return FAULT_TESTS
-    return PROPERTIES
+    if name.startswith("web-driver-"):
+        return WASM_TESTS
+    command, env = PROPERTIES
+    # Only the properties of the adapter broken, to keep the run short.
+    for prefix, properties in (("heartbeat-", "heartbeat"), ("watchdog-", "watchdog"),
+                               ("keep-alive-", "keep_alive")):
+        if name.startswith(prefix):
+            return command + ["--", properties], env
+    return command, env
 
 
 def run(name):

@@ -48,7 +48,10 @@
 
 use core::pin::Pin;
 use core::task::{Context, Poll};
-use std::time::Instant;
+/// The instant type of the clocks: [`std::time::Instant`] itself, except on
+/// `wasm32-unknown-unknown`, where the standard one panics and this one reads the
+/// host's `performance.now()` (the `web-time` crate's).
+pub use web_time::Instant;
 
 #[cfg(feature = "async-io")]
 mod async_io;
@@ -67,7 +70,10 @@ pub use self::tick::TICK;
 #[cfg(feature = "tokio")]
 pub use self::tokio::{TokioClock, TokioTimer};
 /// Faults the crate's own tests inject into [`WheelClock`]'s scheduler. Not for use outside them.
-#[cfg(feature = "fault-injection")]
+#[cfg(all(
+    feature = "fault-injection",
+    not(all(target_arch = "wasm32", target_os = "unknown"))
+))]
 #[doc(hidden)]
 pub use self::wheel::inject as inject_wheel_faults;
 pub use self::wheel::{WheelClock, WheelStats, WheelTimer, LATENESS_BUCKETS};

@@ -1,7 +1,9 @@
 use core::fmt;
 use core::pin::Pin;
 use core::task::{ready, Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::clock::Instant;
 
 use futures_core::stream::{FusedStream, Stream};
 use pin_project_lite::pin_project;

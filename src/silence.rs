@@ -8,7 +8,9 @@
 use core::fmt;
 use core::pin::Pin;
 use core::task::{ready, Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::clock::Instant;
 
 use pin_project_lite::pin_project;
 

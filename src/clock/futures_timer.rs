@@ -1,7 +1,7 @@
+use crate::clock::Instant;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
-use std::time::Instant;
 
 use super::{Clock, Timer};
 

@@ -2,7 +2,9 @@
 //! timers due in the same millisecond fire together, whichever clock armed them.
 
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::clock::Instant;
 
 /// The width of one tick: real time sources round deadlines up to it.
 pub const TICK: Duration = Duration::from_millis(1);

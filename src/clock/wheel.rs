@@ -1,13 +1,21 @@
+use crate::clock::Instant;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 use std::io;
-use std::time::Instant;
 
 use super::tick::{self, Tick};
 use super::{Clock, Timer};
 
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 mod driver;
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 mod faults;
+// wasm-bindgen, which the browser build needs, needs Rust 1.81 itself.
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#[clippy::msrv = "1.81"]
+mod web_driver;
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+use self::web_driver as driver;
 #[cfg(all(test, futures_heartbeat_loom))]
 mod loom_models;
 mod schedule;
@@ -16,7 +24,10 @@ mod stats;
 mod sync;
 
 use self::driver::Wheel;
-#[cfg(feature = "fault-injection")]
+#[cfg(all(
+    feature = "fault-injection",
+    not(all(target_arch = "wasm32", target_os = "unknown"))
+))]
 pub use self::faults::inject;
 use self::schedule::Key;
 pub use self::stats::{WheelStats, LATENESS_BUCKETS};
@@ -62,6 +73,15 @@ pub use self::stats::{WheelStats, LATENESS_BUCKETS};
 /// - If the thread **cannot be started** (a thread limit, a target without
 ///   threads), the first timer panics with the cause and the clocks to use
 ///   instead; [`WheelClock::start`] reports it as an error up front. It never hangs.
+///
+/// # In the browser
+///
+/// On `wasm32-unknown-unknown` there are no threads: the scheduler is driven by
+/// the host's `setTimeout` (in a browser or in Node), armed for the next tick
+/// that has timers, and timers due in the same millisecond share one timeout as
+/// they share one wakeup on native. The wakers it calls only queue their tasks.
+/// There is no supervisor, since nothing can block a single-threaded host
+/// without blocking everything.
 ///
 /// What it does not survive: a `fork` (the child has no scheduler thread, and
 /// the clock does not notice), and `panic = "abort"`, which ends the process at

@@ -3,7 +3,9 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::clock::Instant;
 
 use futures_core::stream::{FusedStream, Stream};
 use pin_project_lite::pin_project;

@@ -53,6 +53,12 @@ impl Scheduler {
         arm_locked(&mut self.lock(), key, tick)
     }
 
+    /// The tick the driver is to wake at (`Tick::MAX`: no timer armed).
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    pub(super) fn driver_wakes_at(&self) -> Tick {
+        self.lock().driver_wakes_at
+    }
+
     /// Lock-free and exact: whether `tick` has been fired.
     pub(super) fn has_fired(&self, tick: Tick) -> bool {
         tick <= self.published_fired_through.load(Ordering::Acquire)
