@@ -8,17 +8,9 @@ mod support;
 use std::time::Duration;
 
 use futures_heartbeat::clock::{inject_wheel_faults, WheelClock};
-use support::wheel::{pulses_arrive, wait_for, waiting_timers};
+use support::wheel::{pulses_arrive, quietly, wait_for, waiting_timers};
 
 const PATIENCE: Duration = Duration::from_secs(10);
-
-fn quietly<T>(f: impl FnOnce() -> T) -> T {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let result = f();
-    std::panic::set_hook(hook);
-    result
-}
 
 #[test]
 #[cfg_attr(miri, ignore = "kills threads and waits in real time")]

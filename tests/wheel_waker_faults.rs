@@ -15,18 +15,9 @@ use std::task::{Context, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use futures_heartbeat::clock::{Clock, Timer, WheelClock, WheelTimer};
-use support::wheel::{pulses_arrive, wait_for, waiting_timers, waker_with};
+use support::wheel::{pulses_arrive, quietly, wait_for, waiting_timers, waker_with};
 
 const PATIENCE: Duration = Duration::from_secs(10);
-
-fn quietly<T>(f: impl FnOnce() -> T) -> T {
-    // The panics below are the point of these tests: keep them out of the output.
-    let hook = panic::take_hook();
-    panic::set_hook(Box::new(|_| {}));
-    let result = f();
-    panic::set_hook(hook);
-    result
-}
 
 #[test]
 #[cfg_attr(miri, ignore = "waits for the scheduler in real time")]

@@ -59,3 +59,12 @@ pub fn waker_with(on_wake: impl Fn() + Send + Sync + 'static) -> Waker {
     }
     Waker::from(Arc::new(OnWake(on_wake)))
 }
+
+/// Runs `f` with the panic hook silenced: for tests whose panics are the point.
+pub fn quietly<T>(f: impl FnOnce() -> T) -> T {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = f();
+    std::panic::set_hook(hook);
+    result
+}
