@@ -31,7 +31,7 @@ sed -i 's/^version = 4$/version = 3/' Cargo.lock
 
 cargo "+$msrv" check -q --lib
 echo "msrv $msrv: default features OK"
-for feature in async-io tokio serde; do
+for feature in async-io tokio serde tracing; do
     cargo "+$msrv" check -q --lib --features "$feature"
     echo "msrv $msrv: feature $feature OK"
 done

@@ -78,6 +78,7 @@ mod keep_alive;
 pub mod restart;
 mod silence;
 mod timed_out;
+mod trace;
 mod try_watchdog;
 mod watchdog;
 

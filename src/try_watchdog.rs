@@ -40,6 +40,25 @@ impl<S, C: Clock> TryWatchdog<S, C> {
         }
     }
 
+    /// Names the stream in the events of the `tracing` feature; see [`Watchdog::named`].
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::HeartbeatExt;
+    /// use std::{io, time::Duration};
+    ///
+    /// let frames = stream::iter([io::Result::Ok(1)])
+    ///     .try_watchdog(Duration::from_secs(5))
+    ///     .named("frames");
+    /// # drop(frames);
+    /// ```
+    pub fn named(self, name: &'static str) -> Self {
+        TryWatchdog {
+            watchdog: self.watchdog.named(name),
+            reported: self.reported,
+        }
+    }
+
     /// Allows a different silence before the first item; see
     /// [`Watchdog::with_first_item_timeout`].
     ///

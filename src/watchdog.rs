@@ -8,6 +8,7 @@ use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock, Timer};
 use crate::silence::SilenceTimer;
+use crate::trace;
 
 pin_project! {
     /// Stream returned by [`watchdog`](crate::HeartbeatExt::watchdog)
@@ -26,6 +27,7 @@ pin_project! {
         clock: C,
         timeout: Duration,
         first_item_timeout: Duration,
+        name: Option<&'static str>,
         seen_item: bool,
         state: State,
     }
@@ -45,6 +47,7 @@ impl<S: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug for Watchdog<S, C> {
             .field("clock", &self.clock)
             .field("timeout", &self.timeout)
             .field("first_item_timeout", &self.first_item_timeout)
+            .field("name", &self.name)
             .field("silence", &self.silence)
             .field("state", &self.state)
             .finish()
@@ -59,6 +62,7 @@ impl<S, C: Clock> Watchdog<S, C> {
             clock,
             timeout,
             first_item_timeout: timeout,
+            name: None,
             seen_item: false,
             state: State::Running,
         }
@@ -91,6 +95,26 @@ impl<S, C: Clock> Watchdog<S, C> {
     pub fn with_first_item_timeout(mut self, timeout: Duration) -> Self {
         self.first_item_timeout = timeout;
         self
+    }
+
+    /// Names the stream in the events of the `tracing` feature.
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::HeartbeatExt;
+    /// use std::time::Duration;
+    ///
+    /// let orders = stream::iter([1]).watchdog(Duration::from_secs(2)).named("orders");
+    /// assert_eq!(orders.name(), Some("orders"));
+    /// ```
+    pub fn named(mut self, name: &'static str) -> Self {
+        self.name = Some(name);
+        self
+    }
+
+    /// The name given with [`named`](Self::named).
+    pub fn name(&self) -> Option<&'static str> {
+        self.name
     }
 
     /// The longest silence allowed between items.
@@ -227,6 +251,7 @@ impl<S: Stream, C: Clock> Watchdog<S, C> {
         *this.seen_item |= this.silence.delivered_since_last_wait();
         let limit = silence_limit(*this.seen_item, *this.timeout, *this.first_item_timeout);
         ready!(this.silence.as_mut().poll_elapsed(this.clock, limit, cx));
+        trace::watchdog_fired(*this.name, limit);
         fire(this.stream, this.silence, this.state)
     }
 }

@@ -91,6 +91,26 @@ pub enum Cause<E> {
     ConnectTimedOut,
 }
 
+impl<E> Cause<E> {
+    /// The cause without its error: `"ended"`, `"failed"`, `"silent"`,
+    /// `"connect failed"` or `"connect timed out"`.
+    ///
+    /// ```
+    /// use futures_heartbeat::restart::Cause;
+    ///
+    /// assert_eq!(Cause::Failed("reset").kind(), "failed");
+    /// ```
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Cause::Ended => "ended",
+            Cause::Failed(_) => "failed",
+            Cause::Silent => "silent",
+            Cause::ConnectFailed(_) => "connect failed",
+            Cause::ConnectTimedOut => "connect timed out",
+        }
+    }
+}
+
 impl<E: fmt::Display> fmt::Display for Cause<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -14,6 +14,7 @@ use super::backoff::{Backoff, Delays, Jitter};
 use super::{Attempt, Cause, Restart};
 use crate::clock::{Clock, DefaultClock, Timer};
 use crate::silence::SilenceTimer;
+use crate::trace;
 
 /// The key of the last item delivered, kept for the next attempt ([`resuming`](super::resuming)).
 type CursorOf<T, K> = Box<dyn FnMut(&T) -> K + Send>;
@@ -42,6 +43,7 @@ pin_project! {
         silence: SilenceTimer<C::Timer>,
         clock: C,
         state: State,
+        name: Option<&'static str>,
         settings: Settings<E>,
         cursor_of: Option<CursorOf<T, K>>,
         cursor: Option<K>,
@@ -97,6 +99,7 @@ impl<F, Fut, S, T, E, K: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Restarting")
             .field("state", &self.state)
+            .field("name", &self.name)
             .field("attempt", &self.attempt)
             .field("restarts", &self.restarts)
             .field("cursor", &self.cursor)
@@ -122,6 +125,7 @@ impl<F, Fut, S, T, E, K> Restarting<F, Fut, S, T, E, K, DefaultClock> {
             silence: SilenceTimer::new(),
             clock: DefaultClock::default(),
             state: State::NotStarted,
+            name: None,
             settings: Settings {
                 silence: None,
                 first_item_timeout: None,
@@ -285,6 +289,7 @@ impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
             silence: SilenceTimer::new(),
             clock,
             state: self.state,
+            name: self.name,
             settings: self.settings,
             cursor_of: self.cursor_of,
             cursor: self.cursor,
@@ -293,6 +298,22 @@ impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
             recent_restarts: self.recent_restarts,
             down_since: self.down_since,
         }
+    }
+
+    /// Names the stream in the events of the `tracing` feature.
+    ///
+    /// ```
+    /// use futures_heartbeat::restart::restarting;
+    ///
+    /// let events = restarting(|_| async {
+    ///     Ok::<_, std::io::Error>(futures::stream::pending::<std::io::Result<u8>>())
+    /// })
+    /// .named("prices feed");
+    /// # drop(events);
+    /// ```
+    pub fn named(mut self, name: &'static str) -> Self {
+        self.name = Some(name);
+        self
     }
 
     /// Restarts made so far.
@@ -370,6 +391,7 @@ where
         let Some(delay) = delay else {
             this.timer.set(None);
             *this.state = State::Done;
+            trace::gave_up(*this.name, cause.kind(), *this.restarts);
             return Poll::Ready(Some(Restart::GaveUp {
                 cause,
                 restarts: *this.restarts,
@@ -383,6 +405,7 @@ where
         }
         arm(this.timer, this.clock, now.checked_add(retry_in));
         *this.state = State::BackingOff;
+        trace::source_down(*this.name, cause.kind(), *this.attempt, retry_in);
         Poll::Ready(Some(Restart::Down {
             cause,
             attempt: *this.attempt,

@@ -27,6 +27,7 @@ use super::faults;
 use super::scheduler::Scheduler;
 use super::stats::Stats;
 use crate::clock::tick::{self, Tick};
+use crate::trace;
 
 pub(super) const THREAD_NAME: &str = "futures-heartbeat-wheel";
 const SUPERVISOR_NAME: &str = "futures-heartbeat-wheel-supervisor";
@@ -190,6 +191,7 @@ impl Wheel {
             if panic::catch_unwind(AssertUnwindSafe(|| waker.wake())).is_err() {
                 // The standard panic hook has already printed the message, naming this thread.
                 self.stats.waker_panics.fetch_add(1, Ordering::Relaxed);
+                trace::scheduler_recovered("a waker panicked");
             }
             self.in_waker.store(false, Ordering::Release);
         }
@@ -205,6 +207,7 @@ impl Wheel {
             let stuck_in = self.in_waker.load(Ordering::Acquire).then_some(progress);
             if stuck_in.is_some() && stuck_in == seen_in_waker {
                 self.stats.blocked_drivers.fetch_add(1, Ordering::Relaxed);
+                trace::scheduler_recovered("its thread was blocked in a waker and was replaced");
                 self.in_waker.store(false, Ordering::Release);
                 self.forget_driver();
                 seen_in_waker = None;
@@ -255,6 +258,7 @@ impl Drop for Running {
         }
         wheel.forget_driver();
         wheel.stats.driver_restarts.fetch_add(1, Ordering::Relaxed);
+        trace::scheduler_recovered("its thread died and was restarted");
         // If this fails, the supervisor or the next arm or wait tries again.
         let _ = wheel.ensure_driver();
     }
