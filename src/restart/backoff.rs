@@ -7,7 +7,16 @@ use std::time::Duration;
 /// same server at once do not all come back at once.
 ///
 /// Jitter only ever shortens a delay, so the maximum of
-/// [`backoff`](super::Restarting::backoff) stays a true maximum.
+/// [`backoff`](super::Restarting::backoff) stays a true maximum. It is applied
+/// after the delay is capped at that maximum, so retries stay spread once the cap
+/// is reached (jitter added to the capped delay, as some libraries do, can exceed
+/// the maximum; applied before the cap, it would collapse every long delay to it).
+///
+/// ```
+/// use futures_heartbeat::restart::Jitter;
+///
+/// assert_eq!(Jitter::default(), Jitter::Equal);
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Jitter {

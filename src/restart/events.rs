@@ -9,6 +9,20 @@ use std::time::Duration;
 /// In order, a consumer sees `Up`, the source's items, `Down`, then `Up` again
 /// with the next source's items, and so on, until the stream ends (`None`) or
 /// gives up (`GaveUp`, then `None`).
+///
+/// ```
+/// use futures_heartbeat::restart::Restart;
+///
+/// fn describe(event: &Restart<String, std::io::Error>) -> String {
+///     match event {
+///         Restart::Item(line) => format!("got {line}"),
+///         Restart::Up { attempt, downtime } => format!("connected (attempt {attempt}, down {downtime:?})"),
+///         Restart::Down { cause, retry_in, .. } => format!("lost: {cause}; retry in {retry_in:?}"),
+///         Restart::GaveUp { cause, .. } => format!("gave up: {cause}"),
+///     }
+/// }
+/// assert_eq!(describe(&Restart::Item("hello".into())), "got hello");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Restart<T, E> {
     /// An item of the current source, unchanged and in order.
@@ -73,6 +87,13 @@ impl<T, E> Restart<T, E> {
 }
 
 /// Why a source was dropped, or could not be had.
+///
+/// ```
+/// use futures_heartbeat::restart::Cause;
+///
+/// let cause: Cause<std::io::Error> = Cause::Silent;
+/// assert_eq!(cause.to_string(), "the source was silent too long");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Cause<E> {
@@ -124,6 +145,17 @@ impl<E: fmt::Display> fmt::Display for Cause<E> {
 }
 
 /// What the connect function is told about the attempt it makes.
+///
+/// ```
+/// use futures::stream;
+/// use futures_heartbeat::restart::{restarting, Attempt};
+///
+/// let events = restarting(|attempt: Attempt| async move {
+///     println!("connecting, attempt {}", attempt.number);
+///     Ok::<_, ()>(stream::iter([Ok::<u32, ()>(attempt.number)]))
+/// });
+/// # drop(events);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Attempt<K = ()> {

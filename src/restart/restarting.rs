@@ -172,6 +172,24 @@ impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
     /// The silence allowed before the first item of each source, if it differs
     /// from [`silence`](Self::silence) (which it defaults to); set alone, it
     /// restarts only sources that never deliver.
+    ///
+    /// ```
+    /// use futures::{stream, StreamExt};
+    /// use futures_heartbeat::{clock::ManualClock, restart::{restarting, Cause, Restart}};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let events = restarting(|_| async { Ok::<_, ()>(stream::pending::<Result<u8, ()>>()) })
+    ///     .on(clock.clone())
+    ///     .first_item_timeout(Duration::from_secs(5));
+    /// let mut events = std::pin::pin!(events);
+    /// # futures::executor::block_on(async {
+    /// assert!(matches!(events.next().await, Some(Restart::Up { .. })));
+    /// assert!(futures::poll!(events.next()).is_pending());
+    /// clock.advance(Duration::from_secs(5)); // connected, but nothing ever came
+    /// assert!(matches!(events.next().await, Some(Restart::Down { cause: Cause::Silent, .. })));
+    /// # });
+    /// ```
     pub fn first_item_timeout(mut self, limit: Duration) -> Self {
         self.settings.first_item_timeout = Some(limit);
         self
@@ -179,6 +197,27 @@ impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
 
     /// How long one call of the connect function's future may take (30 s by default).
     /// `Duration::MAX` waits forever.
+    ///
+    /// ```
+    /// use futures::{future, stream, StreamExt};
+    /// use futures_heartbeat::{clock::ManualClock, restart::{restarting, Cause, Restart}};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let never_connects = |_| future::pending::<Result<stream::Empty<Result<u8, ()>>, ()>>();
+    /// let events = restarting(never_connects)
+    ///     .on(clock.clone())
+    ///     .connect_timeout(Duration::from_secs(10));
+    /// let mut events = std::pin::pin!(events);
+    /// # futures::executor::block_on(async {
+    /// assert!(futures::poll!(events.next()).is_pending());
+    /// clock.advance(Duration::from_secs(10));
+    /// assert!(matches!(
+    ///     events.next().await,
+    ///     Some(Restart::Down { cause: Cause::ConnectTimedOut, .. })
+    /// ));
+    /// # });
+    /// ```
     pub fn connect_timeout(mut self, limit: Duration) -> Self {
         self.settings.connect_timeout = limit;
         self
@@ -190,6 +229,31 @@ impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
     /// # Panics
     ///
     /// If `min` is longer than `max`.
+    ///
+    /// ```
+    /// use futures::{stream, StreamExt};
+    /// use futures_heartbeat::restart::{restarting, Jitter, Restart};
+    /// use std::time::Duration;
+    ///
+    /// let refused = |_| async { Err::<stream::Empty<Result<u8, &str>>, _>("refused") };
+    /// let events = restarting(refused)
+    ///     .backoff(Duration::from_millis(1), Duration::from_millis(4))
+    ///     .jitter(Jitter::None);
+    /// # futures::executor::block_on(async {
+    /// let delays: Vec<Duration> = events
+    ///     .filter_map(|event| async move {
+    ///         match event {
+    ///             Restart::Down { retry_in, .. } => Some(retry_in),
+    ///             _ => None,
+    ///         }
+    ///     })
+    ///     .take(4)
+    ///     .collect()
+    ///     .await;
+    /// let millis: Vec<u128> = delays.iter().map(Duration::as_millis).collect();
+    /// assert_eq!(millis, [1, 2, 4, 4]);
+    /// # });
+    /// ```
     pub fn backoff(mut self, min: Duration, max: Duration) -> Self {
         self.settings.backoff = Backoff::exponential(min, max);
         self
@@ -225,6 +289,17 @@ impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
     }
 
     /// How delays are randomised ([`Jitter::Equal`] by default).
+    ///
+    /// ```
+    /// use futures_heartbeat::restart::{restarting, Jitter};
+    ///
+    /// // Any delay from zero to the backoff's, for many clients of one server.
+    /// let events = restarting(|_| async {
+    ///     Ok::<_, std::io::Error>(futures::stream::pending::<std::io::Result<u8>>())
+    /// })
+    /// .jitter(Jitter::Full);
+    /// # drop(events);
+    /// ```
     pub fn jitter(mut self, jitter: Jitter) -> Self {
         self.settings.jitter = jitter;
         self
@@ -233,6 +308,16 @@ impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
     /// Seeds the jitter's random numbers, for tests that need the same delays each run.
     /// By default every stream has its own seed, so that many streams that fail
     /// together spread their retries.
+    ///
+    /// ```
+    /// use futures_heartbeat::restart::restarting;
+    ///
+    /// let events = restarting(|_| async {
+    ///     Ok::<_, std::io::Error>(futures::stream::pending::<std::io::Result<u8>>())
+    /// })
+    /// .jitter_seed(42);
+    /// # drop(events);
+    /// ```
     pub fn jitter_seed(mut self, seed: u64) -> Self {
         self.settings.rng = fastrand::Rng::with_seed(seed);
         self
@@ -241,6 +326,18 @@ impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
     /// How long a source must stay up without a break before the backoff starts
     /// again from its first delay (30 s by default). A mere connect never resets
     /// it, so a source that connects and fails at once keeps backing off.
+    ///
+    /// ```
+    /// use futures_heartbeat::restart::restarting;
+    /// use std::time::Duration;
+    ///
+    /// // A connection that lasted five minutes was healthy: retry quickly again.
+    /// let events = restarting(|_| async {
+    ///     Ok::<_, std::io::Error>(futures::stream::pending::<std::io::Result<u8>>())
+    /// })
+    /// .stable_after(Duration::from_secs(300));
+    /// # drop(events);
+    /// ```
     pub fn stable_after(mut self, uptime: Duration) -> Self {
         self.settings.stable_after = uptime;
         self
@@ -249,6 +346,21 @@ impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
     /// Gives up when a restart would be the `count + 1`-th within `within`, like an
     /// Erlang/OTP supervisor's restart intensity. Counted apart from the backoff,
     /// which it does not reset. No limit by default.
+    ///
+    /// ```
+    /// use futures::{stream, StreamExt};
+    /// use futures_heartbeat::restart::{restarting, Restart};
+    /// use std::time::Duration;
+    ///
+    /// let refused = |_| async { Err::<stream::Empty<Result<u8, &str>>, _>("refused") };
+    /// let events = restarting(refused)
+    ///     .backoff(Duration::from_millis(1), Duration::from_millis(1))
+    ///     .max_restarts(3, Duration::from_secs(60));
+    /// # futures::executor::block_on(async {
+    /// let events: Vec<_> = events.collect().await;
+    /// assert!(matches!(events.last(), Some(Restart::GaveUp { restarts: 3, .. })));
+    /// # });
+    /// ```
     pub fn max_restarts(mut self, count: u32, within: Duration) -> Self {
         self.settings.max_restarts = Some((count, within));
         self
@@ -274,12 +386,34 @@ impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
 
     /// Whether a source that ends is restarted (`true`, the default) or ends this
     /// stream too (`false`: OTP's "transient", restarted only when it fails).
+    ///
+    /// ```
+    /// use futures::{stream, StreamExt};
+    /// use futures_heartbeat::restart::restarting;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let finite = restarting(|_| async { Ok::<_, ()>(stream::iter([Ok(1), Ok(2)])) })
+    ///     .restart_on_end(false);
+    /// let items: Vec<_> = finite.filter_map(|e| async move { e.into_item() }).collect().await;
+    /// assert_eq!(items, [1, 2]); // ended with its source, once
+    /// # });
+    /// ```
     pub fn restart_on_end(mut self, restart: bool) -> Self {
         self.settings.restart_on_end = restart;
         self
     }
 
     /// Takes timers and the time from `clock` instead of the [`DefaultClock`].
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::{clock::ManualClock, restart::restarting};
+    ///
+    /// let clock = ManualClock::new(); // time moves only when the test says so
+    /// let events = restarting(|_| async { Ok::<_, ()>(stream::iter([Ok::<u8, ()>(1)])) })
+    ///     .on(clock.clone());
+    /// # drop(events);
+    /// ```
     pub fn on<C2: Clock>(self, clock: C2) -> Restarting<F, Fut, S, T, E, K, C2> {
         Restarting {
             connect: self.connect,
@@ -317,11 +451,40 @@ impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
     }
 
     /// Restarts made so far.
+    ///
+    /// ```
+    /// use futures::{stream, StreamExt};
+    /// use futures_heartbeat::restart::restarting;
+    /// use std::time::Duration;
+    ///
+    /// let refused = |_| async { Err::<stream::Empty<Result<u8, &str>>, _>("refused") };
+    /// let events = restarting(refused).backoff(Duration::from_millis(1), Duration::from_millis(1));
+    /// let mut events = std::pin::pin!(events);
+    /// # futures::executor::block_on(async {
+    /// assert_eq!(events.restarts(), 0);
+    /// events.next().await; // Down
+    /// assert_eq!(events.restarts(), 1);
+    /// # });
+    /// ```
     pub fn restarts(&self) -> u32 {
         self.restarts
     }
 
     /// The key of the last item delivered (with [`resuming`](super::resuming)).
+    ///
+    /// ```
+    /// use futures::{stream, StreamExt};
+    /// use futures_heartbeat::restart::resuming;
+    ///
+    /// let events = resuming(|n: &u32| *n, |_| async { Ok::<_, ()>(stream::iter([Ok(7), Ok(8)])) });
+    /// let mut events = std::pin::pin!(events);
+    /// # futures::executor::block_on(async {
+    /// assert_eq!(events.cursor(), None);
+    /// events.next().await; // Up
+    /// events.next().await; // 7
+    /// assert_eq!(events.cursor(), Some(&7));
+    /// # });
+    /// ```
     pub fn cursor(&self) -> Option<&K> {
         self.cursor.as_ref()
     }
