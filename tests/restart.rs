@@ -224,7 +224,9 @@ fn jittered_delays_never_exceed_the_maximum() {
 #[test]
 fn a_thousand_streams_failing_at_once_spread_their_first_retries() {
     let clock = ManualClock::new();
-    let mut first_delays: Vec<Duration> = (0..1000)
+    // Fewer under Miri, which runs each thousands of times slower.
+    let streams = if cfg!(miri) { 100 } else { 1000 };
+    let mut first_delays: Vec<Duration> = (0..streams)
         .map(|_| {
             let lab = Lab::default();
             lab.plan([Plan::Fail("server down")]);
@@ -239,7 +241,7 @@ fn a_thousand_streams_failing_at_once_spread_their_first_retries() {
     first_delays.sort();
     first_delays.dedup();
     assert!(
-        first_delays.len() > 990,
+        first_delays.len() > streams * 99 / 100,
         "only {} distinct delays",
         first_delays.len()
     );
