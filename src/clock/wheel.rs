@@ -136,6 +136,20 @@ impl WheelClock {
 
     /// What the scheduler has seen so far: ticks fired and how late, wakers that
     /// panicked, restarts of its thread.
+    ///
+    /// ```
+    /// use futures::stream::{self, StreamExt};
+    /// use futures_heartbeat::{clock::WheelClock, HeartbeatExt};
+    /// use std::time::Duration;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let mut events = stream::pending::<u8>().with_heartbeat(Duration::from_millis(2));
+    /// events.next().await; // a pulse: the scheduler fired a tick
+    /// let stats = WheelClock::stats();
+    /// assert!(stats.ticks_fired >= 1);
+    /// assert!(stats.max_lateness < Duration::from_secs(60));
+    /// # });
+    /// ```
     pub fn stats() -> WheelStats {
         Wheel::global().stats.snapshot()
     }
