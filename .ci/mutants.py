@@ -141,8 +141,9 @@ MUTANTS = {
         "                    let _ = poll_timer(self.as_mut().project().timer, cx);",
         "the next attempt does not wait for the backoff's delay"),
     "scheduler-registers-after-the-tick-fired": (SCHEDULER,
-        "        if tick <= schedule.fired_through {\n            drop(schedule);",
-        "        if false {\n            drop(schedule);",
+        "        // Checked again under the lock: the driver may have fired the tick meanwhile.\n"
+        "        if tick <= schedule.fired_through {",
+        "        if false {",
         "a waker registered just after its tick fired is never woken (lost wakeup)"),
     "scheduler-reused-key-keeps-its-waker": (SCHEDULE,
         "let waker = self.timer_mut(key).waker.take();",
@@ -173,10 +174,10 @@ MUTANTS = {
         "if stuck_in.is_some() && stuck_in == seen_in_waker && false {",
         "a driver blocked in a waker is never replaced"),
     "driver-dies-holding-the-wakers": (DRIVER,
-        "                lock(&self.batch).append(&mut fired_wakers);\n"
+        "                self.hand_over(&mut fired_wakers);\n"
         "                faults::after_collecting_wakers();\n",
         "                faults::after_collecting_wakers();\n"
-        "                lock(&self.batch).append(&mut fired_wakers);\n",
+        "                self.hand_over(&mut fired_wakers);\n",
         "the wakers a driver collected are lost with it when it dies"),
     "driver-start-failure-is-silent": (DRIVER,
         "        if let Err(cause) = self.ensure_driver() {\n            panic!(",

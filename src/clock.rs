@@ -76,7 +76,11 @@ pub use self::tokio::{TokioClock, TokioTimer};
 ))]
 #[doc(hidden)]
 pub use self::wheel::inject as inject_wheel_faults;
-pub use self::wheel::{WheelClock, WheelStats, WheelTimer, LATENESS_BUCKETS};
+/// Acquisitions of the default clock's shared locks, for the crate's own tests and benchmarks.
+#[cfg(feature = "lock-counter")]
+#[doc(hidden)]
+pub use self::wheel::shared_lock_acquisitions as wheel_shared_lock_acquisitions;
+pub use self::wheel::{PreciseWheelClock, WheelClock, WheelStats, WheelTimer, LATENESS_BUCKETS};
 
 /// The time source used by [`with_heartbeat`](crate::HeartbeatExt::with_heartbeat)
 /// and [`watchdog`](crate::HeartbeatExt::watchdog).

@@ -36,6 +36,40 @@ pub(crate) fn start_of(tick: Tick) -> Option<Instant> {
     origin().checked_add(Duration::from_millis(tick))
 }
 
+/// How late, at most, a timer armed `lead` ahead of its deadline may fire on
+/// purpose: a twentieth of `lead`, and never less than one tick.
+pub(crate) fn slack_for(lead: Duration) -> Duration {
+    (lead / SLACK_DIVISOR).max(TICK)
+}
+
+/// The share of a timer's lead it may fire late by: 1/20, 5%.
+pub(crate) const SLACK_DIVISOR: u32 = 20;
+
+/// The widest grain, in ticks, that keeps a timer armed `lead` ahead within its
+/// [slack](slack_for): the largest power of two that fits in it. Powers of two
+/// nest (every 4-tick boundary is a 2-tick and a 1-tick boundary), so that
+/// timers of different grains still share the ticks they fire at.
+pub(crate) fn grain_for(lead: Duration) -> u64 {
+    let slack_ticks = slack_for(lead).as_nanos() / TICK.as_nanos();
+    // Capped so that rounding up cannot overflow for any deadline short of the end of time.
+    let slack_ticks = u64::try_from(slack_ticks)
+        .unwrap_or(u64::MAX)
+        .min(MAX_GRAIN);
+    1 << (63 - slack_ticks.leading_zeros())
+}
+
+/// The widest grain: about 18 hours, for timeouts of two weeks and more.
+const MAX_GRAIN: u64 = 1 << 26;
+
+/// The first tick at or after `instant` that lies on a boundary of `grain` ticks.
+pub(crate) fn tick_on_grain(instant: Instant, grain: u64) -> Tick {
+    let tick = tick_at_or_after(instant);
+    match tick.checked_add(grain - 1) {
+        Some(up) => up / grain * grain,
+        None => tick,
+    }
+}
+
 /// `deadline` rounded up to the start of the next tick (itself if it starts one).
 pub(crate) fn round_up(deadline: Instant) -> Instant {
     start_of(tick_at_or_after(deadline)).unwrap_or(deadline)
@@ -54,6 +88,43 @@ mod tests {
             assert!(rounded >= deadline);
             assert!(rounded - deadline < TICK);
             assert_eq!(tick_at_or_after(rounded), tick_started_by(rounded));
+        }
+    }
+
+    #[test]
+    fn the_grain_is_the_widest_power_of_two_ticks_within_a_twentieth_of_the_lead() {
+        let ms = Duration::from_millis;
+        for (lead, grain) in [
+            (ms(0), 1),
+            (ms(10), 1),
+            (ms(39), 1),
+            (ms(40), 2),
+            (ms(100), 4),
+            (ms(160), 8),
+            (ms(1_000), 32),
+            (ms(60_000), 2048),
+            (Duration::MAX, MAX_GRAIN),
+        ] {
+            assert_eq!(grain_for(lead), grain, "lead {lead:?}");
+            assert!(Duration::from_millis(grain) <= slack_for(lead));
+        }
+    }
+
+    #[test]
+    fn a_deadline_on_a_grain_is_never_early_and_late_by_less_than_the_grain() {
+        let base = origin() + Duration::from_secs(7);
+        for grain in [1, 2, 4, 32, 1024] {
+            for offset_micros in [0, 1, 999, 1_000, 1_001, 3_999, 4_000, 31_500, 123_457] {
+                let deadline = base + Duration::from_micros(offset_micros);
+                let tick = tick_on_grain(deadline, grain);
+                let fires_at = start_of(tick).unwrap();
+                assert_eq!(tick % grain, 0, "off the grain");
+                assert!(fires_at >= deadline, "early, grain {grain}");
+                assert!(
+                    fires_at - deadline < Duration::from_millis(grain),
+                    "late by a whole grain or more, grain {grain}"
+                );
+            }
         }
     }
 }

@@ -16,6 +16,7 @@ mod faults;
 mod web_driver;
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 use self::web_driver as driver;
+mod lock_count;
 #[cfg(all(test, futures_heartbeat_loom))]
 mod loom_models;
 mod schedule;
@@ -29,12 +30,16 @@ use self::driver::Wheel;
     not(all(target_arch = "wasm32", target_os = "unknown"))
 ))]
 pub use self::faults::inject;
+#[cfg(feature = "lock-counter")]
+pub use self::lock_count::shared_lock_acquisitions;
 use self::schedule::Key;
+use self::scheduler::Polled;
 pub use self::stats::{WheelStats, LATENESS_BUCKETS};
 
 /// Timers on one scheduler shared by the whole process: deadlines rounded up to
-/// the next [tick](super::TICK) (a millisecond), and one thread that sleeps until the next
-/// tick with timers and wakes them all.
+/// a grain of [ticks](super::TICK) that fits within a twentieth of the timer's lead
+/// (see [Precision](#precision)), and one thread that sleeps until the next tick
+/// with timers and wakes them all.
 ///
 /// One timer per stream on a general-purpose timer costs a wakeup of the timer
 /// thread, or of the reactor, for each distinct deadline. Thousands of streams
@@ -89,11 +94,24 @@ pub use self::stats::{WheelStats, LATENESS_BUCKETS};
 ///
 /// # Precision
 ///
-/// A timer fires no earlier than its deadline, and up to one tick (1 ms) plus the
-/// operating system's wakeup latency later: deadlines are rounded up to the tick,
-/// so that all timers due in the same millisecond are woken together. Pulses stay
-/// on their grid all the same: the adapters schedule from the grid, never from
-/// the time a timer fired.
+/// A timer fires no earlier than its deadline, and late by at most
+/// **max(1 ms, 1/20 of its lead)** on purpose, plus the operating system's wakeup
+/// latency; the lead is the time from arming the timer to its deadline, the
+/// pulse interval or the silence limit for the adapters. A 100 ms heartbeat
+/// fires up to 5 ms late, a 1 s one up to 50 ms, a 10 ms one up to 1 ms.
+///
+/// The deadline is rounded up to a boundary of the widest power-of-two number of
+/// milliseconds within that tolerance (4 ms for 100 ms pulses, 32 ms for 1 s).
+/// All timers due at the same boundary are woken in one wakeup of the scheduler,
+/// so thousands of streams cost tens of wakeups a second instead of a thousand;
+/// the boundaries of narrower grains include those of wider ones, so streams of
+/// different intervals share their wakeups too. Pulses stay on their grid all
+/// the same: the adapters schedule from the grid of deadlines, never from the
+/// time a timer fired, so the lateness never adds up to drift.
+///
+/// For timing tighter than that, [`PreciseWheelClock`] is the same scheduler
+/// with every deadline rounded to the millisecond only, at the cost of a wakeup
+/// for each millisecond that has a deadline.
 ///
 /// ```
 /// use futures::stream::{self, StreamExt};
@@ -108,11 +126,47 @@ pub use self::stats::{WheelStats, LATENESS_BUCKETS};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WheelClock;
 
-/// Timer of [`WheelClock`]: a key into the process's schedule, and the tick it is armed for.
+/// [`WheelClock`]'s scheduler with millisecond precision: every deadline is
+/// rounded up to the next [tick](super::TICK) only, whatever its lead, so a
+/// timer fires at most 1 ms late plus the operating system's wakeup latency.
+///
+/// The cost: one wakeup of the scheduler for each millisecond that has a
+/// deadline, where [`WheelClock`] has one per grain of a twentieth of the lead.
+/// For 1,000 streams pulsing every 100 ms, that is about 1,000 wakeups a second
+/// instead of 250; for 1 s pulses, 1,000 instead of about 31. The README's
+/// Performance section has the measured CPU of both.
+///
+/// ```
+/// use futures::stream::{self, StreamExt};
+/// use futures_heartbeat::{clock::PreciseWheelClock, Event, HeartbeatExt};
+/// use std::time::Duration;
+///
+/// # futures::executor::block_on(async {
+/// let mut events =
+///     stream::pending::<u8>().with_heartbeat_on(Duration::from_millis(200), PreciseWheelClock);
+/// assert_eq!(events.next().await, Some(Event::Pulse)); // 200 ms to 201 ms (plus the OS's latency) in
+/// # });
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PreciseWheelClock;
+
+/// Timer of [`WheelClock`] and [`PreciseWheelClock`]: a key into the process's
+/// schedule, and the tick it is armed for.
+///
+/// Resetting it to a later deadline only records the new tick: the next poll
+/// moves it in the schedule and registers its waker in one acquisition of the
+/// scheduler's lock. Until that poll, the task may be woken once at the earlier
+/// deadline, as if the reset had come just after it. A reset to an earlier
+/// deadline moves it at once.
 #[derive(Debug)]
 pub struct WheelTimer {
     key: Key,
+    /// The tick of the latest deadline.
     tick: Tick,
+    /// The tick the schedule holds this timer's waker for, `Tick::MAX` if none:
+    /// once that tick has fired, the driver has taken the waker.
+    waker_waits_for: Tick,
+    precise: bool,
 }
 
 impl WheelClock {
@@ -163,35 +217,94 @@ impl Clock for WheelClock {
     }
 
     fn timer_at(&self, deadline: Instant) -> WheelTimer {
+        WheelTimer::new(deadline, false)
+    }
+}
+
+impl Clock for PreciseWheelClock {
+    type Timer = WheelTimer;
+
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    fn timer_at(&self, deadline: Instant) -> WheelTimer {
+        WheelTimer::new(deadline, true)
+    }
+}
+
+impl WheelTimer {
+    fn new(deadline: Instant, precise: bool) -> WheelTimer {
         let wheel = Wheel::global();
         wheel.ensure_driver_or_panic();
-        let tick = tick::tick_at_or_after(deadline);
+        let tick = tick_for(deadline, precise);
         let (key, wake_driver) = wheel.scheduler.insert(tick);
         if wake_driver {
             wheel.wake_driver();
         }
-        WheelTimer { key, tick }
+        WheelTimer {
+            key,
+            tick,
+            waker_waits_for: Tick::MAX,
+            precise,
+        }
     }
+
+    /// Whether the schedule holds no waker of this timer: none was registered, or
+    /// the driver took it when it fired.
+    fn waker_taken(&self, wheel: &Wheel) -> bool {
+        self.waker_waits_for == Tick::MAX || wheel.scheduler.has_fired(self.waker_waits_for)
+    }
+}
+
+/// The tick a timer for `deadline` is armed for: on the grain its lead allows,
+/// or on the millisecond for a precise one.
+fn tick_for(deadline: Instant, precise: bool) -> Tick {
+    if precise {
+        return tick::tick_at_or_after(deadline);
+    }
+    let lead = deadline.saturating_duration_since(Instant::now());
+    tick::tick_on_grain(deadline, tick::grain_for(lead))
 }
 
 impl Timer for WheelTimer {
     fn reset(self: Pin<&mut Self>, deadline: Instant) {
         let timer = self.get_mut();
         let wheel = Wheel::global();
-        timer.tick = tick::tick_at_or_after(deadline);
-        if wheel.scheduler.arm(timer.key, timer.tick) {
-            wheel.wake_driver();
+        timer.tick = tick_for(deadline, timer.precise);
+        // A later deadline waits for the next poll (see the type's docs); an
+        // earlier one must move the waiting waker now, or it would be woken late.
+        if timer.tick < timer.waker_waits_for && !timer.waker_taken(wheel) {
+            if wheel.scheduler.arm(timer.key, timer.tick) {
+                wheel.wake_driver();
+            }
+            timer.waker_waits_for = timer.tick;
         }
         wheel.check_driver();
     }
 
     fn poll_expired(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let timer = self.get_mut();
         let wheel = Wheel::global();
-        let polled = wheel.scheduler.poll(self.key, self.tick, cx.waker());
-        if polled.is_pending() {
-            wheel.check_driver();
+        if wheel.scheduler.has_fired(timer.tick) {
+            return Poll::Ready(());
         }
-        polled
+        // Cloned before the lock is taken, when the schedule is known to need it.
+        let prefetched = timer.waker_taken(wheel).then(|| cx.waker().clone());
+        match wheel
+            .scheduler
+            .poll(timer.key, timer.tick, cx.waker(), prefetched)
+        {
+            Polled::Ready => Poll::Ready(()),
+            Polled::Pending { wake_driver } => {
+                timer.waker_waits_for = timer.tick;
+                if wake_driver {
+                    wheel.wake_driver();
+                }
+                wheel.check_driver();
+                Poll::Pending
+            }
+        }
     }
 
     /// Exact, and lock-free: one atomic load of the last tick the driver fired.

@@ -23,7 +23,10 @@ use std::time::Duration;
 
 use crate::clock::Instant;
 
+use concurrent_queue::ConcurrentQueue;
+
 use super::faults;
+use super::lock_count;
 use super::scheduler::Scheduler;
 use super::stats::Stats;
 use crate::clock::tick::{self, Tick};
@@ -48,8 +51,9 @@ pub(super) struct Wheel {
     /// Bumped to retire a driver: each driver knows its own and leaves when it changes.
     generation: AtomicU64,
     /// The wakers of fired timers, not yet woken. Shared, so that a successor can
-    /// wake what a blocked or dead driver could not.
-    batch: Mutex<Vec<Waker>>,
+    /// wake what a blocked or dead driver could not; lock-free, so that handing
+    /// over a batch and taking each waker out costs no shared lock per wakeup.
+    batch: ConcurrentQueue<Waker>,
     /// The driver's progress, for the supervisor: wakers it started to wake, and
     /// whether it is inside one now. Written by the driver alone.
     wakes_started: AtomicU64,
@@ -66,7 +70,7 @@ impl Wheel {
             driver: Mutex::new(None),
             driver_running: AtomicBool::new(false),
             generation: AtomicU64::new(0),
-            batch: Mutex::new(Vec::new()),
+            batch: ConcurrentQueue::unbounded(),
             wakes_started: AtomicU64::new(0),
             in_waker: AtomicBool::new(false),
             supervisor: OnceLock::new(),
@@ -155,7 +159,7 @@ impl Wheel {
                 .fire_through(tick::tick_started_by(now), &mut fired_wakers);
             if let Some(earliest) = fired.earliest {
                 self.stats.record_tick(lateness(earliest, now));
-                lock(&self.batch).append(&mut fired_wakers);
+                self.hand_over(&mut fired_wakers);
                 faults::after_collecting_wakers();
                 if !self.wake_batch(generation) {
                     return;
@@ -173,6 +177,14 @@ impl Wheel {
         self.generation.load(Ordering::Acquire) != generation
     }
 
+    /// Moves the wakers a step collected into the shared batch.
+    fn hand_over(&self, wakers: &mut Vec<Waker>) {
+        for waker in wakers.drain(..) {
+            // Never closed, and unbounded: pushing cannot fail.
+            let _ = self.batch.push(waker);
+        }
+    }
+
     /// Wakes the wakers in the batch one at a time, each in its own `catch_unwind`:
     /// one task's faulty waker must not keep the others from being woken. Returns
     /// `false` if this driver was retired meanwhile.
@@ -182,7 +194,7 @@ impl Wheel {
             if self.retired(generation) {
                 return false;
             }
-            let Some(waker) = lock(&self.batch).pop() else {
+            let Ok(waker) = self.batch.pop() else {
                 return true;
             };
             started += 1;
@@ -222,6 +234,7 @@ impl Wheel {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    lock_count::count();
     // Held only by the crate's own code, which leaves the data consistent at every point.
     mutex
         .lock()

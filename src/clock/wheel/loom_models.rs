@@ -9,7 +9,6 @@
 //! The driver of these models is `fire`: the driver thread's step without its
 //! sleep (loom has no clock), so the ticks it fires are chosen by each model.
 
-use core::task::Poll;
 use std::sync::Arc;
 use std::task::{Wake, Waker};
 
@@ -17,7 +16,7 @@ use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use loom::sync::Mutex;
 use loom::thread;
 
-use super::scheduler::Scheduler;
+use super::scheduler::{Polled, Scheduler};
 use crate::clock::tick::Tick;
 
 /// Enough to cover the races of two or three threads that each take the lock a
@@ -95,8 +94,10 @@ fn loom_models_a_pending_poll_is_woken_once_its_tick_fires_and_never_before() {
                 fire(&scheduler, &step, 2);
             })
         };
-        let polled = scheduler.poll(key, 2, &Waker::from(recorder.clone()));
-        if polled.is_ready() {
+        let waker = Waker::from(recorder.clone());
+        // As a timer polls after its waker was taken: with the clone made before the lock.
+        let polled = scheduler.poll(key, 2, &waker, Some(waker.clone()));
+        if polled == Polled::Ready {
             assert_eq!(step.load(SeqCst), 2, "fired before its tick");
         }
         driver.join().unwrap();
@@ -106,12 +107,12 @@ fn loom_models_a_pending_poll_is_woken_once_its_tick_fires_and_never_before() {
             woken.iter().all(|&s| s == 2),
             "woken at tick {woken:?}, armed for 2"
         );
-        if polled.is_pending() {
+        if polled != Polled::Ready {
             assert_eq!(woken, [2], "a pending poll was never woken: lost wakeup");
         }
         assert_eq!(
-            scheduler.poll(key, 2, &Waker::from(recorder)),
-            Poll::Ready(())
+            scheduler.poll(key, 2, &Waker::from(recorder), None),
+            Polled::Ready
         );
     });
 }
@@ -128,7 +129,7 @@ fn loom_models_two_streams_racing_the_driver_each_get_their_wakeup() {
                 thread::spawn(move || {
                     let (key, _) = scheduler.insert(tick);
                     let recorder = Recorder::new(&step);
-                    let polled = scheduler.poll(key, tick, &Waker::from(recorder.clone()));
+                    let polled = scheduler.poll(key, tick, &Waker::from(recorder.clone()), None);
                     (tick, polled, recorder)
                 })
             })
@@ -136,7 +137,7 @@ fn loom_models_two_streams_racing_the_driver_each_get_their_wakeup() {
         fire(&scheduler, &step, 2);
         for stream in streams {
             let (tick, polled, recorder) = stream.join().unwrap();
-            if polled.is_pending() {
+            if polled != Polled::Ready {
                 assert_eq!(
                     recorder.woken_in_steps(),
                     [2],
@@ -155,7 +156,7 @@ fn loom_models_a_timer_reset_while_its_tick_fires_keeps_only_its_new_deadline() 
         let (key, _) = scheduler.insert(1);
         let recorder = Recorder::new(&step);
         let waker = Waker::from(recorder.clone());
-        let _ = scheduler.poll(key, 1, &waker);
+        let _ = scheduler.poll(key, 1, &waker, None);
 
         let driver = {
             let (scheduler, step) = (scheduler.clone(), step.clone());
@@ -173,8 +174,8 @@ fn loom_models_a_timer_reset_while_its_tick_fires_keeps_only_its_new_deadline() 
                 "the reset timer looked fired before its tick"
             );
         }
-        let polled = scheduler.poll(key, 3, &waker);
-        if polled.is_ready() {
+        let polled = scheduler.poll(key, 3, &waker, None);
+        if polled == Polled::Ready {
             assert_eq!(
                 step.load(SeqCst),
                 3,
@@ -182,10 +183,53 @@ fn loom_models_a_timer_reset_while_its_tick_fires_keeps_only_its_new_deadline() 
             );
         }
         driver.join().unwrap();
-        if polled.is_pending() {
+        if polled != Polled::Ready {
             assert!(
                 recorder.woken_in_steps().contains(&3),
                 "the reset timer's wakeup was lost"
+            );
+        }
+    });
+}
+
+#[test]
+fn loom_models_a_timer_moved_later_by_its_poll_is_woken_at_its_new_tick() {
+    // A later reset only records the tick; the next poll moves the timer. The
+    // driver may fire the old tick first: one early wake is allowed, a lost one is not.
+    check(|| {
+        let scheduler = Arc::new(Scheduler::new());
+        let step = Arc::new(AtomicUsize::new(0));
+        let (key, _) = scheduler.insert(1);
+        let recorder = Recorder::new(&step);
+        let waker = Waker::from(recorder.clone());
+        let _ = scheduler.poll(key, 1, &waker, None);
+
+        let driver = {
+            let (scheduler, step) = (scheduler.clone(), step.clone());
+            thread::spawn(move || {
+                fire(&scheduler, &step, 1);
+                fire(&scheduler, &step, 2);
+                fire(&scheduler, &step, 3);
+            })
+        };
+        let polled = scheduler.poll(key, 3, &waker, None);
+        if polled == Polled::Ready {
+            assert_eq!(
+                step.load(SeqCst),
+                3,
+                "the moved timer fired before its new tick"
+            );
+        }
+        driver.join().unwrap();
+        let woken = recorder.woken_in_steps();
+        assert!(
+            !woken.contains(&2),
+            "woken at a tick it was never armed for: {woken:?}"
+        );
+        if polled != Polled::Ready {
+            assert!(
+                woken.contains(&3),
+                "the moved timer's wakeup was lost: {woken:?}"
             );
         }
     });
@@ -206,7 +250,7 @@ fn loom_models_a_reused_key_never_wakes_the_dropped_timers_waker() {
 
         let dropped = Recorder::new(&step);
         let (first, _) = scheduler.insert(1);
-        let _ = scheduler.poll(first, 1, &Waker::from(dropped.clone()));
+        let _ = scheduler.poll(first, 1, &Waker::from(dropped.clone()), None);
         scheduler.remove(first);
         let (reused, _) = scheduler.insert(2);
         assert_eq!(reused, first, "the model means to reuse the key");
@@ -259,8 +303,8 @@ fn loom_models_a_waker_that_re_enters_the_scheduler_when_dropped_cannot_deadlock
             thread::spawn(move || fire(&scheduler, &step, 1))
         };
         // The scheduler holds the only other handle: replacing it drops the last one.
-        let _ = scheduler.poll(key, 3, &Waker::from(re_entering));
-        let _ = scheduler.poll(key, 3, &Waker::from(Recorder::new(&step)));
+        let _ = scheduler.poll(key, 3, &Waker::from(re_entering), None);
+        let _ = scheduler.poll(key, 3, &Waker::from(Recorder::new(&step)), None);
         driver.join().unwrap();
         scheduler.remove(key);
     });

@@ -79,6 +79,11 @@ impl Schedule {
         waker
     }
 
+    /// The tick timer `key` is linked at, or `Tick::MAX` if none.
+    pub(super) fn armed_for(&self, key: Key) -> Tick {
+        self.timers[key as usize].armed_for
+    }
+
     /// The waker registered for timer `key`.
     pub(super) fn waker_mut(&mut self, key: Key) -> &mut Option<Waker> {
         &mut self.timer_mut(key).waker

@@ -6,9 +6,10 @@
 //! lock: a waker that re-enters the scheduler, panics or blocks can then neither
 //! deadlock it nor leave it half-changed.
 
-use core::task::{Poll, Waker};
+use core::task::Waker;
 use std::sync::atomic::Ordering;
 
+use super::lock_count;
 use super::schedule::{Key, Schedule};
 use super::sync::{AtomicU64, Mutex, MutexGuard};
 use crate::clock::tick::Tick;
@@ -30,6 +31,7 @@ impl Scheduler {
     }
 
     fn lock(&self) -> MutexGuard<'_, Schedule> {
+        lock_count::count();
         // Nothing under this lock calls out, so a panic can only poison it from
         // the crate's own code between two consistent states; the schedule stays usable.
         self.schedule
@@ -64,37 +66,57 @@ impl Scheduler {
         tick <= self.published_fired_through.load(Ordering::Acquire)
     }
 
-    /// `Ready` if timer `key`, armed for `tick`, has fired; otherwise registers
-    /// `waker` to be woken when it does.
-    pub(super) fn poll(&self, key: Key, tick: Tick, waker: &Waker) -> Poll<()> {
+    /// `Ready` if timer `key` has fired at `tick`; otherwise links the timer at
+    /// `tick` if it is elsewhere, registers `waker` to be woken then, and says
+    /// whether the driver must be woken to fire it in time (see [`arm`](Self::arm)).
+    ///
+    /// One lock acquisition in the usual cases. The waker is cloned outside the
+    /// lock, so a caller that expects to register a new waker (the driver took the
+    /// last one when the timer fired) passes it `prefetched`; without one, and with
+    /// a different waker registered, the lock is released to clone and taken again.
+    pub(super) fn poll(
+        &self,
+        key: Key,
+        tick: Tick,
+        waker: &Waker,
+        prefetched: Option<Waker>,
+    ) -> Polled {
         if self.has_fired(tick) {
-            return Poll::Ready(());
+            return Polled::Ready; // `prefetched` is dropped with no lock held
         }
-        {
-            let mut schedule = self.lock();
-            // Checked again under the lock: the driver may have fired the tick meanwhile.
-            if tick <= schedule.fired_through {
-                return Poll::Ready(());
-            }
-            // The usual case: the same task polls again, and nothing is cloned.
-            if schedule
-                .waker_mut(key)
-                .as_ref()
-                .is_some_and(|registered| registered.will_wake(waker))
-            {
-                return Poll::Pending;
-            }
-        }
-        let new = waker.clone(); // outside the lock: cloning runs the executor's code
         let mut schedule = self.lock();
+        // Checked again under the lock: the driver may have fired the tick meanwhile.
         if tick <= schedule.fired_through {
             drop(schedule);
-            return Poll::Ready(()); // fired while the lock was free; `new` is dropped unlocked
+            return Polled::Ready;
         }
+        let wake_driver = schedule.armed_for(key) != tick && arm_locked(&mut schedule, key, tick);
+        if schedule
+            .waker_mut(key)
+            .as_ref()
+            .is_some_and(|registered| registered.will_wake(waker))
+        {
+            drop(schedule);
+            drop(prefetched);
+            return Polled::Pending { wake_driver };
+        }
+        let new = match prefetched {
+            Some(new) => new,
+            None => {
+                drop(schedule);
+                let new = waker.clone(); // outside the lock: cloning runs the executor's code
+                schedule = self.lock();
+                if tick <= schedule.fired_through {
+                    drop(schedule);
+                    return Polled::Ready; // fired while the lock was free; `new` is dropped unlocked
+                }
+                new
+            }
+        };
         let old = schedule.waker_mut(key).replace(new);
         drop(schedule);
         drop(old); // dropping runs the executor's code too
-        Poll::Pending
+        Polled::Pending { wake_driver }
     }
 
     /// Removes timer `key`; its key may be handed to the next new timer.
@@ -114,6 +136,16 @@ impl Scheduler {
         schedule.driver_wakes_at = next;
         Fired { earliest, next }
     }
+}
+
+/// What [`Scheduler::poll`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Polled {
+    Ready,
+    /// The waker is registered; `wake_driver` as returned by [`Scheduler::arm`].
+    Pending {
+        wake_driver: bool,
+    },
 }
 
 /// What one step of the driver did.
