@@ -4,7 +4,8 @@ time, and checks that the suite guarding it catches each break. The adapters'
 breaks must be caught by the property tests (`cargo test --test properties`);
 restarting's by its own property tests (`--test restart_properties`); the
 scheduler's, by its loom models (`--cfg futures_heartbeat_loom`); the scheduler
-thread's, by the fault tests (`tests/wheel_*.rs`).
+thread's, by the fault tests (`tests/wheel_*.rs`); the cost of a pulse in shared
+locks, by the lock count (`tests/wheel_lock_counts.rs`).
 
 Run from the repository root: python3 .ci/mutants.py [NAME ...]
 Every source file is restored after each mutant, even on error or Ctrl-C.
@@ -21,6 +22,7 @@ RESTARTING = "src/restart/restarting.rs"
 SCHEDULER = "src/clock/wheel/scheduler.rs"
 SCHEDULE = "src/clock/wheel/schedule.rs"
 DRIVER = "src/clock/wheel/driver.rs"
+WHEEL = "src/clock/wheel.rs"
 WEB_DRIVER = "src/clock/wheel/web_driver.rs"
 
 PROPERTIES = (["cargo", "test", "-q", "--test", "properties"], {})
@@ -28,6 +30,7 @@ RESTART_PROPERTIES = (["cargo", "test", "-q", "--test", "restart_properties"], {
 FAULT_TESTS = (["cargo", "test", "-q", "--all-features", "--test", "wheel_waker_faults",
                 "--test", "wheel_blocking_waker", "--test", "wheel_driver_restart",
                 "--test", "wheel_spawn_failure"], {})
+LOCK_COUNTS = (["cargo", "test", "-q", "--all-features", "--test", "wheel_lock_counts"], {})
 WASM_TESTS = (["cargo", "test", "-q", "--target", "wasm32-unknown-unknown", "--test", "wasm"],
               {"CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER": "wasm-bindgen-test-runner"})
 LOOM_MODELS = (["cargo", "test", "-q", "--release", "--lib", "loom_models"],
@@ -161,6 +164,10 @@ MUTANTS = {
         "        drop(schedule);\n        drop(old);",
         "        drop(old);\n        drop(schedule);",
         "a replaced waker is dropped with the lock held, so a waker that re-enters deadlocks"),
+    "locks-wheel-clones-between-two-locks": (WHEEL,
+        "let prefetched = timer.waker_taken(wheel).then(|| cx.waker().clone());",
+        "let prefetched = None;",
+        "each pulse takes the scheduler's lock twice, to clone the waker between them"),
     "web-driver-never-arms-its-timeout": (WEB_DRIVER,
         "fn arm_timeout(tick: Tick) {\n    if tick == Tick::MAX {",
         "fn arm_timeout(tick: Tick) {\n    if tick == Tick::MAX || tick != Tick::MAX {",
@@ -192,6 +199,8 @@ def suite(name):
         return RESTART_PROPERTIES
     if name.startswith("scheduler-"):
         return LOOM_MODELS
+    if name.startswith("locks-"):
+        return LOCK_COUNTS
     if name.startswith("driver-"):
         return FAULT_TESTS
     if name.startswith("web-driver-"):
