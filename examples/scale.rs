@@ -3,7 +3,8 @@
 //!
 //! Each of N tasks polls `stream::pending().with_heartbeat(interval)` and records,
 //! for every pulse, how long after its grid point `start + k * interval` it came.
-//! It reports steady CPU (from /proc, in cores), resident memory per stream, peak
+//! It reports steady CPU (from /proc, in cores, and in microseconds per pulse due),
+//! context switches a second (all threads), resident memory per stream, peak
 //! memory, pulses delivered against expected, pulses skipped for lateness, and
 //! lateness p50, p99 and max. With `--mode watchdog`, each task waits on
 //! `stream::pending().watchdog(interval)` and the figure is how long after its
@@ -18,7 +19,7 @@
 //! ```
 //!
 //! Flags: `--streams N` (1000), `--interval-ms` (100), `--secs` (10), `--clock`
-//! `wheel|futures-timer|async-io|tokio` (wheel), `--executor smol|tokio` (smol;
+//! `wheel|precise-wheel|futures-timer|async-io|tokio` (wheel), `--executor smol|tokio` (smol;
 //! the tokio clock needs tokio), `--deadlines spread|aligned` (spread: phases spread
 //! evenly over the interval), `--mode heartbeat|watchdog|peer`, `--csv FILE` to
 //! append the figures as a line. Linux only: it reads /proc.
@@ -33,7 +34,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
-use futures_heartbeat::clock::{AsyncIoClock, Clock, FuturesTimerClock, TokioClock, WheelClock};
+use futures_heartbeat::clock::{
+    AsyncIoClock, Clock, FuturesTimerClock, PreciseWheelClock, TokioClock, WheelClock,
+};
 use futures_heartbeat::HeartbeatExt;
 
 #[derive(Debug, Clone)]
@@ -57,7 +60,8 @@ usage: cargo run --release --all-features --example scale -- [FLAGS]
   --streams N                                  (1000)
   --interval-ms MS                             (100)
   --secs S                                     (10)
-  --clock wheel|futures-timer|async-io|tokio   (wheel)
+  --clock wheel|precise-wheel|futures-timer|async-io|tokio
+                                               (wheel)
   --executor smol|tokio                        (smol; tokio for the peer)
   --deadlines spread|aligned                   (spread)
   --mode heartbeat|watchdog|peer               (heartbeat; peer: heartbeat-stream on tokio)
@@ -203,16 +207,18 @@ impl Tally {
 }
 
 /// One stream's life: wait for its phase, then take pulses until the end, recording each.
-async fn heartbeat_stream<C: Clock>(
+async fn heartbeat_stream<C: Clock, P: Clock>(
     clock: C,
+    phase_clock: P,
     config: Arc<Config>,
     phase_at: Instant,
     end: Instant,
     tally: Arc<Tally>,
 ) where
     C::Timer: Unpin,
+    P::Timer: Unpin,
 {
-    sleep_until(&clock, phase_at).await;
+    sleep_until(&phase_clock, phase_at).await;
     let start = Instant::now();
     let mut events = stream::pending::<()>().with_heartbeat_on(config.interval, clock);
     let mut last_index = 0;
@@ -225,15 +231,17 @@ async fn heartbeat_stream<C: Clock>(
 }
 
 /// One watchdog's life: wait for its phase, then wait until it fires; the lateness is past its timeout.
-async fn watchdog_stream<C: Clock>(
+async fn watchdog_stream<C: Clock, P: Clock>(
     clock: C,
+    phase_clock: P,
     config: Arc<Config>,
     phase_at: Instant,
     tally: Arc<Tally>,
 ) where
     C::Timer: Unpin,
+    P::Timer: Unpin,
 {
-    sleep_until(&clock, phase_at).await;
+    sleep_until(&phase_clock, phase_at).await;
     let start = Instant::now();
     let mut items = stream::pending::<()>().watchdog_on(config.interval, clock);
     assert!(items.next().await.is_none() && items.timed_out());
@@ -280,6 +288,24 @@ fn cpu_time() -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
+/// Context switches of all the process's threads so far, voluntary and not.
+fn context_switches() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("status")).ok())
+        .flat_map(|status| {
+            status
+                .lines()
+                .filter(|line| line.contains("ctxt_switches:"))
+                .filter_map(|line| line.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .collect::<Vec<_>>()
+        })
+        .sum()
+}
+
 fn resident_bytes() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
     statm
@@ -302,8 +328,17 @@ fn peak_resident_bytes() -> u64 {
         * 1024
 }
 
+/// What the steady state cost.
+struct Figures {
+    cpu: Duration,
+    wall: Duration,
+    context_switches: u64,
+    /// Resident memory gained from before the streams were spawned to the steady state.
+    resident_growth: u64,
+}
+
 /// Spawns the streams on the chosen executor and runs them to the end.
-fn run(config: Arc<Config>, tally: Arc<Tally>) -> (Duration, Duration, u64) {
+fn run(config: Arc<Config>, tally: Arc<Tally>) -> Figures {
     let streams = config.streams;
     let watchdog = config.mode == "watchdog";
     // Streams start after a setup second; in watchdog mode the run is one timeout long.
@@ -313,6 +348,9 @@ fn run(config: Arc<Config>, tally: Arc<Tally>) -> (Duration, Duration, u64) {
     } else {
         begin + config.run_for
     };
+    // Phases are waited for on a clock with millisecond precision (the wheel's
+    // own, for the wheel), so that they stay spread as asked: a coarser grain
+    // would gather the streams' starts, and so their pulses, on fewer ticks.
     let phase = |i: usize| {
         if config.aligned {
             begin
@@ -327,23 +365,41 @@ fn run(config: Arc<Config>, tally: Arc<Tally>) -> (Duration, Duration, u64) {
         let from = begin + 2 * interval;
         std::thread::sleep(from.saturating_duration_since(Instant::now()));
         let (cpu_from, wall_from, resident) = (cpu_time(), Instant::now(), resident_bytes());
+        let switches_from = context_switches();
         std::thread::sleep(end.saturating_duration_since(Instant::now()));
-        (
-            cpu_time() - cpu_from,
-            wall_from.elapsed(),
-            resident.saturating_sub(resident_before),
-        )
+        Figures {
+            cpu: cpu_time() - cpu_from,
+            wall: wall_from.elapsed(),
+            context_switches: context_switches().saturating_sub(switches_from),
+            resident_growth: resident.saturating_sub(resident_before),
+        }
     };
 
     macro_rules! spawn_all {
         ($spawn:expr, $clock:expr) => {
+            spawn_all!($spawn, $clock, $clock)
+        };
+        ($spawn:expr, $clock:expr, $phase_clock:expr) => {
             (0..streams)
                 .map(|i| {
                     let (config, tally) = (config.clone(), tally.clone());
                     let task: std::pin::Pin<Box<dyn Future<Output = ()> + Send>> = if watchdog {
-                        Box::pin(watchdog_stream($clock, config, phase(i), tally))
+                        Box::pin(watchdog_stream(
+                            $clock,
+                            $phase_clock,
+                            config,
+                            phase(i),
+                            tally,
+                        ))
                     } else {
-                        Box::pin(heartbeat_stream($clock, config, phase(i), end, tally))
+                        Box::pin(heartbeat_stream(
+                            $clock,
+                            $phase_clock,
+                            config,
+                            phase(i),
+                            end,
+                            tally,
+                        ))
                     };
                     $spawn(task)
                 })
@@ -362,7 +418,8 @@ fn run(config: Arc<Config>, tally: Arc<Tally>) -> (Duration, Duration, u64) {
                 })
                 .collect();
             let tasks = match config.clock.as_str() {
-                "wheel" => spawn_all!(|t| executor.spawn(t), WheelClock),
+                "wheel" => spawn_all!(|t| executor.spawn(t), WheelClock, PreciseWheelClock),
+                "precise-wheel" => spawn_all!(|t| executor.spawn(t), PreciseWheelClock),
                 "futures-timer" => spawn_all!(|t| executor.spawn(t), FuturesTimerClock),
                 "async-io" => spawn_all!(|t| executor.spawn(t), AsyncIoClock),
                 other => panic!("clock {other} does not run on smol"),
@@ -388,7 +445,8 @@ fn run(config: Arc<Config>, tally: Arc<Tally>) -> (Duration, Duration, u64) {
                     .collect::<Vec<_>>()
             } else {
                 match config.clock.as_str() {
-                    "wheel" => spawn_all!(|t| runtime.spawn(t), WheelClock),
+                    "wheel" => spawn_all!(|t| runtime.spawn(t), WheelClock, PreciseWheelClock),
+                    "precise-wheel" => spawn_all!(|t| runtime.spawn(t), PreciseWheelClock),
                     "futures-timer" => spawn_all!(|t| runtime.spawn(t), FuturesTimerClock),
                     "async-io" => spawn_all!(|t| runtime.spawn(t), AsyncIoClock),
                     "tokio" => spawn_all!(|t| runtime.spawn(t), TokioClock),
@@ -412,14 +470,19 @@ fn main() {
         expected: AtomicU64::new(0),
         skipped: AtomicU64::new(0),
     });
-    let (cpu, wall, resident_growth) = run(config.clone(), tally.clone());
+    let figures = run(config.clone(), tally.clone());
+    let (cpu, wall) = (figures.cpu.as_secs_f64(), figures.wall.as_secs_f64());
     // A watchdog run lasts one timeout, too short to measure CPU over.
     let cores = if config.mode == "watchdog" {
         f64::NAN
     } else {
-        cpu.as_secs_f64() / wall.as_secs_f64()
+        cpu / wall
     };
-    let per_stream = resident_growth / config.streams as u64;
+    // Per pulse due in the measured window, and per second of it.
+    let pulses_in_window = config.streams as f64 * wall / config.interval.as_secs_f64();
+    let micros_per_pulse = cpu * 1e6 / pulses_in_window;
+    let switches_per_sec = figures.context_switches as f64 / wall;
+    let per_stream = figures.resident_growth / config.streams as u64;
     let (p50, p99) = (tally.lateness.quantile(0.50), tally.lateness.quantile(0.99));
     let max = Duration::from_micros(tally.max_lateness_micros.load(Ordering::Relaxed));
     let (delivered, expected) = (
@@ -429,7 +492,8 @@ fn main() {
     let skipped = tally.skipped.load(Ordering::Relaxed);
     let deadlines = if config.aligned { "aligned" } else { "spread" };
     println!(
-        "{} {} streams, clock {} on {}, {deadlines}, interval {:?}: cpu {cores:.3} cores, {per_stream} bytes/stream, \
+        "{} {} streams, clock {} on {}, {deadlines}, interval {:?}: cpu {cores:.3} cores, \
+         {micros_per_pulse:.2} us/pulse, {switches_per_sec:.0} context switches/s, {per_stream} bytes/stream, \
          peak rss {} MB, {} {delivered}/{expected}, skipped {skipped}, lateness p50 {:.2} ms p99 {:.2} ms max {:.2} ms",
         config.mode,
         config.streams,
@@ -451,7 +515,7 @@ fn main() {
             .unwrap();
         writeln!(
             file,
-            "{},{},{},{},{deadlines},{},{cores:.4},{per_stream},{},{delivered},{expected},{skipped},{:.3},{:.3},{:.3}",
+            "{},{},{},{},{deadlines},{},{cores:.4},{per_stream},{},{delivered},{expected},{skipped},{:.3},{:.3},{:.3},{micros_per_pulse:.3},{switches_per_sec:.0}",
             config.mode,
             config.streams,
             config.clock,
