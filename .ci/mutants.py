@@ -181,10 +181,10 @@ MUTANTS = {
         "if stuck_in.is_some() && stuck_in == seen_in_waker && false {",
         "a driver blocked in a waker is never replaced"),
     "driver-dies-holding-the-wakers": (DRIVER,
-        "            self.hand_over(wakers);\n"
-        "            faults::after_collecting_wakers();\n",
-        "            faults::after_collecting_wakers();\n"
-        "            self.hand_over(wakers);\n",
+        "                self.hand_over(&mut fired_wakers);\n"
+        "                faults::after_collecting_wakers();\n",
+        "                faults::after_collecting_wakers();\n"
+        "                self.hand_over(&mut fired_wakers);\n",
         "the wakers a driver collected are lost with it when it dies"),
     "driver-start-failure-is-silent": (DRIVER,
         "        if let Err(cause) = self.ensure_driver() {\n            panic!(",

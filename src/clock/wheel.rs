@@ -23,11 +23,6 @@ mod schedule;
 mod scheduler;
 mod stats;
 mod sync;
-#[cfg(all(
-    feature = "tokio",
-    not(all(target_arch = "wasm32", target_os = "unknown"))
-))]
-mod tokio_host;
 
 use self::driver::Wheel;
 #[cfg(all(

@@ -16,7 +16,7 @@
 use core::task::Waker;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::thread::{self, Thread};
 use std::time::Duration;
@@ -29,8 +29,6 @@ use super::faults;
 use super::lock_count;
 use super::scheduler::Scheduler;
 use super::stats::Stats;
-#[cfg(feature = "tokio")]
-use super::tokio_host::Host;
 use crate::clock::tick::{self, Tick};
 use crate::trace;
 
@@ -57,35 +55,11 @@ pub(super) struct Wheel {
     /// over a batch and taking each waker out costs no shared lock per wakeup.
     batch: ConcurrentQueue<Waker>,
     /// The driver's progress, for the supervisor: wakers it started to wake, and
-    /// which driver is inside one now ([`NOBODY`], [`THREAD`] or [`HOST`]).
+    /// whether it is inside one now. Written by the driver alone.
     wakes_started: AtomicU64,
-    in_waker: AtomicU8,
+    in_waker: AtomicBool,
     supervisor: OnceLock<()>,
-    /// The tokio runtime that carries the driver instead of the thread, if any.
-    #[cfg(feature = "tokio")]
-    pub(super) host: Host,
 }
-
-/// How far [`Wheel::wake_some`] got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Woke {
-    /// The batch is empty.
-    All,
-    /// It woke as many as it was allowed; more are waiting.
-    Some,
-    /// The driver was retired: it must leave.
-    Retired,
-}
-
-/// Who is inside a waker: nobody, the driver thread, or the driver hosted by a runtime.
-const NOBODY: u8 = 0;
-const THREAD: u8 = 1;
-pub(super) const HOST: u8 = 2;
-
-/// How many tasks a hosted driver wakes before it lets its worker run them: a
-/// worker's local queue holds 256, and overflowing it sends tasks to the other
-/// workers, each woken for them.
-pub(super) const HOST_WAKES_PER_POLL: usize = 64;
 
 impl Wheel {
     pub(super) fn global() -> &'static Wheel {
@@ -98,24 +72,13 @@ impl Wheel {
             generation: AtomicU64::new(0),
             batch: ConcurrentQueue::unbounded(),
             wakes_started: AtomicU64::new(0),
-            in_waker: AtomicU8::new(NOBODY),
+            in_waker: AtomicBool::new(false),
             supervisor: OnceLock::new(),
-            #[cfg(feature = "tokio")]
-            host: Host::new(),
         })
     }
 
-    /// Starts the driver thread unless one is running, and the supervisor with
-    /// the first; inside a multi-thread tokio runtime (feature `tokio`), hands the
-    /// driving to it, the thread staying parked as the fallback.
+    /// Starts the driver thread unless one is running, and the supervisor with the first.
     pub(super) fn ensure_driver(&'static self) -> io::Result<()> {
-        self.ensure_thread()?;
-        #[cfg(feature = "tokio")]
-        self.host.try_host(self);
-        Ok(())
-    }
-
-    fn ensure_thread(&'static self) -> io::Result<()> {
         if self.driver_running.load(Ordering::Acquire) {
             return Ok(());
         }
@@ -157,10 +120,6 @@ impl Wheel {
 
     /// Wakes the driver so that it sees a timer armed earlier than it planned to wake.
     pub(super) fn wake_driver(&'static self) {
-        #[cfg(feature = "tokio")]
-        if self.host.wake() {
-            return;
-        }
         let driver = lock(&self.driver).clone();
         match driver {
             Some(thread) => thread.unpark(),
@@ -176,90 +135,42 @@ impl Wheel {
         }
     }
 
-    /// Marks the running driver as gone, so that the next start replaces it. A
-    /// parked one is unparked, to see that it is retired and leave.
+    /// Marks the running driver as gone, so that the next start replaces it.
     fn forget_driver(&self) {
         let mut driver = lock(&self.driver);
         self.generation.fetch_add(1, Ordering::AcqRel);
-        if let Some(retired) = driver.take() {
-            retired.unpark();
-        }
+        *driver = None;
         self.driver_running.store(false, Ordering::Release);
     }
 
-    /// Has the thread drive the schedule again: a runtime no longer hosts it.
-    #[cfg(feature = "tokio")]
-    pub(super) fn resume_thread(&'static self) {
-        let driver = lock(&self.driver).clone();
-        match driver {
-            Some(thread) => thread.unpark(),
-            // If this fails, the supervisor or the next arm or wait tries again.
-            None => drop(self.ensure_thread()),
-        }
-    }
-
-    /// Whether a runtime drives the schedule, so that the thread parks.
-    fn hosted(&self) -> bool {
-        #[cfg(feature = "tokio")]
-        return self.host.is_active();
-        #[cfg(not(feature = "tokio"))]
-        false
-    }
-
     /// The driver's loop: fire what is due, wake it, sleep until the next tick that
-    /// has timers (or until a runtime no longer hosts the driver); leave when retired.
+    /// has timers; leave when retired.
     fn drive(&'static self, generation: u64) {
         let _running = Running {
             wheel: self,
             generation,
         };
-        let current = || !self.retired(generation);
         let mut fired_wakers = Vec::new();
         // A predecessor may have left wakers in the batch.
-        while self.wake_batch(THREAD, &current) {
-            let Some(next) = self.step(THREAD, &mut fired_wakers, &current) else {
-                return;
-            };
+        while self.wake_batch(generation) {
+            let now = Instant::now();
+            let fired = self
+                .scheduler
+                .fire_through(tick::tick_started_by(now), &mut fired_wakers);
+            if let Some(earliest) = fired.earliest {
+                self.stats.record_tick(lateness(earliest, now));
+                self.hand_over(&mut fired_wakers);
+                faults::after_collecting_wakers();
+                if !self.wake_batch(generation) {
+                    return;
+                }
+                self.stats.record_wake_batch(now.elapsed());
+            }
             if self.retired(generation) {
                 return;
             }
-            if self.hosted() {
-                thread::park();
-            } else {
-                sleep_until(next);
-            }
+            sleep_until(fired.next);
         }
-    }
-
-    /// One step of a driver, the thread or a hosted one: fires the ticks that
-    /// have started and wakes their tasks. Returns the next tick that has timers,
-    /// or `None` if the driver stopped being `current` while waking.
-    pub(super) fn step(
-        &self,
-        who: u8,
-        wakers: &mut Vec<Waker>,
-        current: &dyn Fn() -> bool,
-    ) -> Option<Tick> {
-        let now = Instant::now();
-        let fired = self
-            .scheduler
-            .fire_through(tick::tick_started_by(now), wakers);
-        if let Some(earliest) = fired.earliest {
-            self.stats.record_tick(lateness(earliest, now));
-            self.hand_over(wakers);
-            faults::after_collecting_wakers();
-            let limit = if who == HOST {
-                HOST_WAKES_PER_POLL
-            } else {
-                usize::MAX
-            };
-            match self.wake_some(who, current, limit) {
-                Woke::Retired => return None,
-                Woke::Some => {} // the host wakes the rest after its tasks ran
-                Woke::All => self.stats.record_wake_batch(now.elapsed()),
-            }
-        }
-        Some(fired.next)
     }
 
     fn retired(&self, generation: u64) -> bool {
@@ -276,71 +187,44 @@ impl Wheel {
 
     /// Wakes the wakers in the batch one at a time, each in its own `catch_unwind`:
     /// one task's faulty waker must not keep the others from being woken. Returns
-    /// `false` if this driver stopped being `current` meanwhile.
-    fn wake_batch(&self, who: u8, current: &dyn Fn() -> bool) -> bool {
-        self.wake_some(who, current, usize::MAX) != Woke::Retired
-    }
-
-    /// [`wake_batch`](Self::wake_batch), but at most `limit` wakers.
-    pub(super) fn wake_some(&self, who: u8, current: &dyn Fn() -> bool, limit: usize) -> Woke {
+    /// `false` if this driver was retired meanwhile.
+    fn wake_batch(&self, generation: u64) -> bool {
         let mut started = self.wakes_started.load(Ordering::Relaxed);
-        for _ in 0..limit {
-            if !current() {
-                return Woke::Retired;
+        loop {
+            if self.retired(generation) {
+                return false;
             }
             let Ok(waker) = self.batch.pop() else {
-                return Woke::All;
+                return true;
             };
             started += 1;
             self.wakes_started.store(started, Ordering::Relaxed);
-            self.in_waker.store(who, Ordering::Release);
+            self.in_waker.store(true, Ordering::Release);
             if panic::catch_unwind(AssertUnwindSafe(|| waker.wake())).is_err() {
                 // The standard panic hook has already printed the message, naming this thread.
                 self.stats.waker_panics.fetch_add(1, Ordering::Relaxed);
                 trace::scheduler_recovered("a waker panicked");
             }
-            self.in_waker.store(NOBODY, Ordering::Release);
-        }
-        if self.batch.is_empty() {
-            Woke::All
-        } else {
-            Woke::Some
+            self.in_waker.store(false, Ordering::Release);
         }
     }
 
     /// The supervisor's loop: replaces a driver that has been inside one waker for
-    /// a whole period, takes the schedule back from a runtime that left a tick
-    /// unfired for a whole period, and starts a thread if none runs (a failed restart).
+    /// a whole period, and starts one if none runs (a failed restart).
     fn supervise(&'static self) {
         let mut seen_in_waker = None;
         loop {
             thread::sleep(SUPERVISION_PERIOD);
             let progress = self.wakes_started.load(Ordering::Relaxed);
-            let who = self.in_waker.load(Ordering::Acquire);
-            let stuck_in = (who != NOBODY).then_some((who, progress));
+            let stuck_in = self.in_waker.load(Ordering::Acquire).then_some(progress);
             if stuck_in.is_some() && stuck_in == seen_in_waker {
                 self.stats.blocked_drivers.fetch_add(1, Ordering::Relaxed);
-                self.in_waker.store(NOBODY, Ordering::Release);
-                if who == HOST {
-                    trace::scheduler_recovered(
-                        "its runtime task was blocked in a waker; its thread took over",
-                    );
-                    #[cfg(feature = "tokio")]
-                    self.host.disable(self);
-                } else {
-                    trace::scheduler_recovered(
-                        "its thread was blocked in a waker and was replaced",
-                    );
-                    self.forget_driver();
-                }
+                trace::scheduler_recovered("its thread was blocked in a waker and was replaced");
+                self.in_waker.store(false, Ordering::Release);
+                self.forget_driver();
                 seen_in_waker = None;
             } else {
                 seen_in_waker = stuck_in;
-            }
-            #[cfg(feature = "tokio")]
-            if self.host.is_active() && self.host_stalled() {
-                trace::scheduler_recovered("its runtime left a tick unfired; its thread took over");
-                self.host.disable(self);
             }
             if !self.driver_running.load(Ordering::Acquire) {
                 let _ = self.ensure_driver();
@@ -349,24 +233,12 @@ impl Wheel {
     }
 }
 
-pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     lock_count::count();
     // Held only by the crate's own code, which leaves the data consistent at every point.
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-impl Wheel {
-    /// Whether a tick that started a whole supervision period ago is still unfired.
-    #[cfg(feature = "tokio")]
-    fn host_stalled(&self) -> bool {
-        let now = Instant::now();
-        let Some(then) = now.checked_sub(SUPERVISION_PERIOD) else {
-            return false;
-        };
-        self.scheduler.next_due() <= tick::tick_started_by(then)
-    }
 }
 
 /// How late the driver fires `tick`, which it fires at `now`.

@@ -61,12 +61,6 @@ impl Scheduler {
         self.lock().driver_wakes_at
     }
 
-    /// The earliest tick that has a timer (`Tick::MAX`: none).
-    #[cfg(feature = "tokio")]
-    pub(super) fn next_due(&self) -> Tick {
-        self.lock().next_due()
-    }
-
     /// Lock-free and exact: whether `tick` has been fired.
     pub(super) fn has_fired(&self, tick: Tick) -> bool {
         tick <= self.published_fired_through.load(Ordering::Acquire)

@@ -35,12 +35,6 @@ pub struct WheelStats {
     /// supervision period (100 ms) and replaced, so that the timers behind that
     /// waker fired without waiting for it.
     pub blocked_drivers: u64,
-    /// Times a tokio runtime took over the driving of the schedule from the
-    /// thread (feature `tokio`; see [`WheelClock`](super::WheelClock)'s docs).
-    pub runtime_hosts: u64,
-    /// Times the thread took it back: the runtime shut down, left a tick unfired
-    /// for a whole supervision period, or its task failed.
-    pub runtime_host_losses: u64,
     /// The latest any tick was fired after it started.
     pub max_lateness: Duration,
     /// The longest the driver spent waking the tasks of one tick: how long a slow
@@ -57,15 +51,13 @@ pub(super) struct Stats {
     pub(super) waker_panics: AtomicU64,
     pub(super) driver_restarts: AtomicU64,
     pub(super) blocked_drivers: AtomicU64,
-    pub(super) runtime_hosts: AtomicU64,
-    pub(super) runtime_host_losses: AtomicU64,
     max_lateness_nanos: AtomicU64,
     max_wake_batch_nanos: AtomicU64,
     lateness_histogram: [AtomicU64; LATENESS_BUCKETS],
 }
 
 impl Stats {
-    /// Atomic read-modify-writes: a hosted driver and the thread may overlap when they hand over.
+    /// Written by the one driver thread only, so plain loads and stores suffice.
     pub(super) fn record_tick(&self, lateness: Duration) {
         let millis = lateness.as_millis();
         let bucket = if millis == 0 {
@@ -89,8 +81,6 @@ impl Stats {
             waker_panics: self.waker_panics.load(Ordering::Relaxed),
             driver_restarts: self.driver_restarts.load(Ordering::Relaxed),
             blocked_drivers: self.blocked_drivers.load(Ordering::Relaxed),
-            runtime_hosts: self.runtime_hosts.load(Ordering::Relaxed),
-            runtime_host_losses: self.runtime_host_losses.load(Ordering::Relaxed),
             max_lateness: Duration::from_nanos(self.max_lateness_nanos.load(Ordering::Relaxed)),
             max_wake_batch: Duration::from_nanos(self.max_wake_batch_nanos.load(Ordering::Relaxed)),
             lateness_histogram,
