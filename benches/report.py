@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""Summarises the scale harness's CSV (see benches/scale.sh): a Markdown table of
-medians and ranges per configuration, and an SVG chart of CPU and p99 lateness
-against the number of streams, one line per time source.
+"""Summarises the scale harness's CSV (see benches/scale.sh and
+benches/scale_matrix.sh): a Markdown table of medians and ranges per
+configuration, each configuration's median CPU as a ratio to heartbeat-stream's
+at the same interval and stream count, the marginal memory per stream (the
+slope between 10,000 and 100,000 streams), and an SVG chart of CPU and p99
+lateness against the number of streams, one line per time source, for each
+pulse interval in the file (`chart.svg` for 100 ms, `chart-1000ms.svg` for others).
 
 Usage: python3 benches/report.py target/scale.csv [chart.svg]
 """
@@ -12,7 +16,8 @@ import sys
 from collections import defaultdict
 
 FIELDS = ["mode", "streams", "clock", "executor", "deadlines", "interval_ms", "cores", "bytes_per_stream",
-          "peak_rss", "delivered", "expected", "skipped", "p50_ms", "p99_ms", "max_ms"]
+          "peak_rss", "delivered", "expected", "skipped", "p50_ms", "p99_ms", "max_ms",
+          "us_per_pulse", "switches_per_sec"]
 
 
 def load(path):
@@ -20,7 +25,8 @@ def load(path):
     with open(path) as f:
         for row in csv.reader(f):
             record = dict(zip(FIELDS, row))
-            key = (record["mode"], record["clock"], record["executor"], record["deadlines"], int(record["streams"]))
+            key = (record["mode"], record["clock"], record["executor"], record["deadlines"],
+                   int(record["interval_ms"]), int(record["streams"]))
             groups[key].append(record)
     return groups
 
@@ -34,26 +40,60 @@ def spread(values, digits):
 
 
 def table(groups):
-    print("| mode | time source | executor | deadlines | streams | runs | CPU, cores | bytes/stream | delivered/expected | skipped | p50 ms | p99 ms | max ms |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for key in sorted(groups, key=lambda k: (k[0], k[3], k[4], k[1], k[2])):
+    print("| mode | time source | executor | deadlines | interval ms | streams | runs | CPU, cores | µs/pulse | switches/s | bytes/stream | delivered/expected | skipped | p50 ms | p99 ms | max ms |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for key in sorted(groups, key=lambda k: (k[0], k[3], k[4], k[5], k[1], k[2])):
         rows = groups[key]
-        mode, clock, executor, deadlines, streams = key
+        mode, clock, executor, deadlines, interval, streams = key
         col = lambda name: [float(r[name]) for r in rows]
+        optional = lambda name, digits: "—" if mode == "watchdog" or rows[0].get(name) is None else spread(col(name), digits)
         delivered = sum(int(r["delivered"]) for r in rows)
         expected = sum(int(r["expected"]) for r in rows)
         skipped = sum(int(r["skipped"]) for r in rows)
         # A watchdog run lasts one timeout: too short for a CPU figure, so none is shown.
         cores = "—" if mode == "watchdog" else spread(col('cores'), 3)
-        print(f"| {mode} | {clock} | {executor} | {deadlines} | {streams:,} | {len(rows)} | {cores} "
+        print(f"| {mode} | {clock} | {executor} | {deadlines} | {interval} | {streams:,} | {len(rows)} | {cores} "
+              f"| {optional('us_per_pulse', 2)} | {optional('switches_per_sec', 0)} "
               f"| {spread(col('bytes_per_stream'), 0)} | {delivered:,}/{expected:,} | {skipped} "
               f"| {spread(col('p50_ms'), 2)} | {spread(col('p99_ms'), 2)} | {spread(col('max_ms'), 1)} |")
 
 
-def chart(groups, path):
+def median(rows, name):
+    return statistics.median(float(r[name]) for r in rows)
+
+
+def ratios(groups):
+    """Each heartbeat configuration's median CPU over the peer's, same interval and count."""
+    peers = {(k[4], k[5]): median(rows, "cores") for k, rows in groups.items()
+             if k[0] == "peer" and k[3] == "spread"}
+    print("\n| time source | executor | interval ms | streams | CPU / heartbeat-stream's |")
+    print("|---|---|---|---|---|")
+    for key in sorted(groups, key=lambda k: (k[4], k[5], k[1], k[2])):
+        mode, clock, executor, deadlines, interval, streams = key
+        if mode != "heartbeat" or deadlines != "spread" or (interval, streams) not in peers:
+            continue
+        ratio = median(groups[key], "cores") / peers[(interval, streams)]
+        print(f"| {clock} | {executor} | {interval} | {streams:,} | {ratio:.2f} |")
+
+
+def marginal_memory(groups):
+    """Bytes each stream adds: the slope of resident growth between 10,000 and 100,000 streams."""
+    print("\n| mode | time source | executor | interval ms | bytes per added stream (10k→100k) |")
+    print("|---|---|---|---|---|")
+    for key in sorted(groups):
+        mode, clock, executor, deadlines, interval, streams = key
+        big = (mode, clock, executor, deadlines, interval, 100_000)
+        if streams != 10_000 or deadlines != "spread" or big not in groups:
+            continue
+        grown = lambda k, n: median(groups[k], "bytes_per_stream") * n
+        slope = (grown(big, 100_000) - grown(key, 10_000)) / 90_000
+        print(f"| {mode} | {clock} | {executor} | {interval} | {slope:.0f} |")
+
+
+def chart(groups, path, interval=100):
     series = defaultdict(dict)
-    for (mode, clock, executor, deadlines, streams), rows in groups.items():
-        if mode in ("heartbeat", "peer") and deadlines == "spread":
+    for (mode, clock, executor, deadlines, at, streams), rows in groups.items():
+        if mode in ("heartbeat", "peer") and deadlines == "spread" and at == interval:
             name = "heartbeat-stream (tokio)" if mode == "peer" else f"{clock} on {executor}"
             series[name][streams] = (statistics.median(float(r["cores"]) for r in rows),
                                      statistics.median(float(r["p99_ms"]) for r in rows))
@@ -64,7 +104,7 @@ def chart(groups, path):
         return
     svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * width}" height="{height + 110}" '
            f'font-family="sans-serif" font-size="12">', '<rect width="100%" height="100%" fill="white"/>']
-    panels = [("CPU (cores, log scale), lower is better", 0), ("p99 lateness (ms, log scale), lower is better", 1)]
+    panels = [(f"CPU (cores, log scale), {interval} ms pulses", 0), (f"p99 lateness (ms, log scale), {interval} ms pulses", 1)]
     for panel, (title, index) in enumerate(panels):
         x0 = panel * width
         values = [v[index] for s in series.values() for v in s.values() if v[index] > 0]
@@ -101,5 +141,9 @@ def chart(groups, path):
 
 groups = load(sys.argv[1])
 table(groups)
+ratios(groups)
+marginal_memory(groups)
 if len(sys.argv) > 2:
-    chart(groups, sys.argv[2])
+    for interval in sorted({k[4] for k in groups}):
+        path = sys.argv[2] if interval == 100 else sys.argv[2].replace(".svg", f"-{interval}ms.svg")
+        chart(groups, path, interval)

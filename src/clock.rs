@@ -7,7 +7,8 @@
 //!
 //! | clock | feature | runs on |
 //! |---|---|---|
-//! | [`WheelClock`] (the default) | none | any executor; one shared scheduler thread per process, 1 ms ticks |
+//! | [`WheelClock`] (the default) | none | any executor; one shared scheduler thread per process; late by at most 1/20 of the interval (1 ms at least) |
+//! | [`PreciseWheelClock`] | none | the same scheduler, 1 ms ticks whatever the interval |
 //! | [`FuturesTimerClock`] | none | any executor; futures-timer's helper thread, 1 ms ticks |
 //! | [`AsyncIoClock`] | `async-io` | any executor; async-io's reactor, the one smol runs on, 1 ms ticks |
 //! | [`TokioClock`] | `tokio` | inside a tokio runtime with its time driver; follows `tokio::time::pause()` |
@@ -37,14 +38,26 @@
 //! # Precision
 //!
 //! A timer never fires before its deadline. The real time sources round
-//! deadlines up to the next [`TICK`] (1 ms) of one process-wide grid, so that all
-//! timers due in the same millisecond fire in one wakeup of their thread or
-//! reactor instead of one each: for thousands of streams that is the difference
-//! between a fraction of a core and a whole one. A timer therefore fires up to
-//! 1 ms late, plus the operating system's wakeup latency (tens of microseconds
-//! on an idle machine, more on a loaded one); tokio's own timer has the same 1 ms
-//! resolution. The adapters keep their schedule on the grid of deadlines, never
-//! on the time a timer happened to fire, so lateness never accumulates into drift.
+//! deadlines up on one process-wide grid of [`TICK`]s (1 ms), so that all timers
+//! due at the same point fire in one wakeup of their thread or reactor instead
+//! of one each: for thousands of streams that is the difference between a
+//! fraction of a core and a whole one.
+//!
+//! How far up is what the time source allows itself:
+//!
+//! - [`WheelClock`], the default, fires a timer late by at most **max(1 ms, 1/20
+//!   of its lead)**, the lead being the time from arming it to its deadline (the
+//!   pulse interval, the silence limit): 5 ms for 100 ms pulses, 50 ms for 1 s
+//!   ones. Heartbeats a second apart do not need millisecond timing, and rounding
+//!   to a coarser grain lets far more timers share a wakeup.
+//! - [`PreciseWheelClock`], [`FuturesTimerClock`] and [`AsyncIoClock`] round to the
+//!   millisecond only: at most 1 ms late. [`TokioClock`] is tokio's own timer,
+//!   also 1 ms.
+//!
+//! The operating system's wakeup latency comes on top (tens of microseconds on
+//! an idle machine, more on a loaded one). The adapters keep their schedule on
+//! the grid of deadlines, never on the time a timer happened to fire, so
+//! lateness never accumulates into drift.
 
 use core::pin::Pin;
 use core::task::{Context, Poll};
