@@ -58,6 +58,16 @@ pub(crate) fn grain_for(lead: Duration) -> u64 {
     1 << (63 - slack_ticks.leading_zeros())
 }
 
+/// How many timers armed `lead` ahead may share one coalesced tick: 100 for each
+/// millisecond of their slack. Waking a task for its pulse and running it costs an
+/// executor thread about a microsecond (see docs/performance.md), so such a burst
+/// holds up the last of its tasks by about a tenth of their slack; beyond it,
+/// timers are woken at their own millisecond instead, in smaller bursts.
+pub(crate) fn burst_for(lead: Duration) -> u32 {
+    let slack_millis = slack_for(lead).as_millis();
+    u32::try_from(slack_millis.saturating_mul(100)).unwrap_or(u32::MAX)
+}
+
 /// The widest grain: about 18 hours, for timeouts of two weeks and more.
 const MAX_GRAIN: u64 = 1 << 26;
 

@@ -33,7 +33,7 @@ pub use self::faults::inject;
 #[cfg(feature = "lock-counter")]
 pub use self::lock_count::shared_lock_acquisitions;
 use self::schedule::Key;
-use self::scheduler::Polled;
+use self::scheduler::{Due, Polled};
 pub use self::stats::{WheelStats, LATENESS_BUCKETS};
 
 /// Timers on one scheduler shared by the whole process: deadlines rounded up to
@@ -100,14 +100,19 @@ pub use self::stats::{WheelStats, LATENESS_BUCKETS};
 /// pulse interval or the silence limit for the adapters. A 100 ms heartbeat
 /// fires up to 5 ms late, a 1 s one up to 50 ms, a 10 ms one up to 1 ms.
 ///
-/// The deadline is rounded up to a boundary of the widest power-of-two number of
-/// milliseconds within that tolerance (4 ms for 100 ms pulses, 32 ms for 1 s).
-/// All timers due at the same boundary are woken in one wakeup of the scheduler,
-/// so thousands of streams cost tens of wakeups a second instead of a thousand;
-/// the boundaries of narrower grains include those of wider ones, so streams of
-/// different intervals share their wakeups too. Pulses stay on their grid all
-/// the same: the adapters schedule from the grid of deadlines, never from the
-/// time a timer fired, so the lateness never adds up to drift.
+/// Where timers are sparse, a timer waits for the next boundary of the widest
+/// power-of-two number of milliseconds within that tolerance (4 ms for 100 ms
+/// pulses, 32 ms for 1 s), and all timers waiting for the same boundary are woken
+/// in one wakeup of the scheduler: a thousand streams pulsing every 100 ms cost
+/// 250 wakeups a second instead of a thousand, and every 1 s, about 31. The
+/// boundaries of narrower grains include those of wider ones, so streams of
+/// different intervals share their wakeups too. Where timers are dense, waiting
+/// saves nothing and makes bursts: a timer whose own millisecond already has 64
+/// timers is woken there with them, and a boundary takes at most 100 timers per
+/// millisecond of their tolerance (500 for 100 ms pulses), the rest keeping their
+/// own millisecond. Either way a timer is ready, when polled, from its deadline
+/// on. Pulses stay on their grid: the adapters schedule from the grid of
+/// deadlines, never from the time a timer fired, so lateness never adds up to drift.
 ///
 /// For timing tighter than that, [`PreciseWheelClock`] is the same scheduler
 /// with every deadline rounded to the millisecond only, at the cost of a wakeup
@@ -161,8 +166,8 @@ pub struct PreciseWheelClock;
 #[derive(Debug)]
 pub struct WheelTimer {
     key: Key,
-    /// The tick of the latest deadline.
-    tick: Tick,
+    /// When the latest deadline is due, and may be woken.
+    due: Due,
     /// The tick the schedule holds this timer's waker for, `Tick::MAX` if none:
     /// once that tick has fired, the driver has taken the waker.
     waker_waits_for: Tick,
@@ -237,14 +242,14 @@ impl WheelTimer {
     fn new(deadline: Instant, precise: bool) -> WheelTimer {
         let wheel = Wheel::global();
         wheel.ensure_driver_or_panic();
-        let tick = tick_for(deadline, precise);
-        let (key, wake_driver) = wheel.scheduler.insert(tick);
+        let due = due_for(deadline, precise);
+        let (key, wake_driver) = wheel.scheduler.insert(due.ready);
         if wake_driver {
             wheel.wake_driver();
         }
         WheelTimer {
             key,
-            tick,
+            due,
             waker_waits_for: Tick::MAX,
             precise,
         }
@@ -257,28 +262,33 @@ impl WheelTimer {
     }
 }
 
-/// The tick a timer for `deadline` is armed for: on the grain its lead allows,
-/// or on the millisecond for a precise one.
-fn tick_for(deadline: Instant, precise: bool) -> Tick {
+/// When a timer for `deadline` is due: at the millisecond, and woken there or,
+/// for a timer that is not precise, at the boundary of the grain its lead allows.
+fn due_for(deadline: Instant, precise: bool) -> Due {
+    let ready = tick::tick_at_or_after(deadline);
     if precise {
-        return tick::tick_at_or_after(deadline);
+        return Due::exact(ready);
     }
     let lead = deadline.saturating_duration_since(Instant::now());
-    tick::tick_on_grain(deadline, tick::grain_for(lead))
+    Due {
+        ready,
+        coalesced: tick::tick_on_grain(deadline, tick::grain_for(lead)),
+        burst: tick::burst_for(lead),
+    }
 }
 
 impl Timer for WheelTimer {
     fn reset(self: Pin<&mut Self>, deadline: Instant) {
         let timer = self.get_mut();
         let wheel = Wheel::global();
-        timer.tick = tick_for(deadline, timer.precise);
+        timer.due = due_for(deadline, timer.precise);
         // A later deadline waits for the next poll (see the type's docs); an
         // earlier one must move the waiting waker now, or it would be woken late.
-        if timer.tick < timer.waker_waits_for && !timer.waker_taken(wheel) {
-            if wheel.scheduler.arm(timer.key, timer.tick) {
+        if timer.due.coalesced < timer.waker_waits_for && !timer.waker_taken(wheel) {
+            if wheel.scheduler.arm(timer.key, timer.due.ready) {
                 wheel.wake_driver();
             }
-            timer.waker_waits_for = timer.tick;
+            timer.waker_waits_for = timer.due.ready;
         }
         wheel.check_driver();
     }
@@ -286,18 +296,21 @@ impl Timer for WheelTimer {
     fn poll_expired(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let timer = self.get_mut();
         let wheel = Wheel::global();
-        if wheel.scheduler.has_fired(timer.tick) {
+        if wheel.scheduler.has_fired(timer.due.ready) {
             return Poll::Ready(());
         }
         // Cloned before the lock is taken, when the schedule is known to need it.
         let prefetched = timer.waker_taken(wheel).then(|| cx.waker().clone());
         match wheel
             .scheduler
-            .poll(timer.key, timer.tick, cx.waker(), prefetched)
+            .poll(timer.key, timer.due, cx.waker(), prefetched)
         {
             Polled::Ready => Poll::Ready(()),
-            Polled::Pending { wake_driver } => {
-                timer.waker_waits_for = timer.tick;
+            Polled::Pending {
+                wake_driver,
+                linked_at,
+            } => {
+                timer.waker_waits_for = linked_at;
                 if wake_driver {
                     wheel.wake_driver();
                 }
@@ -309,7 +322,7 @@ impl Timer for WheelTimer {
 
     /// Exact, and lock-free: one atomic load of the last tick the driver fired.
     fn may_have_expired(&self) -> bool {
-        Wheel::global().scheduler.has_fired(self.tick)
+        Wheel::global().scheduler.has_fired(self.due.ready)
     }
 }
 

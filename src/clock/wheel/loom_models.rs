@@ -16,7 +16,7 @@ use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use loom::sync::Mutex;
 use loom::thread;
 
-use super::scheduler::{Polled, Scheduler};
+use super::scheduler::{Due, Polled, Scheduler};
 use crate::clock::tick::Tick;
 
 /// Enough to cover the races of two or three threads that each take the lock a
@@ -96,7 +96,7 @@ fn loom_models_a_pending_poll_is_woken_once_its_tick_fires_and_never_before() {
         };
         let waker = Waker::from(recorder.clone());
         // As a timer polls after its waker was taken: with the clone made before the lock.
-        let polled = scheduler.poll(key, 2, &waker, Some(waker.clone()));
+        let polled = scheduler.poll(key, Due::exact(2), &waker, Some(waker.clone()));
         if polled == Polled::Ready {
             assert_eq!(step.load(SeqCst), 2, "fired before its tick");
         }
@@ -111,7 +111,7 @@ fn loom_models_a_pending_poll_is_woken_once_its_tick_fires_and_never_before() {
             assert_eq!(woken, [2], "a pending poll was never woken: lost wakeup");
         }
         assert_eq!(
-            scheduler.poll(key, 2, &Waker::from(recorder), None),
+            scheduler.poll(key, Due::exact(2), &Waker::from(recorder), None),
             Polled::Ready
         );
     });
@@ -129,7 +129,8 @@ fn loom_models_two_streams_racing_the_driver_each_get_their_wakeup() {
                 thread::spawn(move || {
                     let (key, _) = scheduler.insert(tick);
                     let recorder = Recorder::new(&step);
-                    let polled = scheduler.poll(key, tick, &Waker::from(recorder.clone()), None);
+                    let polled =
+                        scheduler.poll(key, Due::exact(tick), &Waker::from(recorder.clone()), None);
                     (tick, polled, recorder)
                 })
             })
@@ -156,7 +157,7 @@ fn loom_models_a_timer_reset_while_its_tick_fires_keeps_only_its_new_deadline() 
         let (key, _) = scheduler.insert(1);
         let recorder = Recorder::new(&step);
         let waker = Waker::from(recorder.clone());
-        let _ = scheduler.poll(key, 1, &waker, None);
+        let _ = scheduler.poll(key, Due::exact(1), &waker, None);
 
         let driver = {
             let (scheduler, step) = (scheduler.clone(), step.clone());
@@ -174,7 +175,7 @@ fn loom_models_a_timer_reset_while_its_tick_fires_keeps_only_its_new_deadline() 
                 "the reset timer looked fired before its tick"
             );
         }
-        let polled = scheduler.poll(key, 3, &waker, None);
+        let polled = scheduler.poll(key, Due::exact(3), &waker, None);
         if polled == Polled::Ready {
             assert_eq!(
                 step.load(SeqCst),
@@ -202,7 +203,7 @@ fn loom_models_a_timer_moved_later_by_its_poll_is_woken_at_its_new_tick() {
         let (key, _) = scheduler.insert(1);
         let recorder = Recorder::new(&step);
         let waker = Waker::from(recorder.clone());
-        let _ = scheduler.poll(key, 1, &waker, None);
+        let _ = scheduler.poll(key, Due::exact(1), &waker, None);
 
         let driver = {
             let (scheduler, step) = (scheduler.clone(), step.clone());
@@ -212,7 +213,7 @@ fn loom_models_a_timer_moved_later_by_its_poll_is_woken_at_its_new_tick() {
                 fire(&scheduler, &step, 3);
             })
         };
-        let polled = scheduler.poll(key, 3, &waker, None);
+        let polled = scheduler.poll(key, Due::exact(3), &waker, None);
         if polled == Polled::Ready {
             assert_eq!(
                 step.load(SeqCst),
@@ -236,6 +237,38 @@ fn loom_models_a_timer_moved_later_by_its_poll_is_woken_at_its_new_tick() {
 }
 
 #[test]
+fn loom_models_a_coalesced_timer_is_ready_at_its_deadline_and_woken_by_its_shared_tick() {
+    // Due at tick 1, it may wait for tick 3 to share that wakeup: never woken
+    // before its deadline, never lost, and ready as soon as its deadline fired.
+    check(|| {
+        let scheduler = Arc::new(Scheduler::new());
+        let step = Arc::new(AtomicUsize::new(0));
+        let (key, _) = scheduler.insert(9); // then moved by the poll, as after a later reset
+        let recorder = Recorder::new(&step);
+        let waker = Waker::from(recorder.clone());
+        let driver = {
+            let (scheduler, step) = (scheduler.clone(), step.clone());
+            thread::spawn(move || {
+                fire(&scheduler, &step, 2);
+                fire(&scheduler, &step, 3);
+            })
+        };
+        let due = Due {
+            ready: 1,
+            coalesced: 3,
+            burst: 8,
+        };
+        let polled = scheduler.poll(key, due, &waker, Some(waker.clone()));
+        driver.join().unwrap();
+        let woken = recorder.woken_in_steps();
+        if polled != Polled::Ready {
+            assert_eq!(woken, [3], "not woken once, at the tick it shares");
+        }
+        assert_eq!(scheduler.poll(key, due, &waker, None), Polled::Ready);
+    });
+}
+
+#[test]
 fn loom_models_a_reused_key_never_wakes_the_dropped_timers_waker() {
     check(|| {
         let scheduler = Arc::new(Scheduler::new());
@@ -250,7 +283,7 @@ fn loom_models_a_reused_key_never_wakes_the_dropped_timers_waker() {
 
         let dropped = Recorder::new(&step);
         let (first, _) = scheduler.insert(1);
-        let _ = scheduler.poll(first, 1, &Waker::from(dropped.clone()), None);
+        let _ = scheduler.poll(first, Due::exact(1), &Waker::from(dropped.clone()), None);
         scheduler.remove(first);
         let (reused, _) = scheduler.insert(2);
         assert_eq!(reused, first, "the model means to reuse the key");
@@ -303,8 +336,8 @@ fn loom_models_a_waker_that_re_enters_the_scheduler_when_dropped_cannot_deadlock
             thread::spawn(move || fire(&scheduler, &step, 1))
         };
         // The scheduler holds the only other handle: replacing it drops the last one.
-        let _ = scheduler.poll(key, 3, &Waker::from(re_entering), None);
-        let _ = scheduler.poll(key, 3, &Waker::from(Recorder::new(&step)), None);
+        let _ = scheduler.poll(key, Due::exact(3), &Waker::from(re_entering), None);
+        let _ = scheduler.poll(key, Due::exact(3), &Waker::from(Recorder::new(&step)), None);
         driver.join().unwrap();
         scheduler.remove(key);
     });

@@ -22,12 +22,19 @@ pub(super) struct Schedule {
     /// Every timer that exists, armed or not, by key; `free` lists the keys to reuse.
     timers: Vec<TimerEntry>,
     free: Vec<Key>,
-    /// The first timer due at each tick that has one; the others follow through `next`.
-    due: BTreeMap<Tick, Key>,
+    /// The timers due at each tick that has any.
+    due: BTreeMap<Tick, TickList>,
     /// Every tick up to this one has been fired: a timer armed for one of them has expired.
     pub(super) fired_through: Tick,
     /// The tick the driver sleeps until (`Tick::MAX`: until woken).
     pub(super) driver_wakes_at: Tick,
+}
+
+/// The timers due at one tick: the first, the others following through `next`, and how many.
+#[derive(Debug, Clone, Copy)]
+struct TickList {
+    first: Key,
+    len: u32,
 }
 
 #[derive(Debug)]
@@ -98,9 +105,19 @@ impl Schedule {
         self.due.keys().next().copied().unwrap_or(Tick::MAX)
     }
 
+    /// How many timers are due at `tick`.
+    pub(super) fn timers_at(&self, tick: Tick) -> u32 {
+        self.due.get(&tick).map_or(0, |list| list.len)
+    }
+
     /// Puts timer `key` first in the list of `tick`.
     pub(super) fn link(&mut self, key: Key, tick: Tick) {
-        let following = self.due.insert(tick, key).unwrap_or(NO_KEY);
+        let list = self.due.entry(tick).or_insert(TickList {
+            first: NO_KEY,
+            len: 0,
+        });
+        let following = std::mem::replace(&mut list.first, key);
+        list.len += 1;
         if following != NO_KEY {
             self.timer_mut(following).previous = key;
         }
@@ -124,10 +141,18 @@ impl Schedule {
         }
         if previous != NO_KEY {
             self.timer_mut(previous).next = next;
-        } else if next != NO_KEY {
-            self.due.insert(tick, next);
+        }
+        let std::collections::btree_map::Entry::Occupied(mut list) = self.due.entry(tick) else {
+            unreachable!("a linked timer's tick has a list");
+        };
+        if list.get().len == 1 {
+            list.remove();
         } else {
-            self.due.remove(&tick);
+            let list = list.get_mut();
+            list.len -= 1;
+            if previous == NO_KEY {
+                list.first = next;
+            }
         }
     }
 
@@ -140,7 +165,7 @@ impl Schedule {
                 break;
             }
             earliest = earliest.or(Some(*entry.key()));
-            let mut key = entry.remove();
+            let mut key = entry.remove().first;
             while key != NO_KEY {
                 let timer = self.timer_mut(key);
                 key = std::mem::replace(&mut timer.next, NO_KEY);
@@ -208,6 +233,26 @@ mod tests {
         assert_eq!(schedule.insert_timer(), first);
         assert!(schedule.waker_mut(first).is_none());
         assert_eq!(schedule.timers.len(), 1);
+    }
+
+    #[test]
+    fn each_tick_counts_its_timers_as_they_come_and_go() {
+        let mut schedule = Schedule::new();
+        let keys: Vec<Key> = (0..4).map(|_| schedule.insert_timer()).collect();
+        for &key in &keys {
+            schedule.link(key, 6);
+        }
+        assert_eq!(schedule.timers_at(6), 4);
+        schedule.unlink(keys[0]); // the first of the list
+        schedule.unlink(keys[2]); // one in the middle
+        assert_eq!(schedule.timers_at(6), 2);
+        schedule.link(keys[0], 7);
+        assert_eq!((schedule.timers_at(6), schedule.timers_at(7)), (2, 1));
+        schedule.fire_through(6, &mut Vec::new());
+        assert_eq!((schedule.timers_at(6), schedule.timers_at(7)), (0, 1));
+        schedule.remove_timer(keys[0]);
+        assert_eq!(schedule.timers_at(7), 0);
+        assert!(schedule.due.is_empty());
     }
 
     #[test]

@@ -66,9 +66,10 @@ impl Scheduler {
         tick <= self.published_fired_through.load(Ordering::Acquire)
     }
 
-    /// `Ready` if timer `key` has fired at `tick`; otherwise links the timer at
-    /// `tick` if it is elsewhere, registers `waker` to be woken then, and says
-    /// whether the driver must be woken to fire it in time (see [`arm`](Self::arm)).
+    /// `Ready` once tick `due.ready` has fired; otherwise links timer `key` where
+    /// `due` allows, unless it is linked there already, registers `waker` to be
+    /// woken then, and says where it linked it and whether the driver must be
+    /// woken to fire that tick in time (see [`arm`](Self::arm)).
     ///
     /// One lock acquisition in the usual cases. The waker is cloned outside the
     /// lock, so a caller that expects to register a new waker (the driver took the
@@ -77,20 +78,32 @@ impl Scheduler {
     pub(super) fn poll(
         &self,
         key: Key,
-        tick: Tick,
+        due: Due,
         waker: &Waker,
         prefetched: Option<Waker>,
     ) -> Polled {
-        if self.has_fired(tick) {
+        if self.has_fired(due.ready) {
             return Polled::Ready; // `prefetched` is dropped with no lock held
         }
         let mut schedule = self.lock();
         // Checked again under the lock: the driver may have fired the tick meanwhile.
-        if tick <= schedule.fired_through {
+        if due.ready <= schedule.fired_through {
             drop(schedule);
             return Polled::Ready;
         }
-        let wake_driver = schedule.armed_for(key) != tick && arm_locked(&mut schedule, key, tick);
+        let armed = schedule.armed_for(key);
+        let linked_at = if armed == due.ready || armed == due.coalesced {
+            armed
+        } else if schedule.timers_at(due.ready) < BUSY_TICK
+            && schedule.timers_at(due.coalesced) < due.burst
+        {
+            due.coalesced
+        } else {
+            // Its own tick is fired anyway for the many timers due there, or the
+            // coalesced one is full: a burst that size would delay its own tasks.
+            due.ready
+        };
+        let wake_driver = armed != linked_at && arm_locked(&mut schedule, key, linked_at);
         if schedule
             .waker_mut(key)
             .as_ref()
@@ -98,7 +111,10 @@ impl Scheduler {
         {
             drop(schedule);
             drop(prefetched);
-            return Polled::Pending { wake_driver };
+            return Polled::Pending {
+                wake_driver,
+                linked_at,
+            };
         }
         let new = match prefetched {
             Some(new) => new,
@@ -106,7 +122,7 @@ impl Scheduler {
                 drop(schedule);
                 let new = waker.clone(); // outside the lock: cloning runs the executor's code
                 schedule = self.lock();
-                if tick <= schedule.fired_through {
+                if due.ready <= schedule.fired_through {
                     drop(schedule);
                     return Polled::Ready; // fired while the lock was free; `new` is dropped unlocked
                 }
@@ -116,7 +132,10 @@ impl Scheduler {
         let old = schedule.waker_mut(key).replace(new);
         drop(schedule);
         drop(old); // dropping runs the executor's code too
-        Polled::Pending { wake_driver }
+        Polled::Pending {
+            wake_driver,
+            linked_at,
+        }
     }
 
     /// Removes timer `key`; its key may be handed to the next new timer.
@@ -138,13 +157,40 @@ impl Scheduler {
     }
 }
 
+/// When a timer is due: `ready` is its deadline's tick, the first at which it
+/// has expired; it may be woken as late as `coalesced`, to share that tick's
+/// wakeup with other timers, while fewer than `burst` timers are due there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Due {
+    pub(super) ready: Tick,
+    pub(super) coalesced: Tick,
+    pub(super) burst: u32,
+}
+
+impl Due {
+    /// Woken at the deadline's own tick.
+    pub(super) fn exact(tick: Tick) -> Due {
+        Due {
+            ready: tick,
+            coalesced: tick,
+            burst: 0,
+        }
+    }
+}
+
+/// Timers at a tick that make its wakeup worth joining rather than coalescing
+/// later: the tick is fired for them whatever this timer does.
+const BUSY_TICK: u32 = 64;
+
 /// What [`Scheduler::poll`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Polled {
     Ready,
-    /// The waker is registered; `wake_driver` as returned by [`Scheduler::arm`].
+    /// The waker is registered, for tick `linked_at`; `wake_driver` as returned
+    /// by [`Scheduler::arm`].
     Pending {
         wake_driver: bool,
+        linked_at: Tick,
     },
 }
 
@@ -169,4 +215,45 @@ fn arm_locked(schedule: &mut Schedule, key: Key, tick: Tick) -> bool {
         schedule.driver_wakes_at = tick;
     }
     earlier
+}
+
+#[cfg(all(test, not(futures_heartbeat_loom)))]
+mod tests {
+    use super::*;
+    use futures_test::task::noop_waker;
+
+    fn linked_at(scheduler: &Scheduler, due: Due) -> Tick {
+        let (key, _) = scheduler.insert(Tick::MAX - 1);
+        match scheduler.poll(key, due, &noop_waker(), None) {
+            Polled::Pending { linked_at, .. } => linked_at,
+            Polled::Ready => panic!("nothing has fired"),
+        }
+    }
+
+    #[test]
+    fn a_timer_waits_for_the_coalesced_tick_unless_its_own_is_busy_or_the_coalesced_one_full() {
+        let scheduler = Scheduler::new();
+        let due = |ready| Due {
+            ready,
+            coalesced: 20,
+            burst: 3,
+        };
+        // Sparse: every timer waits for the shared tick, up to the burst.
+        assert_eq!(linked_at(&scheduler, due(17)), 20);
+        assert_eq!(linked_at(&scheduler, due(18)), 20);
+        assert_eq!(linked_at(&scheduler, due(19)), 20);
+        // Full: the next one keeps its own tick.
+        assert_eq!(linked_at(&scheduler, due(18)), 18);
+        // A tick that fires anyway for many timers is joined, not coalesced from.
+        let busy = Due {
+            ready: 30,
+            coalesced: 32,
+            burst: 1_000,
+        };
+        for _ in 0..BUSY_TICK {
+            linked_at(&scheduler, Due::exact(30));
+        }
+        assert_eq!(linked_at(&scheduler, busy), 30);
+        assert_eq!(linked_at(&scheduler, Due { ready: 31, ..busy }), 32);
+    }
 }
