@@ -145,7 +145,7 @@ MUTANTS = {
         "the next attempt does not wait for the backoff's delay"),
     "scheduler-registers-after-the-tick-fired": (SCHEDULER,
         "        // Checked again under the lock: the driver may have fired the tick meanwhile.\n"
-        "        if tick <= schedule.fired_through {",
+        "        if due.ready <= schedule.fired_through {",
         "        if false {",
         "a waker registered just after its tick fired is never woken (lost wakeup)"),
     "scheduler-reused-key-keeps-its-waker": (SCHEDULE,
