@@ -79,6 +79,20 @@ fn fire(scheduler: &Scheduler, step: &AtomicUsize, tick: Tick) -> Tick {
     fired.next
 }
 
+/// The driver's thread: fires `ticks` in order; returns the tick it would then sleep until.
+fn drive(
+    scheduler: &Arc<Scheduler>,
+    step: &Arc<AtomicUsize>,
+    ticks: &'static [Tick],
+) -> thread::JoinHandle<Tick> {
+    let (scheduler, step) = (scheduler.clone(), step.clone());
+    thread::spawn(move || {
+        ticks
+            .iter()
+            .fold(Tick::MAX, |_, &tick| fire(&scheduler, &step, tick))
+    })
+}
+
 #[test]
 fn loom_models_a_pending_poll_is_woken_once_its_tick_fires_and_never_before() {
     check(|| {
@@ -87,13 +101,7 @@ fn loom_models_a_pending_poll_is_woken_once_its_tick_fires_and_never_before() {
         let (key, _) = scheduler.insert(2);
         let recorder = Recorder::new(&step);
 
-        let driver = {
-            let (scheduler, step) = (scheduler.clone(), step.clone());
-            thread::spawn(move || {
-                fire(&scheduler, &step, 1);
-                fire(&scheduler, &step, 2);
-            })
-        };
+        let driver = drive(&scheduler, &step, &[1, 2]);
         let waker = Waker::from(recorder.clone());
         // As a timer polls after its waker was taken: with the clone made before the lock.
         let polled = scheduler.poll(key, Due::exact(2), &waker, Some(waker.clone()));
@@ -159,13 +167,7 @@ fn loom_models_a_timer_reset_while_its_tick_fires_keeps_only_its_new_deadline() 
         let waker = Waker::from(recorder.clone());
         let _ = scheduler.poll(key, Due::exact(1), &waker, None);
 
-        let driver = {
-            let (scheduler, step) = (scheduler.clone(), step.clone());
-            thread::spawn(move || {
-                fire(&scheduler, &step, 1);
-                fire(&scheduler, &step, 3);
-            })
-        };
+        let driver = drive(&scheduler, &step, &[1, 3]);
         scheduler.arm(key, 3);
         // The lock-free look must agree with the deadline it was moved to.
         if scheduler.has_fired(3) {
@@ -205,14 +207,7 @@ fn loom_models_a_timer_moved_later_by_its_poll_is_woken_at_its_new_tick() {
         let waker = Waker::from(recorder.clone());
         let _ = scheduler.poll(key, Due::exact(1), &waker, None);
 
-        let driver = {
-            let (scheduler, step) = (scheduler.clone(), step.clone());
-            thread::spawn(move || {
-                fire(&scheduler, &step, 1);
-                fire(&scheduler, &step, 2);
-                fire(&scheduler, &step, 3);
-            })
-        };
+        let driver = drive(&scheduler, &step, &[1, 2, 3]);
         let polled = scheduler.poll(key, Due::exact(3), &waker, None);
         if polled == Polled::Ready {
             assert_eq!(
@@ -246,13 +241,7 @@ fn loom_models_a_coalesced_timer_is_ready_at_its_deadline_and_woken_by_its_share
         let (key, _) = scheduler.insert(9); // then moved by the poll, as after a later reset
         let recorder = Recorder::new(&step);
         let waker = Waker::from(recorder.clone());
-        let driver = {
-            let (scheduler, step) = (scheduler.clone(), step.clone());
-            thread::spawn(move || {
-                fire(&scheduler, &step, 2);
-                fire(&scheduler, &step, 3);
-            })
-        };
+        let driver = drive(&scheduler, &step, &[2, 3]);
         let due = Due {
             ready: 1,
             coalesced: 3,
@@ -273,13 +262,7 @@ fn loom_models_a_reused_key_never_wakes_the_dropped_timers_waker() {
     check(|| {
         let scheduler = Arc::new(Scheduler::new());
         let step = Arc::new(AtomicUsize::new(0));
-        let driver = {
-            let (scheduler, step) = (scheduler.clone(), step.clone());
-            thread::spawn(move || {
-                fire(&scheduler, &step, 1);
-                fire(&scheduler, &step, 2);
-            })
-        };
+        let driver = drive(&scheduler, &step, &[1, 2]);
 
         let dropped = Recorder::new(&step);
         let (first, _) = scheduler.insert(1);
@@ -303,10 +286,7 @@ fn loom_models_a_timer_armed_earlier_than_the_driver_sleeps_wakes_the_driver() {
         let scheduler = Arc::new(Scheduler::new());
         let step = Arc::new(AtomicUsize::new(0));
         let (late, _) = scheduler.insert(9);
-        let driver = {
-            let (scheduler, step) = (scheduler.clone(), step.clone());
-            thread::spawn(move || fire(&scheduler, &step, 1))
-        };
+        let driver = drive(&scheduler, &step, &[1]);
         let (_, wake_driver) = scheduler.insert(5);
         let driver_sleeps_until = driver.join().unwrap();
         assert!(
@@ -331,10 +311,7 @@ fn loom_models_a_waker_that_re_enters_the_scheduler_when_dropped_cannot_deadlock
             re_enter_with.arm(other, 6);
             re_enter_with.remove(other);
         }));
-        let driver = {
-            let (scheduler, step) = (scheduler.clone(), step.clone());
-            thread::spawn(move || fire(&scheduler, &step, 1))
-        };
+        let driver = drive(&scheduler, &step, &[1]);
         // The scheduler holds the only other handle: replacing it drops the last one.
         let _ = scheduler.poll(key, Due::exact(3), &Waker::from(re_entering), None);
         let _ = scheduler.poll(key, Due::exact(3), &Waker::from(Recorder::new(&step)), None);
