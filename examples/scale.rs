@@ -27,7 +27,6 @@
 #[path = "support/args.rs"]
 mod args;
 
-use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -383,8 +382,10 @@ fn run(config: Arc<Config>, tally: Arc<Tally>) -> Figures {
             (0..streams)
                 .map(|i| {
                     let (config, tally) = (config.clone(), tally.clone());
-                    let task: std::pin::Pin<Box<dyn Future<Output = ()> + Send>> = if watchdog {
-                        Box::pin(watchdog_stream(
+                    // Spawned unboxed, as the peer's streams are, so that the
+                    // memory per stream compares the same executor task.
+                    if watchdog {
+                        $spawn(watchdog_stream(
                             $clock,
                             $phase_clock,
                             config,
@@ -392,7 +393,7 @@ fn run(config: Arc<Config>, tally: Arc<Tally>) -> Figures {
                             tally,
                         ))
                     } else {
-                        Box::pin(heartbeat_stream(
+                        $spawn(heartbeat_stream(
                             $clock,
                             $phase_clock,
                             config,
@@ -400,8 +401,7 @@ fn run(config: Arc<Config>, tally: Arc<Tally>) -> Figures {
                             end,
                             tally,
                         ))
-                    };
-                    $spawn(task)
+                    }
                 })
                 .collect::<Vec<_>>()
         };

@@ -71,9 +71,8 @@ pub(crate) fn burst_for(lead: Duration) -> u32 {
 /// The widest grain: about 18 hours, for timeouts of two weeks and more.
 const MAX_GRAIN: u64 = 1 << 26;
 
-/// The first tick at or after `instant` that lies on a boundary of `grain` ticks.
-pub(crate) fn tick_on_grain(instant: Instant, grain: u64) -> Tick {
-    let tick = tick_at_or_after(instant);
+/// The first tick at or after `tick` that lies on a boundary of `grain` ticks.
+pub(crate) fn grain_boundary_at_or_after(tick: Tick, grain: u64) -> Tick {
     match tick.checked_add(grain - 1) {
         Some(up) => up / grain * grain,
         None => tick,
@@ -126,7 +125,7 @@ mod tests {
         for grain in [1, 2, 4, 32, 1024] {
             for offset_micros in [0, 1, 999, 1_000, 1_001, 3_999, 4_000, 31_500, 123_457] {
                 let deadline = base + Duration::from_micros(offset_micros);
-                let tick = tick_on_grain(deadline, grain);
+                let tick = grain_boundary_at_or_after(tick_at_or_after(deadline), grain);
                 let fires_at = start_of(tick).unwrap();
                 assert_eq!(tick % grain, 0, "off the grain");
                 assert!(fires_at >= deadline, "early, grain {grain}");

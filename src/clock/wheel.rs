@@ -1,7 +1,9 @@
 use crate::clock::Instant;
+use core::num::NonZeroU32;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 use std::io;
+use std::time::Duration;
 
 use super::tick::{self, Tick};
 use super::{Clock, Timer};
@@ -165,13 +167,68 @@ pub struct PreciseWheelClock;
 /// deadline moves it at once.
 #[derive(Debug)]
 pub struct WheelTimer {
-    key: Key,
-    /// When the latest deadline is due, and may be woken.
-    due: Due,
+    /// The latest deadline's tick: the timer has expired once it has fired.
+    ready: Tick,
     /// The tick the schedule holds this timer's waker for, `Tick::MAX` if none:
     /// once that tick has fired, the driver has taken the waker.
     waker_waits_for: Tick,
-    precise: bool,
+    key: TimerKey,
+    /// How late after `ready` the timer may be woken; the same for every deadline
+    /// of a precise timer, recomputed at each reset for the others.
+    coalescing: Coalescing,
+}
+
+/// A timer's key in the schedule, plus one: never zero, so that an adapter's
+/// `Option<WheelTimer>` is no larger than the timer (24 bytes, held by every stream).
+#[derive(Debug, Clone, Copy)]
+struct TimerKey(NonZeroU32);
+
+impl TimerKey {
+    fn new(key: Key) -> TimerKey {
+        // The schedule's keys stop short of `Key::MAX`, its end-of-list marker.
+        TimerKey(NonZeroU32::new(key.wrapping_add(1)).expect("a key below Key::MAX"))
+    }
+
+    fn get(self) -> Key {
+        self.0.get() - 1
+    }
+}
+
+/// How late after its deadline's tick a timer may be woken, in 32 bits: the
+/// log2 of its grain in the top 8 (at most 26) and its burst in the low 24, so
+/// the timer need not carry a second tick and a separate flag. Zero for a
+/// precise timer: the burst of every other one is at least 100. Bursts are
+/// capped at 2^24 - 1 timers, reached only by leads of about an hour and more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Coalescing(u32);
+
+impl Coalescing {
+    const PRECISE: Coalescing = Coalescing(0);
+    const BURST_BITS: u32 = 24;
+    const BURST_MASK: u32 = (1 << Self::BURST_BITS) - 1;
+
+    fn for_lead(lead: Duration) -> Coalescing {
+        let grain_log2 = tick::grain_for(lead).trailing_zeros();
+        let burst = tick::burst_for(lead).min(Self::BURST_MASK);
+        Coalescing(grain_log2 << Self::BURST_BITS | burst)
+    }
+
+    fn is_precise(self) -> bool {
+        self == Self::PRECISE
+    }
+
+    /// When a timer whose deadline is at tick `ready` is due.
+    fn due(self, ready: Tick) -> Due {
+        if self.is_precise() {
+            return Due::exact(ready);
+        }
+        let grain = 1 << (self.0 >> Self::BURST_BITS);
+        Due {
+            ready,
+            coalesced: tick::grain_boundary_at_or_after(ready, grain),
+            burst: self.0 & Self::BURST_MASK,
+        }
+    }
 }
 
 impl WheelClock {
@@ -242,17 +299,21 @@ impl WheelTimer {
     fn new(deadline: Instant, precise: bool) -> WheelTimer {
         let wheel = Wheel::global();
         wheel.ensure_driver_or_panic();
-        let due = due_for(deadline, precise);
-        let (key, wake_driver) = wheel.scheduler.insert(due.ready);
+        let (ready, coalescing) = due_for(deadline, precise);
+        let (key, wake_driver) = wheel.scheduler.insert(ready);
         if wake_driver {
             wheel.wake_driver();
         }
         WheelTimer {
-            key,
-            due,
+            ready,
             waker_waits_for: Tick::MAX,
-            precise,
+            key: TimerKey::new(key),
+            coalescing,
         }
+    }
+
+    fn due(&self) -> Due {
+        self.coalescing.due(self.ready)
     }
 
     /// Whether the schedule holds no waker of this timer: none was registered, or
@@ -264,31 +325,27 @@ impl WheelTimer {
 
 /// When a timer for `deadline` is due: at the millisecond, and woken there or,
 /// for a timer that is not precise, at the boundary of the grain its lead allows.
-fn due_for(deadline: Instant, precise: bool) -> Due {
+fn due_for(deadline: Instant, precise: bool) -> (Tick, Coalescing) {
     let ready = tick::tick_at_or_after(deadline);
     if precise {
-        return Due::exact(ready);
+        return (ready, Coalescing::PRECISE);
     }
     let lead = deadline.saturating_duration_since(Instant::now());
-    Due {
-        ready,
-        coalesced: tick::tick_on_grain(deadline, tick::grain_for(lead)),
-        burst: tick::burst_for(lead),
-    }
+    (ready, Coalescing::for_lead(lead))
 }
 
 impl Timer for WheelTimer {
     fn reset(self: Pin<&mut Self>, deadline: Instant) {
         let timer = self.get_mut();
         let wheel = Wheel::global();
-        timer.due = due_for(deadline, timer.precise);
+        (timer.ready, timer.coalescing) = due_for(deadline, timer.coalescing.is_precise());
         // A later deadline waits for the next poll (see the type's docs); an
         // earlier one must move the waiting waker now, or it would be woken late.
-        if timer.due.coalesced < timer.waker_waits_for && !timer.waker_taken(wheel) {
-            if wheel.scheduler.arm(timer.key, timer.due.ready) {
+        if timer.due().coalesced < timer.waker_waits_for && !timer.waker_taken(wheel) {
+            if wheel.scheduler.arm(timer.key.get(), timer.ready) {
                 wheel.wake_driver();
             }
-            timer.waker_waits_for = timer.due.ready;
+            timer.waker_waits_for = timer.ready;
         }
         wheel.check_driver();
     }
@@ -296,14 +353,14 @@ impl Timer for WheelTimer {
     fn poll_expired(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let timer = self.get_mut();
         let wheel = Wheel::global();
-        if wheel.scheduler.has_fired(timer.due.ready) {
+        if wheel.scheduler.has_fired(timer.ready) {
             return Poll::Ready(());
         }
         // Cloned before the lock is taken, when the schedule is known to need it.
         let prefetched = timer.waker_taken(wheel).then(|| cx.waker().clone());
         match wheel
             .scheduler
-            .poll(timer.key, timer.due, cx.waker(), prefetched)
+            .poll(timer.key.get(), timer.due(), cx.waker(), prefetched)
         {
             Polled::Ready => Poll::Ready(()),
             Polled::Pending {
@@ -322,12 +379,57 @@ impl Timer for WheelTimer {
 
     /// Exact, and lock-free: one atomic load of the last tick the driver fired.
     fn may_have_expired(&self) -> bool {
-        Wheel::global().scheduler.has_fired(self.due.ready)
+        Wheel::global().scheduler.has_fired(self.ready)
     }
 }
 
 impl Drop for WheelTimer {
     fn drop(&mut self) {
-        Wheel::global().scheduler.remove(self.key);
+        Wheel::global().scheduler.remove(self.key.get());
+    }
+}
+
+#[cfg(all(test, not(futures_heartbeat_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_packed_coalescing_gives_the_grain_and_burst_of_the_lead() {
+        let ms = Duration::from_millis;
+        for lead in [ms(0), ms(10), ms(40), ms(100), ms(1_000), ms(60_000)] {
+            let grain = tick::grain_for(lead);
+            for ready in [0, 1, 5, 1_000, 1_023, 1_024, 1_025, 987_654_321] {
+                let due = Coalescing::for_lead(lead).due(ready);
+                assert_eq!(due.ready, ready);
+                assert_eq!(
+                    due.coalesced,
+                    tick::grain_boundary_at_or_after(ready, grain),
+                    "lead {lead:?}"
+                );
+                assert_eq!(due.burst, tick::burst_for(lead), "lead {lead:?}");
+                assert!(!Coalescing::for_lead(lead).is_precise());
+            }
+        }
+        // Beyond 24 bits the burst is capped, and the grain is kept.
+        let long = Coalescing::for_lead(Duration::from_secs(14 * 24 * 3600)).due(0);
+        assert_eq!(long.burst, Coalescing::BURST_MASK);
+        assert_eq!(
+            Coalescing::for_lead(Duration::MAX).due(1).coalesced,
+            tick::grain_for(Duration::MAX)
+        );
+        assert_eq!(Coalescing::PRECISE.due(7), Due::exact(7));
+    }
+
+    #[test]
+    fn a_timer_adds_no_word_to_the_adapters_that_hold_an_optional_one() {
+        assert_eq!(core::mem::size_of::<WheelTimer>(), 24);
+        assert_eq!(core::mem::size_of::<Option<WheelTimer>>(), 24);
+    }
+
+    #[test]
+    fn a_key_survives_the_round_trip_through_its_stored_form() {
+        for key in [0, 1, 41, Key::MAX - 1] {
+            assert_eq!(TimerKey::new(key).get(), key);
+        }
     }
 }
