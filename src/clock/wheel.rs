@@ -35,7 +35,7 @@ pub use self::faults::inject;
 #[cfg(feature = "lock-counter")]
 pub use self::lock_count::shared_lock_acquisitions;
 use self::schedule::Key;
-use self::scheduler::{Due, Polled};
+use self::scheduler::{Due, Polled, Waits};
 pub use self::stats::{WheelStats, LATENESS_BUCKETS};
 
 /// Timers on one scheduler shared by the whole process: deadlines rounded up to
@@ -169,12 +169,15 @@ pub struct PreciseWheelClock;
 pub struct WheelTimer {
     /// The latest deadline's tick: the timer has expired once it has fired.
     ready: Tick,
-    /// The tick the schedule holds this timer's waker for, `Tick::MAX` if none:
-    /// once that tick has fired, the driver has taken the waker.
-    waker_waits_for: Tick,
+    /// The first tick at which the schedule may wake the waker this timer last
+    /// registered, `Tick::MAX` if none; the last is the next boundary of the
+    /// waker's grain (in `coalescing`). Once the first has fired, the driver may
+    /// have taken the waker; once the last has, it has.
+    waker_from: Tick,
     key: TimerKey,
-    /// How late after `ready` the timer may be woken; the same for every deadline
-    /// of a precise timer, recomputed at each reset for the others.
+    /// How late after `ready` the timer may be woken (the same for every deadline
+    /// of a precise timer, recomputed at each reset for the others), and how late
+    /// after `waker_from` its waker may be.
     coalescing: Coalescing,
 }
 
@@ -194,27 +197,45 @@ impl TimerKey {
     }
 }
 
-/// How late after its deadline's tick a timer may be woken, in 32 bits: the
-/// log2 of its grain in the top 8 (at most 26) and its burst in the low 24, so
-/// the timer need not carry a second tick and a separate flag. Zero for a
-/// precise timer: the burst of every other one is at least 100. Bursts are
-/// capped at 2^24 - 1 timers, reached only by leads of about an hour and more.
+/// How late a timer may be woken, and its registered waker, in 32 bits: from
+/// the lowest, its burst (22 bits), the log2 of its grain (5 bits, at most 26)
+/// and the log2 of the grain its waker waits within (5 bits), so that the timer
+/// carries no second and third tick. The burst and grain are zero for a precise
+/// timer: the burst of every other one is at least 100. Bursts are capped at
+/// 2^22 - 1 timers, reached only by leads of about a quarter of an hour and more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Coalescing(u32);
 
 impl Coalescing {
     const PRECISE: Coalescing = Coalescing(0);
-    const BURST_BITS: u32 = 24;
-    const BURST_MASK: u32 = (1 << Self::BURST_BITS) - 1;
+    const BURST_MASK: u32 = (1 << 22) - 1;
+    const GRAIN_SHIFT: u32 = 22;
+    const WAKER_GRAIN_SHIFT: u32 = 27;
+    const LOG2_MASK: u32 = (1 << 5) - 1;
 
+    /// For a timer armed `lead` ahead of its deadline; its waker waits at one tick.
     fn for_lead(lead: Duration) -> Coalescing {
         let grain_log2 = tick::grain_for(lead).trailing_zeros();
         let burst = tick::burst_for(lead).min(Self::BURST_MASK);
-        Coalescing(grain_log2 << Self::BURST_BITS | burst)
+        Coalescing(grain_log2 << Self::GRAIN_SHIFT | burst)
     }
 
     fn is_precise(self) -> bool {
-        self == Self::PRECISE
+        self.0 & Self::BURST_MASK == 0
+    }
+
+    fn grain_log2(self) -> u32 {
+        self.0 >> Self::GRAIN_SHIFT & Self::LOG2_MASK
+    }
+
+    fn waker_grain_log2(self) -> u32 {
+        self.0 >> Self::WAKER_GRAIN_SHIFT
+    }
+
+    /// This one, with its waker waiting within a grain of 2^`log2` ticks.
+    fn with_waker_grain_log2(self, log2: u32) -> Coalescing {
+        let rest = self.0 & !(Self::LOG2_MASK << Self::WAKER_GRAIN_SHIFT);
+        Coalescing(rest | log2 << Self::WAKER_GRAIN_SHIFT)
     }
 
     /// When a timer whose deadline is at tick `ready` is due.
@@ -222,10 +243,9 @@ impl Coalescing {
         if self.is_precise() {
             return Due::exact(ready);
         }
-        let grain = 1 << (self.0 >> Self::BURST_BITS);
         Due {
             ready,
-            coalesced: tick::grain_boundary_at_or_after(ready, grain),
+            coalesced: tick::grain_boundary_at_or_after(ready, 1 << self.grain_log2()),
             burst: self.0 & Self::BURST_MASK,
         }
     }
@@ -306,7 +326,7 @@ impl WheelTimer {
         }
         WheelTimer {
             ready,
-            waker_waits_for: Tick::MAX,
+            waker_from: Tick::MAX,
             key: TimerKey::new(key),
             coalescing,
         }
@@ -316,10 +336,28 @@ impl WheelTimer {
         self.coalescing.due(self.ready)
     }
 
-    /// Whether the schedule holds no waker of this timer: none was registered, or
-    /// the driver took it when it fired.
-    fn waker_taken(&self, wheel: &Wheel) -> bool {
-        self.waker_waits_for == Tick::MAX || wheel.scheduler.has_fired(self.waker_waits_for)
+    /// Whether the schedule may hold no waker of this timer: none was registered,
+    /// or the driver may have taken it, its first tick having fired.
+    fn waker_may_be_taken(&self, wheel: &Wheel) -> bool {
+        self.waker_from == Tick::MAX || wheel.scheduler.has_fired(self.waker_from)
+    }
+
+    /// The last tick at which the schedule may wake this timer's waker.
+    fn waker_until(&self) -> Tick {
+        tick::grain_boundary_at_or_after(self.waker_from, 1 << self.coalescing.waker_grain_log2())
+    }
+
+    fn record_waker(&mut self, waits: Waits) {
+        let (from, log2) = match waits {
+            Waits::At(tick) => (tick, 0),
+            Waits::Between(ready, _) => (ready, self.coalescing.grain_log2()),
+        };
+        debug_assert!(
+            !matches!(waits, Waits::Between(_, last) if last != self.due().coalesced),
+            "a waker handed over waits within the timer's grain"
+        );
+        self.waker_from = from;
+        self.coalescing = self.coalescing.with_waker_grain_log2(log2);
     }
 }
 
@@ -338,14 +376,20 @@ impl Timer for WheelTimer {
     fn reset(self: Pin<&mut Self>, deadline: Instant) {
         let timer = self.get_mut();
         let wheel = Wheel::global();
-        (timer.ready, timer.coalescing) = due_for(deadline, timer.coalescing.is_precise());
+        let (ready, coalescing) = due_for(deadline, timer.coalescing.is_precise());
+        timer.ready = ready;
+        timer.coalescing = coalescing.with_waker_grain_log2(timer.coalescing.waker_grain_log2());
         // A later deadline waits for the next poll (see the type's docs); an
-        // earlier one must move the waiting waker now, or it would be woken late.
-        if timer.due().coalesced < timer.waker_waits_for && !timer.waker_taken(wheel) {
+        // earlier one must move a waker that may still wait now, or it would be woken late.
+        let waker_until = timer.waker_until();
+        if timer.waker_from != Tick::MAX
+            && timer.due().coalesced < waker_until
+            && !wheel.scheduler.has_fired(waker_until)
+        {
             if wheel.scheduler.arm(timer.key.get(), timer.ready) {
                 wheel.wake_driver();
             }
-            timer.waker_waits_for = timer.ready;
+            timer.record_waker(Waits::At(timer.ready));
         }
         wheel.check_driver();
     }
@@ -357,17 +401,14 @@ impl Timer for WheelTimer {
             return Poll::Ready(());
         }
         // Cloned before the lock is taken, when the schedule is known to need it.
-        let prefetched = timer.waker_taken(wheel).then(|| cx.waker().clone());
+        let prefetched = timer.waker_may_be_taken(wheel).then(|| cx.waker().clone());
         match wheel
             .scheduler
             .poll(timer.key.get(), timer.due(), cx.waker(), prefetched)
         {
             Polled::Ready => Poll::Ready(()),
-            Polled::Pending {
-                wake_driver,
-                linked_at,
-            } => {
-                timer.waker_waits_for = linked_at;
+            Polled::Pending { wake_driver, waits } => {
+                timer.record_waker(waits);
                 if wake_driver {
                     wheel.wake_driver();
                 }

@@ -151,14 +151,23 @@ impl Wheel {
             generation,
         };
         let mut fired_wakers = Vec::new();
+        let mut retired_wakers = Vec::new();
         // A predecessor may have left wakers in the batch.
         while self.wake_batch(generation) {
             let now = Instant::now();
-            let fired = self
-                .scheduler
-                .fire_through(tick::tick_started_by(now), &mut fired_wakers);
+            let fired = self.scheduler.fire_through(
+                tick::tick_started_by(now),
+                &mut fired_wakers,
+                &mut retired_wakers,
+            );
+            for waker in retired_wakers.drain(..) {
+                self.run_executor_code(|| drop(waker));
+            }
             if let Some(earliest) = fired.earliest {
                 self.stats.record_tick(lateness(earliest, now));
+            }
+            // Also the wakers handed over after their tick fired, with no tick fired now.
+            if !fired_wakers.is_empty() {
                 self.hand_over(&mut fired_wakers);
                 faults::after_collecting_wakers();
                 if !self.wake_batch(generation) {
@@ -189,7 +198,6 @@ impl Wheel {
     /// one task's faulty waker must not keep the others from being woken. Returns
     /// `false` if this driver was retired meanwhile.
     fn wake_batch(&self, generation: u64) -> bool {
-        let mut started = self.wakes_started.load(Ordering::Relaxed);
         loop {
             if self.retired(generation) {
                 return false;
@@ -197,16 +205,21 @@ impl Wheel {
             let Ok(waker) = self.batch.pop() else {
                 return true;
             };
-            started += 1;
-            self.wakes_started.store(started, Ordering::Relaxed);
-            self.in_waker.store(true, Ordering::Release);
-            if panic::catch_unwind(AssertUnwindSafe(|| waker.wake())).is_err() {
-                // The standard panic hook has already printed the message, naming this thread.
-                self.stats.waker_panics.fetch_add(1, Ordering::Relaxed);
-                trace::scheduler_recovered("a waker panicked");
-            }
-            self.in_waker.store(false, Ordering::Release);
+            self.run_executor_code(|| waker.wake());
         }
+    }
+
+    /// Runs a waker's code (waking or dropping it) where the supervisor watches
+    /// it, and catches its panic.
+    fn run_executor_code(&self, code: impl FnOnce()) {
+        self.wakes_started.fetch_add(1, Ordering::Relaxed);
+        self.in_waker.store(true, Ordering::Release);
+        if panic::catch_unwind(AssertUnwindSafe(code)).is_err() {
+            // The standard panic hook has already printed the message, naming this thread.
+            self.stats.waker_panics.fetch_add(1, Ordering::Relaxed);
+            trace::scheduler_recovered("a waker panicked");
+        }
+        self.in_waker.store(false, Ordering::Release);
     }
 
     /// The supervisor's loop: replaces a driver that has been inside one waker for

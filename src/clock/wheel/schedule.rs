@@ -28,6 +28,12 @@ pub(super) struct Schedule {
     pub(super) fired_through: Tick,
     /// The tick the driver sleeps until (`Tick::MAX`: until woken).
     pub(super) driver_wakes_at: Tick,
+    /// Wakers handed over for a tick that fired before they were applied: the
+    /// driver wakes them at its next step.
+    pub(super) overdue: Vec<Waker>,
+    /// Wakers that hand-overs replaced: the driver drops them, unlocked, so that
+    /// no other stream's poll runs an executor's code it does not own.
+    pub(super) retired: Vec<Waker>,
 }
 
 /// The timers due at one tick: the first, the others following through `next`, and how many.
@@ -64,6 +70,8 @@ impl Schedule {
             due: BTreeMap::new(),
             fired_through: 0,
             driver_wakes_at: Tick::MAX,
+            overdue: Vec::new(),
+            retired: Vec::new(),
         }
     }
 

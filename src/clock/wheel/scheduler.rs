@@ -5,13 +5,20 @@
 //! crate does not own (cloning, waking or dropping a waker) never runs under the
 //! lock: a waker that re-enters the scheduler, panics or blocks can then neither
 //! deadlock it nor leave it half-changed.
+//!
+//! A pulse takes no lock. The driver took the timer's waker when it fired, so the
+//! poll after the pulse clones the new waker and hands it over, with the timer's
+//! new due tick, through a lock-free queue; whoever takes the lock next (the
+//! driver at its next step, at the latest) applies every hand-over before doing
+//! anything else. The poll wakes the driver if the timer may be due before the
+//! tick the driver sleeps until, which is published for that too.
 
 use core::task::Waker;
 use std::sync::atomic::Ordering;
 
 use super::lock_count;
 use super::schedule::{Key, Schedule};
-use super::sync::{AtomicU64, Mutex, MutexGuard};
+use super::sync::{fence, AtomicU64, Mutex, MutexGuard, Queue};
 use crate::clock::tick::Tick;
 
 #[derive(Debug)]
@@ -20,6 +27,18 @@ pub(super) struct Scheduler {
     /// `Schedule::fired_through`, published for lock-free reads: a timer armed for
     /// a tick at or before it has fired.
     published_fired_through: AtomicU64,
+    /// `Schedule::driver_wakes_at`, published for the polls that hand a waker over.
+    published_driver_wakes_at: AtomicU64,
+    /// Wakers registered without the lock, not yet in the schedule.
+    hand_overs: Queue<HandOver>,
+}
+
+/// A waker to register for timer `key`, due as `due` says.
+#[derive(Debug)]
+struct HandOver {
+    key: Key,
+    due: Due,
+    waker: Waker,
 }
 
 impl Scheduler {
@@ -27,16 +46,49 @@ impl Scheduler {
         Scheduler {
             schedule: Mutex::new(Schedule::new()),
             published_fired_through: AtomicU64::new(0),
+            published_driver_wakes_at: AtomicU64::new(Tick::MAX),
+            hand_overs: Queue::new(),
         }
     }
 
+    /// The schedule, locked, with every waker handed over so far in it.
     fn lock(&self) -> MutexGuard<'_, Schedule> {
         lock_count::count();
         // Nothing under this lock calls out, so a panic can only poison it from
         // the crate's own code between two consistent states; the schedule stays usable.
-        self.schedule
+        let mut schedule = self
+            .schedule
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.apply_hand_overs(&mut schedule);
+        schedule
+    }
+
+    /// Puts every waker handed over into the schedule; `false` if there was none.
+    ///
+    /// No driver is woken here: the poll that handed a waker over has woken it if
+    /// the timer may be due before the tick the driver sleeps until.
+    fn apply_hand_overs(&self, schedule: &mut Schedule) -> bool {
+        let mut applied = false;
+        while let Some(HandOver { key, due, waker }) = self.hand_overs.pop() {
+            applied = true;
+            let replaced = if due.ready <= schedule.fired_through {
+                // Its tick fired after the poll looked: the driver wakes it at its next step.
+                schedule.unlink(key);
+                schedule.overdue.push(waker);
+                schedule.waker_mut(key).take()
+            } else {
+                let armed = schedule.armed_for(key);
+                let linked_at = link_tick(schedule, armed, due);
+                if armed != linked_at {
+                    self.arm_locked(schedule, key, linked_at);
+                }
+                schedule.waker_mut(key).replace(waker)
+            };
+            // Left for the driver to drop: this thread may be polling another task.
+            schedule.retired.extend(replaced);
+        }
+        applied
     }
 
     /// A new timer, armed for `tick`. The flag is `true` when the driver must be
@@ -44,7 +96,7 @@ impl Scheduler {
     pub(super) fn insert(&self, tick: Tick) -> (Key, bool) {
         let mut schedule = self.lock();
         let key = schedule.insert_timer();
-        let wake_driver = arm_locked(&mut schedule, key, tick);
+        let wake_driver = self.arm_locked(&mut schedule, key, tick);
         (key, wake_driver)
     }
 
@@ -52,7 +104,7 @@ impl Scheduler {
     /// `tick` is earlier than the tick the driver sleeps until, so that the caller
     /// must wake the driver; the driver sees the new tick when it next looks.
     pub(super) fn arm(&self, key: Key, tick: Tick) -> bool {
-        arm_locked(&mut self.lock(), key, tick)
+        self.arm_locked(&mut self.lock(), key, tick)
     }
 
     /// The tick the driver is to wake at (`Tick::MAX`: no timer armed).
@@ -66,15 +118,16 @@ impl Scheduler {
         tick <= self.published_fired_through.load(Ordering::Acquire)
     }
 
-    /// `Ready` once tick `due.ready` has fired; otherwise links timer `key` where
-    /// `due` allows, unless it is linked there already, registers `waker` to be
-    /// woken then, and says where it linked it and whether the driver must be
-    /// woken to fire that tick in time (see [`arm`](Self::arm)).
+    /// `Ready` once tick `due.ready` has fired; otherwise registers `waker` for
+    /// timer `key`, linked where `due` allows, and says where it waits and whether
+    /// the driver must be woken to fire it in time (see [`arm`](Self::arm)).
     ///
-    /// One lock acquisition in the usual cases. The waker is cloned outside the
-    /// lock, so a caller that expects to register a new waker (the driver took the
-    /// last one when the timer fired) passes it `prefetched`; without one, and with
-    /// a different waker registered, the lock is released to clone and taken again.
+    /// The waker is cloned outside the lock. A caller that expects to register a
+    /// new waker (the driver took the last one when the timer fired, the case of
+    /// every pulse) passes the clone `prefetched`, and it is handed over with no
+    /// lock at all. Otherwise one lock acquisition finds the same waker registered
+    /// and the timer where `due` allows, in the usual cases; with a different
+    /// waker registered, the lock is released to clone and taken again.
     pub(super) fn poll(
         &self,
         key: Key,
@@ -85,6 +138,18 @@ impl Scheduler {
         if self.has_fired(due.ready) {
             return Polled::Ready; // `prefetched` is dropped with no lock held
         }
+        if let Some(waker) = prefetched {
+            self.hand_overs.push(HandOver { key, due, waker });
+            // Pairs with the fence in `fire_through`: either the driver's last look
+            // at the queue before it sleeps sees this hand-over, or this load sees
+            // the tick it sleeps until.
+            fence(Ordering::SeqCst);
+            let wake_driver = due.ready < self.published_driver_wakes_at.load(Ordering::SeqCst);
+            return Polled::Pending {
+                wake_driver,
+                waits: Waits::Between(due.ready, due.coalesced),
+            };
+        }
         let mut schedule = self.lock();
         // Checked again under the lock: the driver may have fired the tick meanwhile.
         if due.ready <= schedule.fired_through {
@@ -92,49 +157,32 @@ impl Scheduler {
             return Polled::Ready;
         }
         let armed = schedule.armed_for(key);
-        let linked_at = if armed == due.ready || armed == due.coalesced {
-            armed
-        } else if schedule.timers_at(due.ready) < BUSY_TICK
-            && schedule.timers_at(due.coalesced) < due.burst
-        {
-            due.coalesced
-        } else {
-            // Its own tick is fired anyway for the many timers due there, or the
-            // coalesced one is full: a burst that size would delay its own tasks.
-            due.ready
-        };
-        let wake_driver = armed != linked_at && arm_locked(&mut schedule, key, linked_at);
+        let linked_at = link_tick(&schedule, armed, due);
+        let wake_driver = armed != linked_at && self.arm_locked(&mut schedule, key, linked_at);
         if schedule
             .waker_mut(key)
             .as_ref()
             .is_some_and(|registered| registered.will_wake(waker))
         {
             drop(schedule);
-            drop(prefetched);
             return Polled::Pending {
                 wake_driver,
-                linked_at,
+                waits: Waits::At(linked_at),
             };
         }
-        let new = match prefetched {
-            Some(new) => new,
-            None => {
-                drop(schedule);
-                let new = waker.clone(); // outside the lock: cloning runs the executor's code
-                schedule = self.lock();
-                if due.ready <= schedule.fired_through {
-                    drop(schedule);
-                    return Polled::Ready; // fired while the lock was free; `new` is dropped unlocked
-                }
-                new
-            }
-        };
+        drop(schedule);
+        let new = waker.clone(); // outside the lock: cloning runs the executor's code
+        schedule = self.lock();
+        if due.ready <= schedule.fired_through {
+            drop(schedule);
+            return Polled::Ready; // fired while the lock was free; `new` is dropped unlocked
+        }
         let old = schedule.waker_mut(key).replace(new);
         drop(schedule);
         drop(old); // dropping runs the executor's code too
         Polled::Pending {
             wake_driver,
-            linked_at,
+            waits: Waits::At(linked_at),
         }
     }
 
@@ -144,16 +192,51 @@ impl Scheduler {
         drop(waker); // after the lock is released
     }
 
-    /// The driver's step: fires every tick up to `tick` and moves the wakers of the
-    /// timers it fired into `wakers`.
-    pub(super) fn fire_through(&self, tick: Tick, wakers: &mut Vec<Waker>) -> Fired {
+    /// The driver's step: fires every tick up to `tick`, moves the wakers of the
+    /// timers it fired (and of those handed over too late) into `wakers`, and the
+    /// wakers that hand-overs replaced into `retired`, both to be used unlocked.
+    pub(super) fn fire_through(
+        &self,
+        tick: Tick,
+        wakers: &mut Vec<Waker>,
+        retired: &mut Vec<Waker>,
+    ) -> Fired {
         let mut schedule = self.lock();
         let earliest = schedule.fire_through(tick, wakers);
         self.published_fired_through
             .store(schedule.fired_through, Ordering::Release);
-        let next = schedule.next_due();
-        schedule.driver_wakes_at = next;
+        let next = loop {
+            let next = schedule.next_due();
+            self.set_driver_wakes_at(&mut schedule, next);
+            // Pairs with the fence in `poll`: a hand-over this misses saw `next`
+            // published, and woke the driver if it needs it sooner.
+            fence(Ordering::SeqCst);
+            if !self.apply_hand_overs(&mut schedule) {
+                break next;
+            }
+        };
+        wakers.append(&mut schedule.overdue);
+        retired.append(&mut schedule.retired);
         Fired { earliest, next }
+    }
+
+    /// Records, and publishes, the tick the driver sleeps until.
+    fn set_driver_wakes_at(&self, schedule: &mut Schedule, tick: Tick) {
+        schedule.driver_wakes_at = tick;
+        self.published_driver_wakes_at.store(tick, Ordering::SeqCst);
+    }
+
+    fn arm_locked(&self, schedule: &mut Schedule, key: Key, tick: Tick) -> bool {
+        schedule.unlink(key);
+        if tick <= schedule.fired_through {
+            return false; // already due: `poll` answers `Ready` with no driver involved
+        }
+        schedule.link(key, tick);
+        let earlier = tick < schedule.driver_wakes_at;
+        if earlier {
+            self.set_driver_wakes_at(schedule, tick);
+        }
+        earlier
     }
 }
 
@@ -186,12 +269,38 @@ const BUSY_TICK: u32 = 64;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Polled {
     Ready,
-    /// The waker is registered, for tick `linked_at`; `wake_driver` as returned
-    /// by [`Scheduler::arm`].
+    /// The waker is registered, or handed over, to be woken as `waits` says;
+    /// `wake_driver` as returned by [`Scheduler::arm`].
     Pending {
         wake_driver: bool,
-        linked_at: Tick,
+        waits: Waits,
     },
+}
+
+/// When a registered waker is woken: the tick its timer is linked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Waits {
+    At(Tick),
+    /// At one of the two, the first unless the lock's holder that applies the
+    /// hand-over finds the second worth waiting for (see [`link_tick`]).
+    Between(Tick, Tick),
+}
+
+/// Where a timer armed for `armed` and due as `due` is to be linked: where it
+/// is, if that is one of its two ticks; at the coalesced tick where timers are
+/// sparse; at its own tick where they are dense.
+fn link_tick(schedule: &Schedule, armed: Tick, due: Due) -> Tick {
+    if armed == due.ready || armed == due.coalesced {
+        armed
+    } else if schedule.timers_at(due.ready) < BUSY_TICK
+        && schedule.timers_at(due.coalesced) < due.burst
+    {
+        due.coalesced
+    } else {
+        // Its own tick is fired anyway for the many timers due there, or the
+        // coalesced one is full: a burst that size would delay its own tasks.
+        due.ready
+    }
 }
 
 /// What one step of the driver did.
@@ -204,30 +313,92 @@ pub(super) struct Fired {
     pub(super) next: Tick,
 }
 
-fn arm_locked(schedule: &mut Schedule, key: Key, tick: Tick) -> bool {
-    schedule.unlink(key);
-    if tick <= schedule.fired_through {
-        return false; // already due: `poll` answers `Ready` with no driver involved
-    }
-    schedule.link(key, tick);
-    let earlier = tick < schedule.driver_wakes_at;
-    if earlier {
-        schedule.driver_wakes_at = tick;
-    }
-    earlier
-}
-
 #[cfg(all(test, not(futures_heartbeat_loom)))]
 mod tests {
     use super::*;
-    use futures_test::task::noop_waker;
+    use futures_test::task::{new_count_waker, noop_waker};
 
     fn linked_at(scheduler: &Scheduler, due: Due) -> Tick {
         let (key, _) = scheduler.insert(Tick::MAX - 1);
         match scheduler.poll(key, due, &noop_waker(), None) {
-            Polled::Pending { linked_at, .. } => linked_at,
+            Polled::Pending {
+                waits: Waits::At(linked_at),
+                ..
+            } => linked_at,
+            Polled::Pending { waits, .. } => panic!("a waker polled unchanged waits {waits:?}"),
             Polled::Ready => panic!("nothing has fired"),
         }
+    }
+
+    #[test]
+    fn a_waker_handed_over_is_applied_by_the_next_lock_and_the_one_it_replaces_goes_to_the_driver()
+    {
+        let scheduler = Scheduler::new();
+        let (key, _) = scheduler.insert(50);
+        let (first, first_count) = new_count_waker();
+        let due = Due {
+            ready: 10,
+            coalesced: 12,
+            burst: 100,
+        };
+        let polled = scheduler.poll(key, due, &first, Some(first.clone()));
+        assert_eq!(
+            polled,
+            Polled::Pending {
+                wake_driver: true, // it sleeps until tick 50
+                waits: Waits::Between(10, 12),
+            },
+            "handed over, not registered"
+        );
+        // The next lock (here, the driver's step) applies it: linked at the shared tick 12.
+        let (mut wakers, mut retired) = (Vec::new(), Vec::new());
+        let fired = scheduler.fire_through(10, &mut wakers, &mut retired);
+        assert_eq!(fired.next, 12);
+        assert!(wakers.is_empty() && retired.is_empty());
+        // Polled again between its two ticks with another waker: handed over again,
+        // and the first is left to the driver, not dropped by this poll.
+        let (second, second_count) = new_count_waker();
+        let again = Due {
+            ready: 20,
+            coalesced: 24,
+            burst: 100,
+        };
+        scheduler.poll(key, again, &second, Some(second.clone()));
+        drop(first);
+        let fired = scheduler.fire_through(12, &mut wakers, &mut retired);
+        assert_eq!(
+            fired.earliest, None,
+            "tick 12 lost its only timer to the hand-over"
+        );
+        assert_eq!(fired.next, 24);
+        assert_eq!(retired.len(), 1, "the replaced waker goes to the driver");
+        retired.clear();
+        scheduler.fire_through(24, &mut wakers, &mut retired);
+        wakers.drain(..).for_each(Waker::wake);
+        assert_eq!(first_count.get(), 0);
+        assert_eq!(second_count.get(), 1);
+    }
+
+    #[test]
+    fn a_waker_handed_over_after_its_tick_fired_is_woken_at_the_drivers_next_step() {
+        let scheduler = Scheduler::new();
+        let (key, _) = scheduler.insert(5);
+        let (waker, count) = new_count_waker();
+        // Looked at tick 5 before it fired, then handed over after.
+        let handed_over = HandOver {
+            key,
+            due: Due::exact(5),
+            waker: waker.clone(),
+        };
+        let (mut wakers, mut retired) = (Vec::new(), Vec::new());
+        scheduler.fire_through(5, &mut wakers, &mut retired);
+        assert!(wakers.is_empty(), "no waker was registered");
+        scheduler.hand_overs.push(handed_over);
+        let fired = scheduler.fire_through(5, &mut wakers, &mut retired);
+        assert_eq!(fired.earliest, None, "no tick fired in this step");
+        wakers.drain(..).for_each(Waker::wake);
+        assert_eq!(count.get(), 1, "the overdue waker was not woken");
+        assert_eq!(fired.next, Tick::MAX, "it was left linked");
     }
 
     #[test]

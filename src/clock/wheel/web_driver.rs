@@ -73,14 +73,18 @@ impl Wheel {
     fn drive(&self) {
         TIMEOUTS.with(|timeouts| timeouts.pending.borrow_mut().take());
         let now = Instant::now();
-        let mut wakers = Vec::new();
-        let fired = self
-            .scheduler
-            .fire_through(tick::tick_started_by(now), &mut wakers);
+        let (mut wakers, mut retired) = (Vec::new(), Vec::new());
+        let fired =
+            self.scheduler
+                .fire_through(tick::tick_started_by(now), &mut wakers, &mut retired);
+        drop(retired);
         if let Some(earliest) = fired.earliest {
             let late = tick::start_of(earliest)
                 .map_or(Duration::ZERO, |start| now.saturating_duration_since(start));
             self.stats.record_tick(late);
+        }
+        // Also the wakers handed over after their tick fired, with no tick fired now.
+        if !wakers.is_empty() {
             // Waking only queues the tasks on the host's job queue: no code of theirs runs here.
             wakers.into_iter().for_each(Waker::wake);
             self.stats.record_wake_batch(now.elapsed());
