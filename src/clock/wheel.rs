@@ -48,7 +48,10 @@ pub use self::stats::{WheelStats, LATENESS_BUCKETS};
 /// pulsing ten times a second have tens of thousands of distinct deadlines a
 /// second; rounded to the millisecond, at most a thousand. Arming, re-arming and
 /// cancelling are O(log T) in the number T of distinct ticks in use (a hundred
-/// for streams that pulse every 100 ms, whatever their number), under one lock.
+/// for streams that pulse every 100 ms, whatever their number), under one lock
+/// that a pulse does not take: the poll after a pulse hands the timer's next tick
+/// and its waker over through a lock-free queue, and the scheduler's thread
+/// applies them at its next wakeup.
 ///
 /// It runs under any executor, with no runtime: the scheduler's thread,
 /// `futures-heartbeat-wheel`, starts at the first timer and then lives as long as
@@ -161,10 +164,11 @@ pub struct PreciseWheelClock;
 /// schedule, and the tick it is armed for.
 ///
 /// Resetting it to a later deadline only records the new tick: the next poll
-/// moves it in the schedule and registers its waker in one acquisition of the
-/// scheduler's lock. Until that poll, the task may be woken once at the earlier
-/// deadline, as if the reset had come just after it. A reset to an earlier
-/// deadline moves it at once.
+/// hands the tick and the task's waker over to the scheduler, without its lock
+/// when the scheduler has already taken the last waker (after every pulse), and
+/// the scheduler's thread applies them at its next wakeup. Until that poll, the
+/// task may be woken once at the earlier deadline, as if the reset had come just
+/// after it. A reset to an earlier deadline moves it at once.
 #[derive(Debug)]
 pub struct WheelTimer {
     /// The latest deadline's tick: the timer has expired once it has fired.
