@@ -1,6 +1,8 @@
-//! The default clock's shared lock under contention: the cost of one pulse's
-//! scheduler work (re-arm a timer for a later deadline and poll it, which moves it
-//! in the schedule and keeps its waker) on 1 thread and on 2 at once.
+//! The default clock's shared lock under contention, on 1 thread and on 2 at
+//! once: re-arming a timer for a later deadline and polling it with its waker
+//! still registered (a watchdog re-armed by items does that), which moves it in
+//! the schedule under the lock. A pulse no longer takes this path: the driver
+//! took its waker, so the poll hands the new one over without the lock.
 //!
 //! Run with `cargo bench --bench contention` (add `--features lock-counter` to
 //! also count the lock acquisitions per operation). It prints the median of
@@ -15,7 +17,7 @@ use std::time::{Duration, Instant};
 use futures::task::noop_waker;
 use futures_heartbeat::clock::{Clock, Timer, WheelClock, WheelTimer};
 
-/// Timers per thread: each operation moves the next one, as pulses of many streams would.
+/// Timers per thread: each operation moves the next one, as many streams would.
 const TIMERS: usize = 1_000;
 const OPERATIONS: usize = 2_000_000;
 const RUNS: usize = 5;
