@@ -16,6 +16,7 @@ use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use loom::sync::Mutex;
 use loom::thread;
 
+use super::schedule::Key;
 use super::scheduler::{Due, Polled, Scheduler};
 use crate::clock::tick::Tick;
 
@@ -70,6 +71,17 @@ impl Drop for Recorder {
     }
 }
 
+/// A fresh scheduler and its step counter, with one timer armed for `tick`
+/// whose waker (a recorder) records when it is woken.
+fn one_timer(tick: Tick) -> (Arc<Scheduler>, Arc<AtomicUsize>, Key, Arc<Recorder>, Waker) {
+    let scheduler = Arc::new(Scheduler::new());
+    let step = Arc::new(AtomicUsize::new(0));
+    let (key, _) = scheduler.insert(tick);
+    let recorder = Recorder::new(&step);
+    let waker = Waker::from(recorder.clone());
+    (scheduler, step, key, recorder, waker)
+}
+
 /// One step of the driver: announces it, fires through `tick`, and wakes what
 /// fired and drops what was replaced, outside the lock.
 fn fire(scheduler: &Scheduler, step: &AtomicUsize, tick: Tick) -> Tick {
@@ -109,13 +121,8 @@ fn drive(
 #[test]
 fn loom_models_a_pending_poll_is_woken_once_its_tick_fires_and_never_before() {
     check(|| {
-        let scheduler = Arc::new(Scheduler::new());
-        let step = Arc::new(AtomicUsize::new(0));
-        let (key, _) = scheduler.insert(2);
-        let recorder = Recorder::new(&step);
-
+        let (scheduler, step, key, recorder, waker) = one_timer(2);
         let driver = drive(&scheduler, &step, &[1, 2]);
-        let waker = Waker::from(recorder.clone());
         // As a timer polls after its waker was taken: with the clone made before the lock.
         let polled = scheduler.poll(key, Due::exact(2), &waker, Some(waker.clone()));
         if polled == Polled::Ready {
@@ -174,11 +181,7 @@ fn loom_models_two_streams_racing_the_driver_each_get_their_wakeup() {
 #[test]
 fn loom_models_a_timer_reset_while_its_tick_fires_keeps_only_its_new_deadline() {
     check(|| {
-        let scheduler = Arc::new(Scheduler::new());
-        let step = Arc::new(AtomicUsize::new(0));
-        let (key, _) = scheduler.insert(1);
-        let recorder = Recorder::new(&step);
-        let waker = Waker::from(recorder.clone());
+        let (scheduler, step, key, recorder, waker) = one_timer(1);
         let _ = scheduler.poll(key, Due::exact(1), &waker, None);
 
         let driver = drive(&scheduler, &step, &[1, 3]);
@@ -214,11 +217,7 @@ fn loom_models_a_timer_moved_later_by_its_poll_is_woken_at_its_new_tick() {
     // A later reset only records the tick; the next poll moves the timer. The
     // driver may fire the old tick first: one early wake is allowed, a lost one is not.
     check(|| {
-        let scheduler = Arc::new(Scheduler::new());
-        let step = Arc::new(AtomicUsize::new(0));
-        let (key, _) = scheduler.insert(1);
-        let recorder = Recorder::new(&step);
-        let waker = Waker::from(recorder.clone());
+        let (scheduler, step, key, recorder, waker) = one_timer(1);
         let _ = scheduler.poll(key, Due::exact(1), &waker, None);
 
         let driver = drive(&scheduler, &step, &[1, 2, 3]);
@@ -251,11 +250,7 @@ fn loom_models_a_coalesced_timer_is_ready_at_its_deadline_and_woken_by_its_share
     // before its deadline nor after tick 3, never lost, and ready as soon as its
     // deadline fired.
     check(|| {
-        let scheduler = Arc::new(Scheduler::new());
-        let step = Arc::new(AtomicUsize::new(0));
-        let (key, _) = scheduler.insert(9); // then moved by the poll, as after a later reset
-        let recorder = Recorder::new(&step);
-        let waker = Waker::from(recorder.clone());
+        let (scheduler, step, key, recorder, waker) = one_timer(9); // then moved by the poll, as after a later reset
         let driver = drive(&scheduler, &step, &[2, 3]);
         let due = Due {
             ready: 1,
@@ -323,11 +318,7 @@ fn loom_models_a_waker_handed_over_for_a_tick_before_the_driver_wakes_wakes_the_
     // The timer fired at tick 1 and its next poll hands a waker over for tick 3,
     // with no lock, while the driver fires tick 1 and goes to sleep.
     check(|| {
-        let scheduler = Arc::new(Scheduler::new());
-        let step = Arc::new(AtomicUsize::new(0));
-        let (key, _) = scheduler.insert(1);
-        let recorder = Recorder::new(&step);
-        let waker = Waker::from(recorder.clone());
+        let (scheduler, step, key, recorder, waker) = one_timer(1);
         let driver = drive(&scheduler, &step, &[1]);
         let polled = scheduler.poll(key, Due::exact(3), &waker, Some(waker.clone()));
         let driver_sleeps_until = driver.join().unwrap();
