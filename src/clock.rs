@@ -123,6 +123,19 @@ pub trait Timer {
     /// Moves the deadline to `deadline`, earlier or later, whether or not the timer has fired.
     fn reset(self: Pin<&mut Self>, deadline: Instant);
 
+    /// [`reset`](Timer::reset), from a caller that has just read the clock:
+    /// `now` is what it read, no later than the present.
+    ///
+    /// A timer that needs the present to arm itself, such as
+    /// [`WheelTimer`], whose precision depends on how far ahead the deadline
+    /// lies, takes it from here instead of reading the clock a second time. The
+    /// heartbeat re-arms through this after every pulse. The default ignores
+    /// `now` and calls `reset`.
+    fn reset_read_at(self: Pin<&mut Self>, deadline: Instant, now: Instant) {
+        let _ = now;
+        self.reset(deadline);
+    }
+
     /// `Ready` once the deadline has passed; otherwise `Pending`, and the task in
     /// `cx` (only the latest one) is woken when it passes.
     fn poll_expired(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()>;

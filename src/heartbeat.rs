@@ -305,10 +305,11 @@ fn poll_pulse<C: Clock>(
         return Poll::Pending;
     };
     ready!(armed.as_mut().poll_expired(cx));
-    match grid_point_after(*next_pulse, clock.now(), interval) {
+    let now = clock.now();
+    match grid_point_after(*next_pulse, now, interval) {
         Some(following) => {
             *next_pulse = following;
-            armed.reset(following);
+            armed.reset_read_at(following, now);
         }
         None => timer.set(None),
     }
@@ -321,6 +322,10 @@ fn poll_pulse<C: Clock>(
 /// Jumping over every grid point that `now` has passed is what drops the pulses
 /// missed during a stall, as a Go ticker does, instead of delivering them in a burst.
 fn grid_point_after(last: Instant, now: Instant, interval: Duration) -> Option<Instant> {
+    let next = last.checked_add(interval)?;
+    if now < next {
+        return Some(next); // on time: no pulse missed, and no 128-bit division
+    }
     let interval_nanos = interval.as_nanos();
     let missed = now.saturating_duration_since(last).as_nanos() / interval_nanos;
     let ahead_nanos = interval_nanos.checked_mul(missed + 1)?;

@@ -20,16 +20,30 @@ fn origin() -> Instant {
 /// The first tick that starts at or after `instant`: rounding up, so that nothing fires early.
 pub(crate) fn tick_at_or_after(instant: Instant) -> Tick {
     let since = instant.saturating_duration_since(origin());
-    let tick_nanos = TICK.as_nanos();
-    let ticks = (since.as_nanos() + tick_nanos - 1) / tick_nanos; // rounding up
-    Tick::try_from(ticks).unwrap_or(Tick::MAX - 1)
+    let partial = since.subsec_nanos() % NANOS_PER_TICK != 0;
+    whole_ticks_in(since)
+        .saturating_add(Tick::from(partial))
+        .min(Tick::MAX - 1)
 }
 
 /// The last tick that has started by `instant`.
 pub(crate) fn tick_started_by(instant: Instant) -> Tick {
-    let since = instant.saturating_duration_since(origin());
-    Tick::try_from(since.as_nanos() / TICK.as_nanos()).unwrap_or(Tick::MAX - 1)
+    whole_ticks_in(instant.saturating_duration_since(origin())).min(Tick::MAX - 1)
 }
+
+/// The whole ticks in `span`, rounding down and saturating. In 64-bit
+/// arithmetic: this runs at every re-arm, and `Duration::as_nanos` would make it
+/// a 128-bit division.
+fn whole_ticks_in(span: Duration) -> u64 {
+    span.as_secs()
+        .saturating_mul(TICKS_PER_SEC)
+        .saturating_add(u64::from(span.subsec_nanos() / NANOS_PER_TICK))
+}
+
+const NANOS_PER_TICK: u32 = TICK.subsec_nanos();
+const TICKS_PER_SEC: u64 = 1_000_000_000 / NANOS_PER_TICK as u64;
+// The arithmetic above needs a tick that divides a second evenly.
+const _: () = assert!(TICK.as_secs() == 0 && 1_000_000_000 % NANOS_PER_TICK == 0);
 
 /// The instant tick `tick` starts, or `None` past the end of time.
 pub(crate) fn start_of(tick: Tick) -> Option<Instant> {
@@ -50,11 +64,8 @@ pub(crate) const SLACK_DIVISOR: u32 = 20;
 /// nest (every 4-tick boundary is a 2-tick and a 1-tick boundary), so that
 /// timers of different grains still share the ticks they fire at.
 pub(crate) fn grain_for(lead: Duration) -> u64 {
-    let slack_ticks = slack_for(lead).as_nanos() / TICK.as_nanos();
     // Capped so that rounding up cannot overflow for any deadline short of the end of time.
-    let slack_ticks = u64::try_from(slack_ticks)
-        .unwrap_or(u64::MAX)
-        .min(MAX_GRAIN);
+    let slack_ticks = whole_ticks_in(slack_for(lead)).min(MAX_GRAIN);
     1 << (63 - slack_ticks.leading_zeros())
 }
 
@@ -98,6 +109,27 @@ mod tests {
             assert!(rounded - deadline < TICK);
             assert_eq!(tick_at_or_after(rounded), tick_started_by(rounded));
         }
+    }
+
+    #[test]
+    fn whole_ticks_in_64_bits_agree_with_the_128_bit_division() {
+        for nanos in [
+            0,
+            1,
+            999_999,
+            1_000_000,
+            1_000_001,
+            1_999_999_999,
+            123_456_789_012,
+            u64::MAX,
+        ] {
+            let span = Duration::from_nanos(nanos);
+            assert_eq!(
+                u128::from(whole_ticks_in(span)),
+                span.as_nanos() / TICK.as_nanos()
+            );
+        }
+        assert_eq!(whole_ticks_in(Duration::MAX), u64::MAX, "saturates");
     }
 
     #[test]

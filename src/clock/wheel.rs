@@ -323,7 +323,7 @@ impl WheelTimer {
     fn new(deadline: Instant, precise: bool) -> WheelTimer {
         let wheel = Wheel::global();
         wheel.ensure_driver_or_panic();
-        let (ready, coalescing) = due_for(deadline, precise);
+        let (ready, coalescing) = due_for(deadline, precise, Instant::now);
         let (key, wake_driver) = wheel.scheduler.insert(ready);
         if wake_driver {
             wheel.wake_driver();
@@ -351,6 +351,31 @@ impl WheelTimer {
         tick::grain_boundary_at_or_after(self.waker_from, 1 << self.coalescing.waker_grain_log2())
     }
 
+    fn reset_read_at_or_now(
+        self: Pin<&mut Self>,
+        deadline: Instant,
+        now: impl FnOnce() -> Instant,
+    ) {
+        let timer = self.get_mut();
+        let wheel = Wheel::global();
+        let (ready, coalescing) = due_for(deadline, timer.coalescing.is_precise(), now);
+        timer.ready = ready;
+        timer.coalescing = coalescing.with_waker_grain_log2(timer.coalescing.waker_grain_log2());
+        // A later deadline waits for the next poll (see the type's docs); an
+        // earlier one must move a waker that may still wait now, or it would be woken late.
+        let waker_until = timer.waker_until();
+        if timer.waker_from != Tick::MAX
+            && timer.due().coalesced < waker_until
+            && !wheel.scheduler.has_fired(waker_until)
+        {
+            if wheel.scheduler.arm(timer.key.get(), timer.ready) {
+                wheel.wake_driver();
+            }
+            timer.record_waker(Waits::At(timer.ready));
+        }
+        wheel.check_driver();
+    }
+
     fn record_waker(&mut self, waits: Waits) {
         let (from, log2) = match waits {
             Waits::At(tick) => (tick, 0),
@@ -367,35 +392,23 @@ impl WheelTimer {
 
 /// When a timer for `deadline` is due: at the millisecond, and woken there or,
 /// for a timer that is not precise, at the boundary of the grain its lead allows.
-fn due_for(deadline: Instant, precise: bool) -> (Tick, Coalescing) {
+/// `now` is read only for a timer that is not precise, whose grain depends on its lead.
+fn due_for(deadline: Instant, precise: bool, now: impl FnOnce() -> Instant) -> (Tick, Coalescing) {
     let ready = tick::tick_at_or_after(deadline);
     if precise {
         return (ready, Coalescing::PRECISE);
     }
-    let lead = deadline.saturating_duration_since(Instant::now());
+    let lead = deadline.saturating_duration_since(now());
     (ready, Coalescing::for_lead(lead))
 }
 
 impl Timer for WheelTimer {
     fn reset(self: Pin<&mut Self>, deadline: Instant) {
-        let timer = self.get_mut();
-        let wheel = Wheel::global();
-        let (ready, coalescing) = due_for(deadline, timer.coalescing.is_precise());
-        timer.ready = ready;
-        timer.coalescing = coalescing.with_waker_grain_log2(timer.coalescing.waker_grain_log2());
-        // A later deadline waits for the next poll (see the type's docs); an
-        // earlier one must move a waker that may still wait now, or it would be woken late.
-        let waker_until = timer.waker_until();
-        if timer.waker_from != Tick::MAX
-            && timer.due().coalesced < waker_until
-            && !wheel.scheduler.has_fired(waker_until)
-        {
-            if wheel.scheduler.arm(timer.key.get(), timer.ready) {
-                wheel.wake_driver();
-            }
-            timer.record_waker(Waits::At(timer.ready));
-        }
-        wheel.check_driver();
+        self.reset_read_at_or_now(deadline, Instant::now);
+    }
+
+    fn reset_read_at(self: Pin<&mut Self>, deadline: Instant, now: Instant) {
+        self.reset_read_at_or_now(deadline, || now);
     }
 
     fn poll_expired(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -469,6 +482,18 @@ mod tests {
     fn a_timer_adds_no_word_to_the_adapters_that_hold_an_optional_one() {
         assert_eq!(core::mem::size_of::<WheelTimer>(), 24);
         assert_eq!(core::mem::size_of::<Option<WheelTimer>>(), 24);
+    }
+
+    #[test]
+    fn a_reset_from_a_caller_that_read_the_clock_takes_the_lead_from_its_reading() {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut timer = WheelClock.timer_at(deadline);
+        assert_eq!(timer.coalescing.grain_log2(), 8, "10 s ahead: 256 ms");
+        // As the heartbeat does after a pulse: the reading is the lead's start.
+        Pin::new(&mut timer).reset_read_at(deadline, deadline - Duration::from_millis(100));
+        assert_eq!(timer.coalescing.grain_log2(), 2, "100 ms ahead: 4 ms");
+        Pin::new(&mut timer).reset(deadline);
+        assert_eq!(timer.coalescing.grain_log2(), 8, "a plain reset reads the clock");
     }
 
     #[test]
