@@ -19,13 +19,21 @@
 //! ```
 //!
 //! Flags: `--streams N` (1000), `--interval-ms` (100), `--secs` (10), `--clock`
-//! `wheel|precise-wheel|futures-timer|async-io|tokio` (wheel), `--executor smol|tokio` (smol;
+//! `wheel|precise-wheel|futures-timer|async-io|tokio|floor|floor-hosted` (wheel), `--executor smol|tokio` (smol;
 //! the tokio clock needs tokio), `--deadlines spread|aligned` (spread: phases spread
 //! evenly over the interval), `--mode heartbeat|watchdog|peer`, `--csv FILE` to
 //! append the figures as a line. Linux only: it reads /proc.
+//!
+//! `--clock floor` is `support/floor_clock.rs`: a timer that does the least it
+//! can at the wheel's precision, so that its run is what the executor and this
+//! harness cost with almost no timer; `--clock floor-hosted` fires it from a
+//! task on the executor's own reactor (a timerfd on async-io's under smol,
+//! tokio's timer under tokio) instead of its own thread.
 
 #[path = "support/args.rs"]
 mod args;
+#[path = "support/floor_clock.rs"]
+mod floor_clock;
 
 use std::pin::pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,6 +45,8 @@ use futures_heartbeat::clock::{
     AsyncIoClock, Clock, FuturesTimerClock, PreciseWheelClock, TokioClock, WheelClock,
 };
 use futures_heartbeat::HeartbeatExt;
+
+use self::floor_clock::FloorClock;
 
 #[derive(Debug, Clone)]
 struct Config {
@@ -59,8 +69,11 @@ usage: cargo run --release --all-features --example scale -- [FLAGS]
   --streams N                                  (1000)
   --interval-ms MS                             (100)
   --secs S                                     (10)
-  --clock wheel|precise-wheel|futures-timer|async-io|tokio
-                                               (wheel)
+  --clock wheel|precise-wheel|futures-timer|async-io|tokio|floor|floor-hosted
+                                               (wheel; floor: the least a timer
+                                               can do, for what the rest costs;
+                                               floor-hosted: the same, fired by
+                                               the executor's own reactor)
   --executor smol|tokio                        (smol; tokio for the peer)
   --deadlines spread|aligned                   (spread)
   --mode heartbeat|watchdog|peer               (heartbeat; peer: heartbeat-stream on tokio)
@@ -357,6 +370,14 @@ fn run(config: Arc<Config>, tally: Arc<Tally>) -> Figures {
             begin + config.interval.mul_f64(i as f64 / streams as f64)
         }
     };
+    let hosted_floor = match config.clock.as_str() {
+        "floor" => {
+            FloorClock::start(config.interval);
+            None
+        }
+        "floor-hosted" => Some(FloorClock::start_hosted(config.interval)),
+        _ => None,
+    };
     let resident_before = resident_bytes();
     let interval = config.interval;
     let measure = move |end: Instant| {
@@ -422,6 +443,13 @@ fn run(config: Arc<Config>, tally: Arc<Tally>) -> Figures {
                 "precise-wheel" => spawn_all!(|t| executor.spawn(t), PreciseWheelClock),
                 "futures-timer" => spawn_all!(|t| executor.spawn(t), FuturesTimerClock),
                 "async-io" => spawn_all!(|t| executor.spawn(t), AsyncIoClock),
+                "floor" => spawn_all!(|t| executor.spawn(t), FloorClock, PreciseWheelClock),
+                #[cfg(target_os = "linux")]
+                "floor-hosted" => {
+                    let floor = hosted_floor.expect("set up above");
+                    executor.spawn(floor_clock::fire_on_async_io(floor)).detach();
+                    spawn_all!(|t| executor.spawn(t), FloorClock, PreciseWheelClock)
+                }
                 other => panic!("clock {other} does not run on smol"),
             };
             let figures = measure(end);
@@ -450,6 +478,12 @@ fn run(config: Arc<Config>, tally: Arc<Tally>) -> Figures {
                     "futures-timer" => spawn_all!(|t| runtime.spawn(t), FuturesTimerClock),
                     "async-io" => spawn_all!(|t| runtime.spawn(t), AsyncIoClock),
                     "tokio" => spawn_all!(|t| runtime.spawn(t), TokioClock),
+                    "floor" => spawn_all!(|t| runtime.spawn(t), FloorClock, PreciseWheelClock),
+                    "floor-hosted" => {
+                        let floor = hosted_floor.expect("set up above");
+                        runtime.spawn(floor_clock::fire_on_tokio(floor));
+                        spawn_all!(|t| runtime.spawn(t), FloorClock, PreciseWheelClock)
+                    }
                     other => panic!("unknown clock {other}"),
                 }
             };
