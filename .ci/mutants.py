@@ -24,12 +24,14 @@ SCHEDULE = "src/clock/wheel/schedule.rs"
 DRIVER = "src/clock/wheel/driver.rs"
 WHEEL = "src/clock/wheel.rs"
 WEB_DRIVER = "src/clock/wheel/web_driver.rs"
+REACTOR_HOST = "src/clock/wheel/reactor_host.rs"
 
 PROPERTIES = (["cargo", "test", "-q", "--test", "properties"], {})
 RESTART_PROPERTIES = (["cargo", "test", "-q", "--test", "restart_properties"], {})
 FAULT_TESTS = (["cargo", "test", "-q", "--all-features", "--test", "wheel_waker_faults",
                 "--test", "wheel_blocking_waker", "--test", "wheel_driver_restart",
-                "--test", "wheel_spawn_failure"], {})
+                "--test", "wheel_spawn_failure", "--test", "wheel_reactor_host",
+                "--test", "wheel_reactor_host_blocking"], {})
 LOCK_COUNTS = (["cargo", "test", "-q", "--all-features", "--test", "wheel_lock_counts"], {})
 WASM_TESTS = (["cargo", "test", "-q", "--target", "wasm32-unknown-unknown", "--test", "wasm"],
               {"CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER": "wasm-bindgen-test-runner"})
@@ -39,7 +41,7 @@ LOOM_MODELS = (["cargo", "test", "-q", "--release", "--lib", "loom_models"],
 # name: (file, text to replace, replacement, what the break does)
 MUTANTS = {
     "heartbeat-bursts": (HEARTBEAT,
-        "    match grid_point_after(*next_pulse, clock.now(), interval) {",
+        "    match grid_point_after(*next_pulse, now, interval) {",
         "    match next_pulse.checked_add(interval) {",
         "missed pulses are queued and delivered in a burst after a stall"),
     "heartbeat-starves": (HEARTBEAT,
@@ -56,8 +58,8 @@ MUTANTS = {
         "            }\n",
         "a pulse after the inner stream ended (and the ended stream polled again)"),
     "heartbeat-drifts": (HEARTBEAT,
-        "    match grid_point_after(*next_pulse, clock.now(), interval) {",
-        "    match clock.now().checked_add(interval) {",
+        "    match grid_point_after(*next_pulse, now, interval) {",
+        "    match now.checked_add(interval) {",
         "the next pulse is scheduled from the time of firing, not on the grid"),
     "heartbeat-drops-an-item": (HEARTBEAT,
         "                    *this.items_before_check = MAX_ITEMS_BEFORE_PULSE;\n"
@@ -196,15 +198,27 @@ MUTANTS = {
         "if stuck_in.is_some() && stuck_in == seen_in_waker && false {",
         "a driver blocked in a waker is never replaced"),
     "driver-dies-holding-the-wakers": (DRIVER,
-        "                self.hand_over(&mut fired_wakers);\n"
-        "                faults::after_collecting_wakers();\n",
-        "                faults::after_collecting_wakers();\n"
-        "                self.hand_over(&mut fired_wakers);\n",
+        "            self.hand_over(fired_wakers);\n"
+        "            faults::after_collecting_wakers();\n",
+        "            faults::after_collecting_wakers();\n"
+        "            self.hand_over(fired_wakers);\n",
         "the wakers a driver collected are lost with it when it dies"),
     "driver-start-failure-is-silent": (DRIVER,
         "        if let Err(cause) = self.ensure_driver() {\n            panic!(",
         "        if let Err(cause) = self.ensure_driver() {\n            return;\n            panic!(",
         "a scheduler thread that cannot start leaves the streams waiting forever"),
+    "driver-stays-on-a-blocked-reactor": (DRIVER,
+        "                self.stop_hosting();\n                self.forget_driver();\n",
+        "                self.forget_driver();\n",
+        "a waker blocking the reactor's thread gets the ticks a new driver on that same reactor"),
+    "driver-on-the-reactor-is-never-registered-again": (DRIVER,
+        "            hosted.register_again();\n",
+        "            let _ = hosted;\n",
+        "a driver on the reactor that lost its wakeup stays asleep, and its timers never fire"),
+    "driver-on-the-reactor-registers-once": (REACTOR_HOST,
+        "            if self.timerfd.poll_readable(&mut cx).is_pending() {",
+        "            if true {",
+        "the driver on the reactor fires one step and is never called again"),
 }
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The default clock's cost matrix: 100 ms pulses at 1,000 to 100,000 streams and
 # 1 s pulses at 1,000 to 1,000,000, WheelClock on smol and on tokio against
-# heartbeat-stream on tokio (and PreciseWheelClock at 100 ms), in ROUNDS
+# heartbeat-stream on tokio (and PreciseWheelClock at 100 ms), WheelClock hosted
+# on async-io's reactor on smol (`wheel-hosted`, WheelClock::host_on_async_io), in ROUNDS
 # interleaved rounds, so that every ratio compares runs made minutes apart.
 # Then 10,000 idle watchdogs at each interval, for their lateness.
 #
@@ -22,6 +23,7 @@ for round in $(seq "$rounds"); do
         flags=(--interval-ms "$ms" --streams "$streams" --secs "$secs")
         "$scale" "${flags[@]}" --mode peer --csv "$csv"
         "$scale" "${flags[@]}" --clock wheel --executor smol --csv "$csv"
+        "$scale" "${flags[@]}" --clock wheel-hosted --executor smol --csv "$csv"
         "$scale" "${flags[@]}" --clock wheel --executor tokio --csv "$csv"
         if [ "$ms" = 100 ]; then
             "$scale" "${flags[@]}" --clock precise-wheel --executor smol --csv "$csv"

@@ -19,7 +19,8 @@
 //! ```
 //!
 //! Flags: `--streams N` (1000), `--interval-ms` (100), `--secs` (10), `--clock`
-//! `wheel|precise-wheel|futures-timer|async-io|tokio|floor|floor-hosted` (wheel), `--executor smol|tokio` (smol;
+//! `wheel|wheel-hosted|precise-wheel|futures-timer|async-io|tokio|floor|floor-hosted|floor-inline`
+//! (wheel; `wheel-hosted` is the same after `WheelClock::host_on_async_io`), `--executor smol|tokio` (smol;
 //! the tokio clock needs tokio), `--deadlines spread|aligned` (spread: phases spread
 //! evenly over the interval), `--mode heartbeat|watchdog|peer`, `--csv FILE` to
 //! append the figures as a line. Linux only: it reads /proc.
@@ -28,7 +29,9 @@
 //! can at the wheel's precision, so that its run is what the executor and this
 //! harness cost with almost no timer; `--clock floor-hosted` fires it from a
 //! task on the executor's own reactor (a timerfd on async-io's under smol,
-//! tokio's timer under tokio) instead of its own thread.
+//! tokio's timer under tokio) instead of its own thread, and `--clock
+//! floor-inline` (smol) inside the reactor's waker, with no task, as a library
+//! without a handle to the executor would have to.
 
 #[path = "support/args.rs"]
 mod args;
@@ -69,11 +72,15 @@ usage: cargo run --release --all-features --example scale -- [FLAGS]
   --streams N                                  (1000)
   --interval-ms MS                             (100)
   --secs S                                     (10)
-  --clock wheel|precise-wheel|futures-timer|async-io|tokio|floor|floor-hosted
-                                               (wheel; floor: the least a timer
+  --clock wheel|wheel-hosted|precise-wheel|futures-timer|async-io|tokio|
+          floor|floor-hosted|floor-inline      (wheel; wheel-hosted: the same, after
+                                               WheelClock::host_on_async_io;
+                                               floor: the least a timer
                                                can do, for what the rest costs;
-                                               floor-hosted: the same, fired by
-                                               the executor's own reactor)
+                                               floor-hosted: the same, fired by a
+                                               task on the executor's reactor;
+                                               floor-inline: by the reactor's
+                                               own thread, smol only)
   --executor smol|tokio                        (smol; tokio for the peer)
   --deadlines spread|aligned                   (spread)
   --mode heartbeat|watchdog|peer               (heartbeat; peer: heartbeat-stream on tokio)
@@ -375,7 +382,12 @@ fn run(config: Arc<Config>, tally: Arc<Tally>) -> Figures {
             FloorClock::start(config.interval);
             None
         }
-        "floor-hosted" => Some(FloorClock::start_hosted(config.interval)),
+        "floor-hosted" | "floor-inline" => Some(FloorClock::start_hosted(config.interval)),
+        #[cfg(target_os = "linux")]
+        "wheel-hosted" => {
+            WheelClock::host_on_async_io().expect("a timerfd on async-io's reactor");
+            None
+        }
         _ => None,
     };
     let resident_before = resident_bytes();
@@ -439,7 +451,9 @@ fn run(config: Arc<Config>, tally: Arc<Tally>) -> Figures {
                 })
                 .collect();
             let tasks = match config.clock.as_str() {
-                "wheel" => spawn_all!(|t| executor.spawn(t), WheelClock, PreciseWheelClock),
+                "wheel" | "wheel-hosted" => {
+                    spawn_all!(|t| executor.spawn(t), WheelClock, PreciseWheelClock)
+                }
                 "precise-wheel" => spawn_all!(|t| executor.spawn(t), PreciseWheelClock),
                 "futures-timer" => spawn_all!(|t| executor.spawn(t), FuturesTimerClock),
                 "async-io" => spawn_all!(|t| executor.spawn(t), AsyncIoClock),
@@ -447,7 +461,14 @@ fn run(config: Arc<Config>, tally: Arc<Tally>) -> Figures {
                 #[cfg(target_os = "linux")]
                 "floor-hosted" => {
                     let floor = hosted_floor.expect("set up above");
-                    executor.spawn(floor_clock::fire_on_async_io(floor)).detach();
+                    executor
+                        .spawn(floor_clock::fire_on_async_io(floor))
+                        .detach();
+                    spawn_all!(|t| executor.spawn(t), FloorClock, PreciseWheelClock)
+                }
+                #[cfg(target_os = "linux")]
+                "floor-inline" => {
+                    floor_clock::fire_inside_async_io(hosted_floor.expect("set up above"));
                     spawn_all!(|t| executor.spawn(t), FloorClock, PreciseWheelClock)
                 }
                 other => panic!("clock {other} does not run on smol"),
@@ -473,7 +494,9 @@ fn run(config: Arc<Config>, tally: Arc<Tally>) -> Figures {
                     .collect::<Vec<_>>()
             } else {
                 match config.clock.as_str() {
-                    "wheel" => spawn_all!(|t| runtime.spawn(t), WheelClock, PreciseWheelClock),
+                    "wheel" | "wheel-hosted" => {
+                        spawn_all!(|t| runtime.spawn(t), WheelClock, PreciseWheelClock)
+                    }
                     "precise-wheel" => spawn_all!(|t| runtime.spawn(t), PreciseWheelClock),
                     "futures-timer" => spawn_all!(|t| runtime.spawn(t), FuturesTimerClock),
                     "async-io" => spawn_all!(|t| runtime.spawn(t), AsyncIoClock),

@@ -81,7 +81,10 @@ impl Floor {
     fn run(&self) {
         let mut wakers = Vec::new();
         for boundary in 1.. {
-            std::thread::sleep(self.start_of(boundary).saturating_duration_since(Instant::now()));
+            std::thread::sleep(
+                self.start_of(boundary)
+                    .saturating_duration_since(Instant::now()),
+            );
             self.fire(boundary, &mut wakers);
         }
     }
@@ -131,11 +134,10 @@ impl Timer for FloorTimer {
     }
 }
 
-/// Fires the boundaries from a task on the executor's own reactor: a periodic
-/// Linux timerfd registered with async-io, the reactor smol runs on, so that a
-/// boundary costs the one wakeup of the reactor's thread.
+/// A Linux timerfd that expires at every boundary of `floor`'s grain from the
+/// next one on, and the number of that next boundary.
 #[cfg(target_os = "linux")]
-pub async fn fire_on_async_io(floor: &'static Floor) {
+fn periodic_timerfd(floor: &Floor) -> (std::os::fd::OwnedFd, u64) {
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
     fn timespec(span: Duration) -> libc::timespec {
@@ -151,37 +153,102 @@ pub async fn fire_on_async_io(floor: &'static Floor) {
             libc::TFD_NONBLOCK | libc::TFD_CLOEXEC,
         )
     };
-    assert!(fd >= 0, "timerfd_create: {}", std::io::Error::last_os_error());
+    assert!(
+        fd >= 0,
+        "timerfd_create: {}",
+        std::io::Error::last_os_error()
+    );
     let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-    let mut boundary = floor.boundary_at_or_after(Instant::now()) + 1;
+    let first = floor.boundary_at_or_after(Instant::now()) + 1;
     // Relative to a reading taken before the call: never earlier than the boundary.
-    let delay = floor.start_of(boundary).saturating_duration_since(Instant::now());
+    let delay = floor
+        .start_of(first)
+        .saturating_duration_since(Instant::now());
     let spec = libc::itimerspec {
         it_interval: timespec(floor.grain()),
         it_value: timespec(delay.max(Duration::from_nanos(1))),
     };
     let set = unsafe { libc::timerfd_settime(fd.as_raw_fd(), 0, &spec, std::ptr::null_mut()) };
-    assert_eq!(set, 0, "timerfd_settime: {}", std::io::Error::last_os_error());
+    assert_eq!(
+        set,
+        0,
+        "timerfd_settime: {}",
+        std::io::Error::last_os_error()
+    );
+    (fd, first)
+}
+
+/// How many boundaries passed since the last read (0 if none).
+#[cfg(target_os = "linux")]
+fn expirations(fd: &std::os::fd::OwnedFd) -> u64 {
+    use std::os::fd::AsRawFd;
+    let mut expirations = 0u64;
+    // SAFETY: reads 8 bytes into a u64 that lives across the call.
+    let read = unsafe { libc::read(fd.as_raw_fd(), (&mut expirations as *mut u64).cast(), 8) };
+    if read == 8 {
+        expirations
+    } else {
+        0
+    }
+}
+
+/// Fires the boundaries from a task on the executor's own reactor: a periodic
+/// Linux timerfd registered with async-io, the reactor smol runs on, so that a
+/// boundary costs the one wakeup of the reactor's thread.
+#[cfg(target_os = "linux")]
+pub async fn fire_on_async_io(floor: &'static Floor) {
+    let (fd, mut boundary) = periodic_timerfd(floor);
     let source = async_io::Async::new(fd).expect("registered with the reactor");
     let mut wakers = Vec::new();
     loop {
         source.readable().await.expect("the timerfd stays readable");
-        let mut expirations = 0u64;
-        let read = unsafe {
-            libc::read(
-                source.get_ref().as_raw_fd(),
-                (&mut expirations as *mut u64).cast(),
-                8,
-            )
-        };
-        if read != 8 {
-            continue; // woken with nothing to read
-        }
-        for _ in 0..expirations {
+        for _ in 0..expirations(source.get_ref()) {
             floor.fire(boundary, &mut wakers);
             boundary += 1;
         }
     }
+}
+
+/// Fires the boundaries inside async-io's reactor, with no task: the timerfd's
+/// waker fires them itself, on whichever thread runs the reactor, and registers
+/// itself again. This is all a library without a handle to the executor could do.
+#[cfg(target_os = "linux")]
+pub fn fire_inside_async_io(floor: &'static Floor) {
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    struct Inline {
+        floor: &'static Floor,
+        source: async_io::Async<std::os::fd::OwnedFd>,
+        next: Mutex<(u64, Vec<Waker>)>,
+    }
+    impl Wake for Inline {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            let waker = Waker::from(self.clone());
+            let mut next = self.next.lock().unwrap();
+            loop {
+                let (boundary, wakers) = &mut *next;
+                for _ in 0..expirations(self.source.get_ref()) {
+                    self.floor.fire(*boundary, wakers);
+                    *boundary += 1;
+                }
+                let mut cx = Context::from_waker(&waker);
+                if self.source.poll_readable(&mut cx).is_pending() {
+                    return;
+                }
+            }
+        }
+    }
+    let (fd, first) = periodic_timerfd(floor);
+    let inline = Arc::new(Inline {
+        floor,
+        source: async_io::Async::new(fd).expect("registered with the reactor"),
+        next: Mutex::new((first, Vec::new())),
+    });
+    inline.wake_by_ref();
 }
 
 /// Fires the boundaries from a task on tokio's own timer, which its workers

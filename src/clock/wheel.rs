@@ -21,6 +21,8 @@ use self::web_driver as driver;
 mod lock_count;
 #[cfg(all(test, futures_heartbeat_loom))]
 mod loom_models;
+#[cfg(all(feature = "async-io", target_os = "linux"))]
+mod reactor_host;
 mod schedule;
 mod scheduler;
 mod stats;
@@ -293,6 +295,44 @@ impl WheelClock {
     pub fn stats() -> WheelStats {
         Wheel::global().stats.snapshot()
     }
+
+    /// Fires the scheduler's ticks on async-io's reactor, the one smol runs on,
+    /// instead of on the scheduler's own thread, for the rest of the process
+    /// (Linux, feature `async-io`).
+    ///
+    /// The scheduler arms a timerfd on the reactor for its next tick; whichever
+    /// thread runs the reactor fires the tick when it wakes, wakes the tasks due
+    /// and arms the next. Under smol that is an executor thread that was waiting
+    /// for I/O, so a tick costs one thread wakeup where it costs two with the
+    /// scheduler's thread, and the tasks are woken from the executor's own
+    /// thread: at 10,000 and 100,000 streams pulsing every 100 ms, about half the
+    /// CPU (docs/performance.md). Under another executor, async-io's own thread
+    /// runs the reactor, which saves nothing. Timers, precision and every
+    /// existing timer are unchanged; only who fires the ticks moves.
+    ///
+    /// The cost of the move: the tasks' wakers run on the reactor's thread,
+    /// where a waker that blocks holds up every I/O source of async-io as well as
+    /// the timers. The supervisor still sees it, and a scheduler thread takes the
+    /// timers over within one to two supervision periods, for good: after a
+    /// blocked or failed step on the reactor, the ticks never go back to it.
+    /// [`WheelClock::stats`] says where they are fired (`hosted_on_reactor`).
+    ///
+    /// An error (no timerfd, or the reactor refused it) leaves the ticks on the
+    /// scheduler's thread. Calling it again once hosted does nothing.
+    ///
+    /// ```
+    /// use futures_heartbeat::clock::WheelClock;
+    ///
+    /// match WheelClock::host_on_async_io() {
+    ///     Ok(()) => assert!(WheelClock::stats().hosted_on_reactor),
+    ///     Err(cause) => eprintln!("the scheduler stays on its thread: {cause}"),
+    /// }
+    /// ```
+    #[cfg(all(feature = "async-io", target_os = "linux"))]
+    #[cfg_attr(docsrs, doc(cfg(all(feature = "async-io", target_os = "linux"))))]
+    pub fn host_on_async_io() -> io::Result<()> {
+        Wheel::global().host_on_async_io()
+    }
 }
 
 impl Clock for WheelClock {
@@ -493,7 +533,11 @@ mod tests {
         Pin::new(&mut timer).reset_read_at(deadline, deadline - Duration::from_millis(100));
         assert_eq!(timer.coalescing.grain_log2(), 2, "100 ms ahead: 4 ms");
         Pin::new(&mut timer).reset(deadline);
-        assert_eq!(timer.coalescing.grain_log2(), 8, "a plain reset reads the clock");
+        assert_eq!(
+            timer.coalescing.grain_log2(),
+            8,
+            "a plain reset reads the clock"
+        );
     }
 
     #[test]

@@ -60,6 +60,23 @@ pub fn waker_with(on_wake: impl Fn() + Send + Sync + 'static) -> Waker {
     Waker::from(Arc::new(OnWake(on_wake)))
 }
 
+/// Runs `f` on a thread of its own and panics if it has not returned after
+/// `patience`: for a test that would otherwise hang when the scheduler stops.
+pub fn within<T: Send + 'static>(patience: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, result) = std::sync::mpsc::channel();
+    let runner = std::thread::spawn(move || {
+        let _ = done.send(f());
+    });
+    match result.recv_timeout(patience) {
+        Ok(value) => value,
+        // `f` panicked: its panic, not a timeout.
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            std::panic::resume_unwind(runner.join().unwrap_err())
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("not done after {patience:?}"),
+    }
+}
+
 /// Runs `f` with the panic hook silenced: for tests whose panics are the point.
 pub fn quietly<T>(f: impl FnOnce() -> T) -> T {
     let hook = std::panic::take_hook();

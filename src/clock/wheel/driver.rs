@@ -27,6 +27,8 @@ use concurrent_queue::ConcurrentQueue;
 
 use super::faults;
 use super::lock_count;
+#[cfg(all(feature = "async-io", target_os = "linux"))]
+use super::reactor_host::ReactorDriver;
 use super::scheduler::Scheduler;
 use super::stats::Stats;
 use crate::clock::tick::{self, Tick};
@@ -45,9 +47,13 @@ pub(super) const SUPERVISION_PERIOD: Duration = Duration::from_millis(100);
 pub(super) struct Wheel {
     pub(super) scheduler: Scheduler,
     pub(super) stats: Stats,
-    driver: Mutex<Option<Thread>>,
-    /// Whether a driver thread is running; read without the lock on every arm and wait.
+    driver: Mutex<Option<Driver>>,
+    /// Whether a driver is running; read without the lock on every arm and wait.
     driver_running: AtomicBool,
+    /// Whether the next driver to start is hosted on async-io's reactor: set by
+    /// `host_on_async_io`, cleared for good when a hosted driver fails.
+    #[cfg(all(feature = "async-io", target_os = "linux"))]
+    prefer_reactor: AtomicBool,
     /// Bumped to retire a driver: each driver knows its own and leaves when it changes.
     generation: AtomicU64,
     /// The wakers of fired timers, not yet woken. Shared, so that a successor can
@@ -69,6 +75,8 @@ impl Wheel {
             stats: Stats::default(),
             driver: Mutex::new(None),
             driver_running: AtomicBool::new(false),
+            #[cfg(all(feature = "async-io", target_os = "linux"))]
+            prefer_reactor: AtomicBool::new(false),
             generation: AtomicU64::new(0),
             batch: ConcurrentQueue::unbounded(),
             wakes_started: AtomicU64::new(0),
@@ -77,21 +85,38 @@ impl Wheel {
         })
     }
 
-    /// Starts the driver thread unless one is running, and the supervisor with the first.
+    /// Starts a driver unless one is running, and the supervisor with the first.
     pub(super) fn ensure_driver(&'static self) -> io::Result<()> {
         if self.driver_running.load(Ordering::Acquire) {
             return Ok(());
         }
-        let mut driver = lock(&self.driver);
+        let driver = lock(&self.driver);
         if driver.is_some() {
             return Ok(());
         }
-        faults::before_spawn()?;
         let generation = self.generation.load(Ordering::Acquire);
+        #[cfg(all(feature = "async-io", target_os = "linux"))]
+        if self.prefer_reactor.load(Ordering::Acquire) {
+            match ReactorDriver::start(self, generation) {
+                Ok(hosted) => {
+                    self.started(driver, Driver::Reactor(hosted));
+                    return Ok(());
+                }
+                // The reactor would not take it: the thread then, for good.
+                Err(_) => self.stop_hosting(),
+            }
+        }
+        faults::before_spawn()?;
         let spawned = thread::Builder::new()
             .name(THREAD_NAME.into())
             .spawn(move || self.drive(generation))?;
-        *driver = Some(spawned.thread().clone());
+        self.started(driver, Driver::Thread(spawned.thread().clone()));
+        Ok(())
+    }
+
+    /// Records `started` as the running driver, and starts the supervisor with the first.
+    fn started(&'static self, mut driver: MutexGuard<'_, Option<Driver>>, started: Driver) {
+        *driver = Some(started);
         self.driver_running.store(true, Ordering::Release);
         drop(driver);
         if self.supervisor.get().is_none() {
@@ -101,7 +126,81 @@ impl Wheel {
                 .spawn(move || self.supervise())
                 .map(|_| self.supervisor.set(()));
         }
+    }
+
+    /// Moves the driver onto async-io's reactor: see
+    /// [`WheelClock::host_on_async_io`](crate::clock::WheelClock::host_on_async_io).
+    #[cfg(all(feature = "async-io", target_os = "linux"))]
+    pub(super) fn host_on_async_io(&'static self) -> io::Result<()> {
+        let mut driver = lock(&self.driver);
+        if let Some(Driver::Reactor(_)) = &*driver {
+            return Ok(());
+        }
+        // The next generation: a running thread driver is retired by it.
+        let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        let hosted = match ReactorDriver::start(self, generation) {
+            Ok(hosted) => hosted,
+            Err(cause) => {
+                // Whatever ran before keeps running (or the next use starts a thread).
+                self.generation.fetch_sub(1, Ordering::AcqRel);
+                return Err(cause);
+            }
+        };
+        self.prefer_reactor.store(true, Ordering::Release);
+        self.stats.hosted_on_reactor.store(true, Ordering::Release);
+        if let Some(Driver::Thread(retired)) = driver.take() {
+            retired.unpark(); // to see that it is retired, and leave
+        }
+        self.started(driver, Driver::Reactor(hosted));
         Ok(())
+    }
+
+    /// The supervisor's look at a driver on the reactor: one a whole period late
+    /// is registered again (see [`ReactorDriver::register_again`]).
+    #[cfg(all(feature = "async-io", target_os = "linux"))]
+    fn look_at_the_reactor(&self) {
+        // Lock-free unless hosted, so that the scheduler's thread costs no lock here.
+        if !self.stats.hosted_on_reactor.load(Ordering::Acquire) {
+            return;
+        }
+        let now = tick::tick_started_by(Instant::now());
+        let period = SUPERVISION_PERIOD.as_millis() as Tick;
+        if self.scheduler.published_wakes_at() >= now.saturating_sub(period) {
+            return;
+        }
+        let driver = lock(&self.driver).clone();
+        if let Some(Driver::Reactor(hosted)) = driver {
+            self.stats
+                .reactor_registrations
+                .fetch_add(1, Ordering::Relaxed);
+            trace::scheduler_recovered(
+                "its driver on the reactor was late and was registered again",
+            );
+            hosted.register_again();
+        }
+    }
+
+    /// The hosted driver of `generation` cannot go on (its step unwound, or its
+    /// timerfd failed): the timers go back to a scheduler thread, for good.
+    #[cfg(all(feature = "async-io", target_os = "linux"))]
+    pub(super) fn host_failed(&'static self, generation: u64) {
+        if self.retired(generation) {
+            return;
+        }
+        self.stop_hosting();
+        self.forget_driver();
+        self.stats.driver_restarts.fetch_add(1, Ordering::Relaxed);
+        trace::scheduler_recovered("its driver on the reactor failed and a thread took over");
+        // If this fails, the supervisor or the next arm or wait tries again.
+        let _ = self.ensure_driver();
+    }
+
+    fn stop_hosting(&self) {
+        #[cfg(all(feature = "async-io", target_os = "linux"))]
+        {
+            self.prefer_reactor.store(false, Ordering::Release);
+            self.stats.hosted_on_reactor.store(false, Ordering::Release);
+        }
     }
 
     /// [`ensure_driver`](Self::ensure_driver), for callers that cannot return an
@@ -122,7 +221,9 @@ impl Wheel {
     pub(super) fn wake_driver(&'static self) {
         let driver = lock(&self.driver).clone();
         match driver {
-            Some(thread) => thread.unpark(),
+            Some(Driver::Thread(thread)) => thread.unpark(),
+            #[cfg(all(feature = "async-io", target_os = "linux"))]
+            Some(Driver::Reactor(hosted)) => hosted.wake(),
             None => self.ensure_driver_or_panic(),
         }
     }
@@ -143,8 +244,8 @@ impl Wheel {
         self.driver_running.store(false, Ordering::Release);
     }
 
-    /// The driver's loop: fire what is due, wake it, sleep until the next tick that
-    /// has timers; leave when retired.
+    /// The driver thread's loop: a step, then sleep until the next tick that has
+    /// timers; leave when retired.
     fn drive(&'static self, generation: u64) {
         let _running = Running {
             wheel: self,
@@ -152,37 +253,50 @@ impl Wheel {
         };
         let mut fired_wakers = Vec::new();
         let mut retired_wakers = Vec::new();
-        // A predecessor may have left wakers in the batch.
-        while self.wake_batch(generation) {
-            let now = Instant::now();
-            let fired = self.scheduler.fire_through(
-                tick::tick_started_by(now),
-                &mut fired_wakers,
-                &mut retired_wakers,
-            );
-            for waker in retired_wakers.drain(..) {
-                self.run_executor_code(|| drop(waker));
-            }
-            if let Some(earliest) = fired.earliest {
-                self.stats.record_tick(lateness(earliest, now));
-            }
-            // Also the wakers handed over after their tick fired, with no tick fired now.
-            if !fired_wakers.is_empty() {
-                self.hand_over(&mut fired_wakers);
-                faults::after_collecting_wakers();
-                if !self.wake_batch(generation) {
-                    return;
-                }
-                self.stats.record_wake_batch(now.elapsed());
-            }
-            if self.retired(generation) {
-                return;
-            }
-            sleep_until(fired.next);
+        while let Some(next) = self.step(generation, &mut fired_wakers, &mut retired_wakers) {
+            sleep_until(next);
         }
     }
 
-    fn retired(&self, generation: u64) -> bool {
+    /// One step of a driver of `generation`, on its thread or on the reactor:
+    /// wake what a predecessor left in the batch, fire what is due and wake it.
+    /// Returns the next tick that has timers (`Tick::MAX` if none), or `None`
+    /// once retired. The vectors are scratch space, empty between steps.
+    pub(super) fn step(
+        &'static self,
+        generation: u64,
+        fired_wakers: &mut Vec<Waker>,
+        retired_wakers: &mut Vec<Waker>,
+    ) -> Option<Tick> {
+        if !self.wake_batch(generation) {
+            return None;
+        }
+        let now = Instant::now();
+        let fired =
+            self.scheduler
+                .fire_through(tick::tick_started_by(now), fired_wakers, retired_wakers);
+        for waker in retired_wakers.drain(..) {
+            self.run_executor_code(|| drop(waker));
+        }
+        if let Some(earliest) = fired.earliest {
+            self.stats.record_tick(lateness(earliest, now));
+        }
+        // Also the wakers handed over after their tick fired, with no tick fired now.
+        if !fired_wakers.is_empty() {
+            self.hand_over(fired_wakers);
+            faults::after_collecting_wakers();
+            if !self.wake_batch(generation) {
+                return None;
+            }
+            self.stats.record_wake_batch(now.elapsed());
+        }
+        if self.retired(generation) {
+            return None;
+        }
+        Some(fired.next)
+    }
+
+    pub(super) fn retired(&self, generation: u64) -> bool {
         self.generation.load(Ordering::Acquire) != generation
     }
 
@@ -234,6 +348,8 @@ impl Wheel {
                 self.stats.blocked_drivers.fetch_add(1, Ordering::Relaxed);
                 trace::scheduler_recovered("its thread was blocked in a waker and was replaced");
                 self.in_waker.store(false, Ordering::Release);
+                // If it was the reactor's thread, the reactor is stuck too: a thread takes over.
+                self.stop_hosting();
                 self.forget_driver();
                 seen_in_waker = None;
             } else {
@@ -242,11 +358,13 @@ impl Wheel {
             if !self.driver_running.load(Ordering::Acquire) {
                 let _ = self.ensure_driver();
             }
+            #[cfg(all(feature = "async-io", target_os = "linux"))]
+            self.look_at_the_reactor();
         }
     }
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     lock_count::count();
     // Held only by the crate's own code, which leaves the data consistent at every point.
     mutex
@@ -255,6 +373,16 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// How late the driver fires `tick`, which it fires at `now`.
+/// Who fires the ticks.
+#[derive(Debug, Clone)]
+enum Driver {
+    /// The scheduler's own thread, `futures-heartbeat-wheel`.
+    Thread(Thread),
+    /// A timerfd on async-io's reactor, fired on the reactor's thread.
+    #[cfg(all(feature = "async-io", target_os = "linux"))]
+    Reactor(std::sync::Arc<ReactorDriver>),
+}
+
 fn lateness(tick: Tick, now: Instant) -> Duration {
     tick::start_of(tick).map_or(Duration::ZERO, |start| now.saturating_duration_since(start))
 }

@@ -8,6 +8,7 @@ mod injected {
 
     static FAILED_SPAWNS_LEFT: AtomicU32 = AtomicU32::new(0);
     static PANIC_AFTER_COLLECTING: AtomicBool = AtomicBool::new(false);
+    static LOSE_REACTOR_WAKEUP: AtomicBool = AtomicBool::new(false);
 
     /// Makes the next `count` attempts to start the driver thread fail, as a
     /// process at its thread limit would.
@@ -19,6 +20,16 @@ mod injected {
     /// wakers of a tick and before it wakes them.
     pub fn panic_driver_once() {
         PANIC_AFTER_COLLECTING.store(true, Ordering::SeqCst);
+    }
+
+    /// Makes the driver hosted on async-io's reactor skip registering itself
+    /// again once, as if the reactor had lost its wakeup.
+    pub fn lose_reactor_wakeup_once() {
+        LOSE_REACTOR_WAKEUP.store(true, Ordering::SeqCst);
+    }
+
+    pub(in crate::clock::wheel) fn reactor_wakeup_lost() -> bool {
+        LOSE_REACTOR_WAKEUP.swap(false, Ordering::SeqCst)
     }
 
     pub(in crate::clock::wheel) fn before_spawn() -> io::Result<()> {
@@ -44,14 +55,14 @@ mod injected {
 }
 
 #[cfg(feature = "fault-injection")]
-pub(super) use injected::{after_collecting_wakers, before_spawn};
+pub(super) use injected::{after_collecting_wakers, before_spawn, reactor_wakeup_lost};
 
 /// Fault points of the scheduler, for the crate's own tests. **Not for use
 /// outside them**: present only with the `fault-injection` feature.
 #[cfg(feature = "fault-injection")]
 #[doc(hidden)]
 pub mod inject {
-    pub use super::injected::{fail_next_spawns, panic_driver_once};
+    pub use super::injected::{fail_next_spawns, lose_reactor_wakeup_once, panic_driver_once};
 }
 
 #[cfg(not(feature = "fault-injection"))]
@@ -63,3 +74,10 @@ pub(super) fn before_spawn() -> std::io::Result<()> {
 #[cfg(not(feature = "fault-injection"))]
 #[inline(always)]
 pub(super) fn after_collecting_wakers() {}
+
+#[cfg(not(feature = "fault-injection"))]
+#[inline(always)]
+#[allow(dead_code)] // only the driver on the reactor asks
+pub(super) fn reactor_wakeup_lost() -> bool {
+    false
+}

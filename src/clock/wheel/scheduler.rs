@@ -113,6 +113,12 @@ impl Scheduler {
         self.lock().driver_wakes_at
     }
 
+    /// Lock-free: the tick the driver last said it sleeps until (`Tick::MAX`: until woken).
+    #[cfg(all(feature = "async-io", target_os = "linux"))]
+    pub(super) fn published_wakes_at(&self) -> Tick {
+        self.published_driver_wakes_at.load(Ordering::SeqCst)
+    }
+
     /// Lock-free and exact: whether `tick` has been fired.
     pub(super) fn has_fired(&self, tick: Tick) -> bool {
         tick <= self.published_fired_through.load(Ordering::Acquire)

@@ -44,6 +44,14 @@ pub struct WheelStats {
     /// they started, bucket `i` those between 2<sup>i−1</sup> and 2<sup>i</sup> ms
     /// late, and the last bucket everything later.
     pub lateness_histogram: [u64; LATENESS_BUCKETS],
+    /// Whether the ticks are fired on async-io's reactor now: after
+    /// [`WheelClock::host_on_async_io`](super::WheelClock::host_on_async_io),
+    /// until a fault sends them back to the scheduler's thread.
+    pub hosted_on_reactor: bool,
+    /// Times the supervisor found the driver on the reactor a whole supervision
+    /// period late and registered it with the reactor again: a wakeup the reactor
+    /// lost, or a reactor thread too busy to run the tick in time.
+    pub reactor_registrations: u64,
 }
 
 #[derive(Debug, Default)]
@@ -54,6 +62,8 @@ pub(super) struct Stats {
     max_lateness_nanos: AtomicU64,
     max_wake_batch_nanos: AtomicU64,
     lateness_histogram: [AtomicU64; LATENESS_BUCKETS],
+    pub(super) hosted_on_reactor: std::sync::atomic::AtomicBool,
+    pub(super) reactor_registrations: AtomicU64,
 }
 
 impl Stats {
@@ -84,6 +94,8 @@ impl Stats {
             max_lateness: Duration::from_nanos(self.max_lateness_nanos.load(Ordering::Relaxed)),
             max_wake_batch: Duration::from_nanos(self.max_wake_batch_nanos.load(Ordering::Relaxed)),
             lateness_histogram,
+            hosted_on_reactor: self.hosted_on_reactor.load(Ordering::Relaxed),
+            reactor_registrations: self.reactor_registrations.load(Ordering::Relaxed),
         }
     }
 }
