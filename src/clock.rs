@@ -7,7 +7,7 @@
 //!
 //! | clock | feature | runs on |
 //! |---|---|---|
-//! | [`WheelClock`] (the default) | none | any executor; one shared scheduler thread per process; late by at most 1/20 of the interval (1 ms at least) |
+//! | [`WheelClock`] (the default) | none | any executor; one shared scheduler thread per process, or async-io's reactor after [`WheelClock::host_on_async_io`] (Linux, `async-io`); late by at most 1/20 of the interval (1 ms at least) |
 //! | [`PreciseWheelClock`] | none | the same scheduler, 1 ms ticks whatever the interval |
 //! | [`FuturesTimerClock`] | none | any executor; futures-timer's helper thread, 1 ms ticks |
 //! | [`AsyncIoClock`] | `async-io` | any executor; async-io's reactor, the one smol runs on, 1 ms ticks |

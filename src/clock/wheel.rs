@@ -59,6 +59,9 @@ pub use self::stats::{WheelStats, LATENESS_BUCKETS};
 /// `futures-heartbeat-wheel`, starts at the first timer and then lives as long as
 /// the process, asleep whenever no timer is armed. A second thread,
 /// `futures-heartbeat-wheel-supervisor`, wakes ten times a second to check on it.
+/// On Linux with the `async-io` feature, [`WheelClock::host_on_async_io`] moves
+/// the firing onto async-io's reactor instead, where smol programs save a thread
+/// wakeup per tick.
 ///
 /// # Faults
 ///
