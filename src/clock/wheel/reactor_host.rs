@@ -109,8 +109,8 @@ impl ReactorDriver {
     /// Asks for a step at once: a timer was armed before the tick the driver sleeps until.
     pub(super) fn wake(&self) {
         self.step_requested.store(true, Ordering::SeqCst);
-        // The timerfd outlives every driver that can be woken; an error here
-        // would mean the descriptor is gone, and the supervisor sees no progress.
+        // Setting a valid time on the driver's own descriptor does not fail;
+        // were it to, the supervisor's look at a late driver tries again.
         let _ = self.arm(ArmFor::Now);
     }
 
