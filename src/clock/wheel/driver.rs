@@ -188,9 +188,14 @@ impl Wheel {
             return;
         }
         self.stop_hosting();
+        self.replace_failed_driver("its driver on the reactor failed and a thread took over");
+    }
+
+    /// Replaces a driver that failed (and was not retired), counting it.
+    fn replace_failed_driver(&'static self, what_happened: &str) {
         self.forget_driver();
         self.stats.driver_restarts.fetch_add(1, Ordering::Relaxed);
-        trace::scheduler_recovered("its driver on the reactor failed and a thread took over");
+        trace::scheduler_recovered(what_happened);
         // If this fails, the supervisor or the next arm or wait tries again.
         let _ = self.ensure_driver();
     }
@@ -410,10 +415,6 @@ impl Drop for Running {
         if !thread::panicking() || wheel.retired(self.generation) {
             return; // retired: its successor runs already
         }
-        wheel.forget_driver();
-        wheel.stats.driver_restarts.fetch_add(1, Ordering::Relaxed);
-        trace::scheduler_recovered("its thread died and was restarted");
-        // If this fails, the supervisor or the next arm or wait tries again.
-        let _ = wheel.ensure_driver();
+        wheel.replace_failed_driver("its thread died and was restarted");
     }
 }
