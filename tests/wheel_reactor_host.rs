@@ -130,6 +130,7 @@ fn several_runtimes_one_shutting_down() {
 }
 
 #[test]
+#[cfg(feature = "fault-injection")]
 #[cfg_attr(miri, ignore = "a timerfd and real time")]
 fn a_wakeup_the_reactor_loses_is_made_up_by_the_supervisor_within_a_few_periods() {
     hosted();
