@@ -28,6 +28,7 @@ mod injected {
         LOSE_REACTOR_WAKEUP.store(true, Ordering::SeqCst);
     }
 
+    #[cfg(all(feature = "async-io", target_os = "linux"))]
     pub(in crate::clock::wheel) fn reactor_wakeup_lost() -> bool {
         LOSE_REACTOR_WAKEUP.swap(false, Ordering::SeqCst)
     }
@@ -55,7 +56,9 @@ mod injected {
 }
 
 #[cfg(feature = "fault-injection")]
-pub(super) use injected::{after_collecting_wakers, before_spawn, reactor_wakeup_lost};
+pub(super) use injected::{after_collecting_wakers, before_spawn};
+#[cfg(all(feature = "async-io", target_os = "linux", feature = "fault-injection"))]
+pub(super) use injected::reactor_wakeup_lost;
 
 /// Fault points of the scheduler, for the crate's own tests. **Not for use
 /// outside them**: present only with the `fault-injection` feature.
