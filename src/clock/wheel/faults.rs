@@ -55,10 +55,10 @@ mod injected {
     }
 }
 
-#[cfg(feature = "fault-injection")]
-pub(super) use injected::{after_collecting_wakers, before_spawn};
 #[cfg(all(feature = "async-io", target_os = "linux", feature = "fault-injection"))]
 pub(super) use injected::reactor_wakeup_lost;
+#[cfg(feature = "fault-injection")]
+pub(super) use injected::{after_collecting_wakers, before_spawn};
 
 /// Fault points of the scheduler, for the crate's own tests. **Not for use
 /// outside them**: present only with the `fault-injection` feature.
