@@ -531,6 +531,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "starts the scheduler's threads, which outlive the test"
+    )]
     fn a_reset_from_a_caller_that_read_the_clock_takes_the_lead_from_its_reading() {
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut timer = WheelClock.timer_at(deadline);
