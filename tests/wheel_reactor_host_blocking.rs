@@ -6,13 +6,12 @@
 
 mod support;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::task::Context;
 use std::time::{Duration, Instant};
 
 use futures_heartbeat::clock::{Clock, Timer, WheelClock};
-use support::wheel::{pulses_arrive, wait_for, waiting_timers, waker_with};
+use support::wheel::{blocking_waker, pulses_arrive, wait_for, waiting_timers};
 
 #[test]
 #[cfg_attr(miri, ignore = "a timerfd and real time")]
@@ -24,16 +23,7 @@ fn a_waker_blocking_the_reactor_sends_the_ticks_back_to_a_thread_of_their_own() 
     // Each step registered the driver again by itself: the supervisor never had to.
     assert_eq!(WheelClock::stats().reactor_registrations, 0);
     let mut blocker = Box::pin(WheelClock.timer_at(Instant::now() + Duration::from_millis(10)));
-    let still_blocking = Arc::new(AtomicBool::new(true));
-    let waker = {
-        let still_blocking = still_blocking.clone();
-        waker_with(move || {
-            let start = Instant::now();
-            while still_blocking.load(Ordering::SeqCst) && start.elapsed() < BLOCK {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        })
-    };
+    let (waker, still_blocking) = blocking_waker(BLOCK);
     assert!(blocker
         .as_mut()
         .poll_expired(&mut Context::from_waker(&waker))

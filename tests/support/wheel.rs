@@ -60,6 +60,21 @@ pub fn waker_with(on_wake: impl Fn() + Send + Sync + 'static) -> Waker {
     Waker::from(Arc::new(OnWake(on_wake)))
 }
 
+/// A waker that blocks whoever wakes it for up to `block`, until the flag it
+/// returns is cleared.
+pub fn blocking_waker(block: Duration) -> (Waker, Arc<std::sync::atomic::AtomicBool>) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let still_blocking = Arc::new(AtomicBool::new(true));
+    let flag = still_blocking.clone();
+    let waker = waker_with(move || {
+        let start = Instant::now();
+        while flag.load(Ordering::SeqCst) && start.elapsed() < block {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    });
+    (waker, still_blocking)
+}
+
 /// Runs `f` on a thread of its own and panics if it has not returned after
 /// `patience`: for a test that would otherwise hang when the scheduler stops.
 pub fn within<T: Send + 'static>(patience: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
