@@ -31,6 +31,7 @@ use super::lock_count;
 use super::reactor_host::ReactorDriver;
 use super::scheduler::Scheduler;
 use super::stats::Stats;
+use super::sync::OwnLine;
 use crate::clock::tick::{self, Tick};
 use crate::trace;
 
@@ -48,8 +49,9 @@ pub(super) struct Wheel {
     pub(super) scheduler: Scheduler,
     pub(super) stats: Stats,
     driver: Mutex<Option<Driver>>,
-    /// Whether a driver is running; read without the lock on every arm and wait.
-    driver_running: AtomicBool,
+    /// Whether a driver is running; read without the lock on every arm and wait,
+    /// so on a line of its own, away from what the driver writes as it wakes.
+    driver_running: OwnLine<AtomicBool>,
     /// Whether the next driver to start is hosted on async-io's reactor: set by
     /// `host_on_async_io`, cleared for good when a hosted driver fails.
     #[cfg(all(feature = "async-io", target_os = "linux"))]
@@ -60,11 +62,17 @@ pub(super) struct Wheel {
     /// wake what a blocked or dead driver could not; lock-free, so that handing
     /// over a batch and taking each waker out costs no shared lock per wakeup.
     batch: ConcurrentQueue<Waker>,
-    /// The driver's progress, for the supervisor: wakers it started to wake, and
-    /// whether it is inside one now. Written by the driver alone.
+    /// The driver's progress, written at every waker it calls.
+    progress: OwnLine<Progress>,
+    supervisor: OnceLock<()>,
+}
+
+/// The driver's progress, for the supervisor: wakers it started to wake, and
+/// whether it is inside one now. Written by the driver alone.
+#[derive(Debug, Default)]
+struct Progress {
     wakes_started: AtomicU64,
     in_waker: AtomicBool,
-    supervisor: OnceLock<()>,
 }
 
 impl Wheel {
@@ -74,13 +82,12 @@ impl Wheel {
             scheduler: Scheduler::new(),
             stats: Stats::default(),
             driver: Mutex::new(None),
-            driver_running: AtomicBool::new(false),
+            driver_running: OwnLine(AtomicBool::new(false)),
             #[cfg(all(feature = "async-io", target_os = "linux"))]
             prefer_reactor: AtomicBool::new(false),
             generation: AtomicU64::new(0),
             batch: ConcurrentQueue::unbounded(),
-            wakes_started: AtomicU64::new(0),
-            in_waker: AtomicBool::new(false),
+            progress: OwnLine::default(),
             supervisor: OnceLock::new(),
         })
     }
@@ -331,14 +338,14 @@ impl Wheel {
     /// Runs a waker's code (waking or dropping it) where the supervisor watches
     /// it, and catches its panic.
     fn run_executor_code(&self, code: impl FnOnce()) {
-        self.wakes_started.fetch_add(1, Ordering::Relaxed);
-        self.in_waker.store(true, Ordering::Release);
+        self.progress.wakes_started.fetch_add(1, Ordering::Relaxed);
+        self.progress.in_waker.store(true, Ordering::Release);
         if panic::catch_unwind(AssertUnwindSafe(code)).is_err() {
             // The standard panic hook has already printed the message, naming this thread.
             self.stats.waker_panics.fetch_add(1, Ordering::Relaxed);
             trace::scheduler_recovered("a waker panicked");
         }
-        self.in_waker.store(false, Ordering::Release);
+        self.progress.in_waker.store(false, Ordering::Release);
     }
 
     /// The supervisor's loop: replaces a driver that has been inside one waker for
@@ -347,12 +354,16 @@ impl Wheel {
         let mut seen_in_waker = None;
         loop {
             thread::sleep(SUPERVISION_PERIOD);
-            let progress = self.wakes_started.load(Ordering::Relaxed);
-            let stuck_in = self.in_waker.load(Ordering::Acquire).then_some(progress);
+            let progress = self.progress.wakes_started.load(Ordering::Relaxed);
+            let stuck_in = self
+                .progress
+                .in_waker
+                .load(Ordering::Acquire)
+                .then_some(progress);
             if stuck_in.is_some() && stuck_in == seen_in_waker {
                 self.stats.blocked_drivers.fetch_add(1, Ordering::Relaxed);
                 trace::scheduler_recovered("its thread was blocked in a waker and was replaced");
-                self.in_waker.store(false, Ordering::Release);
+                self.progress.in_waker.store(false, Ordering::Release);
                 // If it was the reactor's thread, the reactor is stuck too: a thread takes over.
                 self.stop_hosting();
                 self.forget_driver();

@@ -18,19 +18,26 @@ use std::sync::atomic::Ordering;
 
 use super::lock_count;
 use super::schedule::{Key, Schedule};
-use super::sync::{fence, AtomicU64, Mutex, MutexGuard, Queue};
+use super::sync::{fence, AtomicU64, Mutex, MutexGuard, OwnLine, Queue};
 use crate::clock::tick::Tick;
 
 #[derive(Debug)]
 pub(super) struct Scheduler {
     schedule: Mutex<Schedule>,
-    /// `Schedule::fired_through`, published for lock-free reads: a timer armed for
-    /// a tick at or before it has fired.
-    published_fired_through: AtomicU64,
-    /// `Schedule::driver_wakes_at`, published for the polls that hand a waker over.
-    published_driver_wakes_at: AtomicU64,
+    /// What the driver publishes for lock-free reads, on a line of its own: the
+    /// lock's holder writes the schedule at every hand-over, and every poll
+    /// reads these.
+    published: OwnLine<Published>,
     /// Wakers registered without the lock, not yet in the schedule.
     hand_overs: Queue<HandOver>,
+}
+
+#[derive(Debug)]
+struct Published {
+    /// `Schedule::fired_through`: a timer armed for a tick at or before it has fired.
+    fired_through: AtomicU64,
+    /// `Schedule::driver_wakes_at`, for the polls that hand a waker over.
+    driver_wakes_at: AtomicU64,
 }
 
 /// A waker to register for timer `key`, due as `due` says.
@@ -45,8 +52,10 @@ impl Scheduler {
     pub(super) fn new() -> Self {
         Scheduler {
             schedule: Mutex::new(Schedule::new()),
-            published_fired_through: AtomicU64::new(0),
-            published_driver_wakes_at: AtomicU64::new(Tick::MAX),
+            published: OwnLine(Published {
+                fired_through: AtomicU64::new(0),
+                driver_wakes_at: AtomicU64::new(Tick::MAX),
+            }),
             hand_overs: Queue::new(),
         }
     }
@@ -116,12 +125,12 @@ impl Scheduler {
     /// Lock-free: the tick the driver last said it sleeps until (`Tick::MAX`: until woken).
     #[cfg(all(feature = "async-io", target_os = "linux"))]
     pub(super) fn published_wakes_at(&self) -> Tick {
-        self.published_driver_wakes_at.load(Ordering::SeqCst)
+        self.published.driver_wakes_at.load(Ordering::SeqCst)
     }
 
     /// Lock-free and exact: whether `tick` has been fired.
     pub(super) fn has_fired(&self, tick: Tick) -> bool {
-        tick <= self.published_fired_through.load(Ordering::Acquire)
+        tick <= self.published.fired_through.load(Ordering::Acquire)
     }
 
     /// `Ready` once tick `due.ready` has fired; otherwise registers `waker` for
@@ -150,7 +159,7 @@ impl Scheduler {
             // at the queue before it sleeps sees this hand-over, or this load sees
             // the tick it sleeps until.
             fence(Ordering::SeqCst);
-            let wake_driver = due.ready < self.published_driver_wakes_at.load(Ordering::SeqCst);
+            let wake_driver = due.ready < self.published.driver_wakes_at.load(Ordering::SeqCst);
             return Polled::Pending {
                 wake_driver,
                 waits: Waits::Between(due.ready, due.coalesced),
@@ -209,7 +218,8 @@ impl Scheduler {
     ) -> Fired {
         let mut schedule = self.lock();
         let earliest = schedule.fire_through(tick, wakers);
-        self.published_fired_through
+        self.published
+            .fired_through
             .store(schedule.fired_through, Ordering::Release);
         let next = loop {
             let next = schedule.next_due();
@@ -229,7 +239,7 @@ impl Scheduler {
     /// Records, and publishes, the tick the driver sleeps until.
     fn set_driver_wakes_at(&self, schedule: &mut Schedule, tick: Tick) {
         schedule.driver_wakes_at = tick;
-        self.published_driver_wakes_at.store(tick, Ordering::SeqCst);
+        self.published.driver_wakes_at.store(tick, Ordering::SeqCst);
     }
 
     fn arm_locked(&self, schedule: &mut Schedule, key: Key, tick: Tick) -> bool {

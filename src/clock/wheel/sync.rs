@@ -13,6 +13,26 @@ pub(super) use std::sync::{
     Mutex, MutexGuard,
 };
 
+/// A value alone on its cache line, or rather on its pair of lines, since x86-64
+/// and Arm cores fetch lines in pairs.
+///
+/// What one thread writes often must not share a line with what every other
+/// thread reads: each write takes the line away from the readers' caches, and
+/// each of their next reads misses. The scheduler's thread writes its progress
+/// at every waker it calls, and every poll reads whether it runs; on one line,
+/// a pulse's poll missed on that read about as often as it pulsed.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+pub(super) struct OwnLine<T>(pub(super) T);
+
+impl<T> core::ops::Deref for OwnLine<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 /// A queue that producers push to without a lock: `concurrent-queue`'s.
 #[cfg(not(futures_heartbeat_loom))]
 pub(super) struct Queue<T>(concurrent_queue::ConcurrentQueue<T>);
