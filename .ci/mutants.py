@@ -9,10 +9,19 @@ locks, by the lock count (`tests/wheel_lock_counts.rs`).
 
 Run from the repository root: python3 .ci/mutants.py [NAME ...]
 Every source file is restored after each mutant, even on error or Ctrl-C.
+`python3 .ci/mutants.py --check` only checks that every mutant's text is still
+in its file, once: a quick look after editing the code it mutates.
+
+A suite that has not finished after HANG_AFTER_SECS is killed, with every
+process it started, and its mutant counted as caught: it hung instead of
+passing, which for this crate is a failure the tests exist to notice.
 """
 import os
+import signal
 import subprocess
 import sys
+
+HANG_AFTER_SECS = 15 * 60
 
 HEARTBEAT = "src/heartbeat.rs"
 WATCHDOG = "src/watchdog.rs"
@@ -174,7 +183,7 @@ MUTANTS = {
         "        drop(old);\n        drop(schedule);",
         "a replaced waker is dropped with the lock held, so a waker that re-enters deadlocks"),
     "scheduler-hand-over-leaves-the-driver-asleep": (SCHEDULER,
-        "let wake_driver = due.ready < self.published_driver_wakes_at.load(Ordering::SeqCst);",
+        "let wake_driver = due.ready < self.published.driver_wakes_at.load(Ordering::SeqCst);",
         "let wake_driver = false;",
         "a waker handed over for a tick before the driver's next does not wake the driver"),
     "scheduler-driver-sleeps-past-a-late-hand-over": (SCHEDULER,
@@ -243,26 +252,49 @@ def suite(name):
     return command, env
 
 
-def run(name):
-    path, old, new, what = MUTANTS[name]
+def original_text(name):
+    """The source file mutant `name` breaks, checked to hold its text exactly once."""
+    path, old, _, _ = MUTANTS[name]
     original = open(path).read()
     if original.count(old) != 1:
         sys.exit(f"{name}: the text to mutate is not found exactly once in {path}; update this script")
+    return original
+
+
+def run_suite(command, env):
+    """The suite's return code and output; `None` for the code if it hung and was killed."""
+    # A session of its own, so that a hang is ended with every test binary cargo started.
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, env={**os.environ, **env}, start_new_session=True)
+    try:
+        out, _ = process.communicate(timeout=HANG_AFTER_SECS)
+        return process.returncode, out
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        out, _ = process.communicate()
+        return None, out
+    finally:
+        if process.poll() is None:  # interrupted: leave no test binary behind
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def run(name):
+    path, old, new, what = MUTANTS[name]
+    original = original_text(name)
     try:
         open(path, "w").write(original.replace(old, new))
-        command, env = suite(name)
-        result = subprocess.run(command, capture_output=True, text=True,
-                                env={**os.environ, **env})
+        returncode, out = run_suite(*suite(name))
     finally:
         open(path, "w").write(original)
-    out = result.stdout + result.stderr
     if "could not compile" in out:
         sys.exit(f"{name}: the mutant does not compile; update this script\n{out}")
     failed = sorted({line.strip() for line in out.splitlines()
                      if line.startswith("    ") and line.strip().replace("_", "").isalpha()})
     reasons = sorted({line.split(" at tests/")[0] for line in out.splitlines() if line.startswith("Test failed")})
-    caught = result.returncode != 0
+    caught = returncode != 0
     print(f"{'caught' if caught else 'MISSED'}  {name}: {what}")
+    if returncode is None:
+        print(f"          by a hang: the suite was killed after {HANG_AFTER_SECS} s")
     for test in failed:
         print(f"          by {test}")
     for reason in reasons:
@@ -270,6 +302,10 @@ def run(name):
     return caught
 
 
+if sys.argv[1:] == ["--check"]:
+    for name in MUTANTS:
+        original_text(name)
+    sys.exit(print(f"the text of each of the {len(MUTANTS)} mutants is in its file, once"))
 names = sys.argv[1:] or list(MUTANTS)
 missed = [name for name in names if not run(name)]
 print(f"\n{len(names) - len(missed)} of {len(names)} mutants caught")
