@@ -40,7 +40,7 @@ RESTART_PROPERTIES = (["cargo", "test", "-q", "--test", "restart_properties"], {
 FAULT_TESTS = (["cargo", "test", "-q", "--all-features", "--test", "wheel_waker_faults",
                 "--test", "wheel_blocking_waker", "--test", "wheel_driver_restart",
                 "--test", "wheel_spawn_failure", "--test", "wheel_reactor_host",
-                "--test", "wheel_reactor_host_blocking"], {})
+                "--test", "wheel_reactor_host_blocking", "--test", "wheel_reactor_host_lost_wakeup"], {})
 LOCK_COUNTS = (["cargo", "test", "-q", "--all-features", "--test", "wheel_lock_counts"], {})
 WASM_TESTS = (["cargo", "test", "-q", "--target", "wasm32-unknown-unknown", "--test", "wasm"],
               {"CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER": "wasm-bindgen-test-runner"})

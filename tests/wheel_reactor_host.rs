@@ -130,25 +130,6 @@ fn several_runtimes_one_shutting_down() {
 }
 
 #[test]
-#[cfg(feature = "fault-injection")]
-#[cfg_attr(miri, ignore = "a timerfd and real time")]
-fn a_wakeup_the_reactor_loses_is_made_up_by_the_supervisor_within_a_few_periods() {
-    hosted();
-    let registrations_before = WheelClock::stats().reactor_registrations;
-    futures_heartbeat::clock::inject_wheel_faults::lose_reactor_wakeup_once();
-    // The first step after this leaves the driver unregistered: only the
-    // supervisor's look can bring it back.
-    let waiting = waiting_timers(20, Duration::from_millis(5));
-    for timer in &waiting {
-        wait_for(PATIENCE, "a timer fired after a lost wakeup", || {
-            timer.woken.get() == 1
-        });
-    }
-    assert!(WheelClock::stats().reactor_registrations > registrations_before);
-    assert!(WheelClock::stats().hosted_on_reactor);
-}
-
-#[test]
 #[cfg_attr(miri, ignore = "a timerfd and real time")]
 fn a_waker_that_panics_on_the_reactor_is_counted_and_the_others_are_still_woken() {
     hosted();
