@@ -25,12 +25,12 @@ fn hosted() {
 /// The names of the threads that woke a timer's task, for `count` timers due soon.
 fn threads_that_fire(count: usize) -> Vec<String> {
     let woken_on = Arc::new(Mutex::new(Vec::new()));
-    let mut timers: Vec<_> = (0..count)
-        .map(|i| {
-            Box::pin(WheelClock.timer_at(Instant::now() + Duration::from_millis(3 + i as u64)))
-        })
-        .collect();
-    for timer in &mut timers {
+    let mut timers = Vec::new();
+    for i in 0..count {
+        // Each armed just before its first poll, far enough ahead that a test
+        // thread descheduled for a while still finds it pending.
+        let deadline = Instant::now() + Duration::from_millis(20 + i as u64);
+        let mut timer = Box::pin(WheelClock.timer_at(deadline));
         let woken_on = woken_on.clone();
         let waker = waker_with(move || {
             let name = std::thread::current()
@@ -43,6 +43,7 @@ fn threads_that_fire(count: usize) -> Vec<String> {
             .as_mut()
             .poll_expired(&mut Context::from_waker(&waker))
             .is_pending());
+        timers.push(timer);
     }
     wait_for(PATIENCE, "every timer woke its task", || {
         woken_on.lock().unwrap().len() == count
