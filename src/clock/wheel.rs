@@ -308,9 +308,10 @@ impl WheelClock {
     /// and arms the next. Under smol that is an executor thread that was waiting
     /// for I/O, so a tick costs one thread wakeup where it costs two with the
     /// scheduler's thread, and the tasks are woken from the executor's own
-    /// thread. Measured on 2 cores (docs/performance.md): a fifth less CPU for
-    /// 10,000 streams pulsing every 100 ms and for a million every second, the
-    /// same for 100,000 every 100 ms, and more for sparse timers (a thousand
+    /// thread. Measured on 2 cores in two rounds (docs/performance.md): a fifth
+    /// less CPU for 10,000 streams pulsing every 100 ms in both; for 100,000 every
+    /// 100 ms and for a million every second, a fifth less in one round and even
+    /// or a little more in the other; and more for sparse timers (a thousand
     /// streams every second), where each tick's re-registration with the reactor
     /// costs more than it saves. Under another executor, async-io's own thread
     /// runs the reactor, which saves nothing. Timers, precision and every
