@@ -7,18 +7,16 @@ mod support;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::Context;
 use std::time::{Duration, Instant};
 
-use futures_heartbeat::clock::{Clock, Timer, WheelClock};
-use support::wheel::{pulses_arrive, wait_for, waiting_timers, waker_with};
+use futures_heartbeat::clock::WheelClock;
+use support::wheel::{pulses_arrive, timers_behind_a_blocker_fire, waker_with};
 
 #[test]
 #[cfg_attr(miri, ignore = "measures the scheduler in real time")]
 fn a_blocking_waker_holds_up_the_timers_behind_it_only_until_a_successor_takes_over() {
     // Long enough that nothing behind it could fire by waiting for it.
     const BLOCK: Duration = Duration::from_secs(5);
-    let mut blocker = Box::pin(WheelClock.timer_at(Instant::now() + Duration::from_millis(10)));
     let blocked_at = Arc::new(Mutex::new(None));
     let still_blocking = Arc::new(AtomicBool::new(true));
     let waker = {
@@ -31,19 +29,7 @@ fn a_blocking_waker_holds_up_the_timers_behind_it_only_until_a_successor_takes_o
             }
         })
     };
-    assert!(blocker
-        .as_mut()
-        .poll_expired(&mut Context::from_waker(&waker))
-        .is_pending());
-    // Due just after the blocker, and so in the batch behind it or the ticks after.
-    let behind = waiting_timers(50, Duration::from_millis(11));
-    let after = waiting_timers(50, Duration::from_millis(40));
-
-    for waiting in behind.iter().chain(&after) {
-        wait_for(BLOCK, "a timer behind the blocking waker fired", || {
-            waiting.woken.get() == 1
-        });
-    }
+    let _blocker = timers_behind_a_blocker_fire(&waker, BLOCK);
     let all_fired = Instant::now();
     assert!(
         still_blocking.load(Ordering::SeqCst),

@@ -7,11 +7,10 @@
 mod support;
 
 use std::sync::atomic::Ordering;
-use std::task::Context;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use futures_heartbeat::clock::{Clock, Timer, WheelClock};
-use support::wheel::{blocking_waker, pulses_arrive, wait_for, waiting_timers};
+use futures_heartbeat::clock::WheelClock;
+use support::wheel::{blocking_waker, pulses_arrive, timers_behind_a_blocker_fire};
 
 #[test]
 #[cfg_attr(miri, ignore = "a timerfd and real time")]
@@ -22,19 +21,8 @@ fn a_waker_blocking_the_reactor_sends_the_ticks_back_to_a_thread_of_their_own() 
     pulses_arrive(3);
     // Each step registered the driver again by itself: the supervisor never had to.
     assert_eq!(WheelClock::stats().reactor_registrations, 0);
-    let mut blocker = Box::pin(WheelClock.timer_at(Instant::now() + Duration::from_millis(10)));
     let (waker, still_blocking) = blocking_waker(BLOCK);
-    assert!(blocker
-        .as_mut()
-        .poll_expired(&mut Context::from_waker(&waker))
-        .is_pending());
-    let behind = waiting_timers(50, Duration::from_millis(11));
-    let after = waiting_timers(50, Duration::from_millis(40));
-    for waiting in behind.iter().chain(&after) {
-        wait_for(BLOCK, "a timer behind the blocking waker fired", || {
-            waiting.woken.get() == 1
-        });
-    }
+    let _blocker = timers_behind_a_blocker_fire(&waker, BLOCK);
     assert!(
         still_blocking.load(Ordering::SeqCst),
         "the timers fired only because the waker returned"

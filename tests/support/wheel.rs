@@ -32,6 +32,27 @@ pub fn waiting_timers(count: usize, after: Duration) -> Vec<Waiting> {
         .collect()
 }
 
+/// Arms a timer of the default clock 10 ms ahead whose task's waker is `waker`
+/// (one that blocks, in the tests that use it), then fifty timers due just after
+/// it, in the batch behind it or the ticks after, and fifty due 40 ms ahead; and
+/// waits, for at most `patience`, until every one of the hundred has fired.
+/// Returns the blocker's timer, to be kept until the test ends.
+pub fn timers_behind_a_blocker_fire(waker: &Waker, patience: Duration) -> Pin<Box<WheelTimer>> {
+    let mut blocker = Box::pin(WheelClock.timer_at(Instant::now() + Duration::from_millis(10)));
+    assert!(blocker
+        .as_mut()
+        .poll_expired(&mut Context::from_waker(waker))
+        .is_pending());
+    let behind = waiting_timers(50, Duration::from_millis(11));
+    let after = waiting_timers(50, Duration::from_millis(40));
+    for waiting in behind.iter().chain(&after) {
+        wait_for(patience, "a timer behind the blocking waker fired", || {
+            waiting.woken.get() == 1
+        });
+    }
+    blocker
+}
+
 /// Polls `condition` until it holds, or panics after `patience` (a generous bound:
 /// the scheduler must make progress, not meet a deadline).
 pub fn wait_for(patience: Duration, what: &str, mut condition: impl FnMut() -> bool) {
