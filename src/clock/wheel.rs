@@ -296,7 +296,8 @@ impl WheelClock {
     /// # });
     /// ```
     pub fn stats() -> WheelStats {
-        Wheel::global().stats.snapshot()
+        let wheel = Wheel::global();
+        wheel.stats.snapshot(wheel.hosted_on_reactor())
     }
 
     /// Fires the scheduler's ticks on async-io's reactor, the one smol runs on,

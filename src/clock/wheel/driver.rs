@@ -52,10 +52,11 @@ pub(super) struct Wheel {
     /// Whether a driver is running; read without the lock on every arm and wait,
     /// so on a line of its own, away from what the driver writes as it wakes.
     driver_running: OwnLine<AtomicBool>,
-    /// Whether the next driver to start is hosted on async-io's reactor: set by
-    /// `host_on_async_io`, cleared for good when a hosted driver fails.
+    /// Whether the ticks are fired on async-io's reactor: the running driver is
+    /// hosted there, and so is the next one to start. Set by `host_on_async_io`,
+    /// cleared for good when a hosted driver fails or blocks.
     #[cfg(all(feature = "async-io", target_os = "linux"))]
-    prefer_reactor: AtomicBool,
+    hosted_on_reactor: AtomicBool,
     /// Bumped to retire a driver: each driver knows its own and leaves when it changes.
     generation: AtomicU64,
     /// The wakers of fired timers, not yet woken. Shared, so that a successor can
@@ -84,7 +85,7 @@ impl Wheel {
             driver: Mutex::new(None),
             driver_running: OwnLine(AtomicBool::new(false)),
             #[cfg(all(feature = "async-io", target_os = "linux"))]
-            prefer_reactor: AtomicBool::new(false),
+            hosted_on_reactor: AtomicBool::new(false),
             generation: AtomicU64::new(0),
             batch: ConcurrentQueue::unbounded(),
             progress: OwnLine::default(),
@@ -103,7 +104,7 @@ impl Wheel {
         }
         let generation = self.generation.load(Ordering::Acquire);
         #[cfg(all(feature = "async-io", target_os = "linux"))]
-        if self.prefer_reactor.load(Ordering::Acquire) {
+        if self.hosted_on_reactor() {
             match ReactorDriver::start(self, generation) {
                 Ok(hosted) => {
                     self.started(driver, Driver::Reactor(hosted));
@@ -153,8 +154,7 @@ impl Wheel {
                 return Err(cause);
             }
         };
-        self.prefer_reactor.store(true, Ordering::Release);
-        self.stats.hosted_on_reactor.store(true, Ordering::Release);
+        self.hosted_on_reactor.store(true, Ordering::Release);
         if let Some(Driver::Thread(retired)) = driver.take() {
             retired.unpark(); // to see that it is retired, and leave
         }
@@ -167,7 +167,7 @@ impl Wheel {
     #[cfg(all(feature = "async-io", target_os = "linux"))]
     fn look_at_the_reactor(&self) {
         // Lock-free unless hosted, so that the scheduler's thread costs no lock here.
-        if !self.stats.hosted_on_reactor.load(Ordering::Acquire) {
+        if !self.hosted_on_reactor() {
             return;
         }
         let now = tick::tick_started_by(Instant::now());
@@ -209,10 +209,15 @@ impl Wheel {
 
     fn stop_hosting(&self) {
         #[cfg(all(feature = "async-io", target_os = "linux"))]
-        {
-            self.prefer_reactor.store(false, Ordering::Release);
-            self.stats.hosted_on_reactor.store(false, Ordering::Release);
-        }
+        self.hosted_on_reactor.store(false, Ordering::Release);
+    }
+
+    /// Whether the ticks are fired on async-io's reactor (never, without it).
+    pub(super) fn hosted_on_reactor(&self) -> bool {
+        #[cfg(all(feature = "async-io", target_os = "linux"))]
+        return self.hosted_on_reactor.load(Ordering::Acquire);
+        #[cfg(not(all(feature = "async-io", target_os = "linux")))]
+        false
     }
 
     /// [`ensure_driver`](Self::ensure_driver), for callers that cannot return an

@@ -62,7 +62,6 @@ pub(super) struct Stats {
     max_lateness_nanos: AtomicU64,
     max_wake_batch_nanos: AtomicU64,
     lateness_histogram: [AtomicU64; LATENESS_BUCKETS],
-    pub(super) hosted_on_reactor: std::sync::atomic::AtomicBool,
     pub(super) reactor_registrations: AtomicU64,
 }
 
@@ -83,7 +82,8 @@ impl Stats {
         raise(&self.max_wake_batch_nanos, took);
     }
 
-    pub(super) fn snapshot(&self) -> WheelStats {
+    /// The counters now, with where the ticks are fired, which the driver knows.
+    pub(super) fn snapshot(&self, hosted_on_reactor: bool) -> WheelStats {
         let lateness_histogram =
             std::array::from_fn(|i| self.lateness_histogram[i].load(Ordering::Relaxed));
         WheelStats {
@@ -94,7 +94,7 @@ impl Stats {
             max_lateness: Duration::from_nanos(self.max_lateness_nanos.load(Ordering::Relaxed)),
             max_wake_batch: Duration::from_nanos(self.max_wake_batch_nanos.load(Ordering::Relaxed)),
             lateness_histogram,
-            hosted_on_reactor: self.hosted_on_reactor.load(Ordering::Relaxed),
+            hosted_on_reactor,
             reactor_registrations: self.reactor_registrations.load(Ordering::Relaxed),
         }
     }
@@ -115,7 +115,7 @@ mod tests {
         for millis in [0, 1, 2, 3, 4, 7, 8, 5_000] {
             stats.record_tick(Duration::from_millis(millis) + Duration::from_micros(10));
         }
-        let snapshot = stats.snapshot();
+        let snapshot = stats.snapshot(false);
         assert_eq!(
             snapshot.lateness_histogram,
             [1, 1, 2, 2, 1, 0, 0, 0, 0, 0, 0, 1]
