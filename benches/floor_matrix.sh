@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # How far the default clock is from the floor: at 100 ms pulses and 1,000 to
-# 100,000 streams, WheelClock and heartbeat-stream beside the scale harness's
+# 100,000 streams (or INTERVAL_MS and STREAMS, e.g. INTERVAL_MS=1000
+# STREAMS="100000 1000000"), WheelClock and heartbeat-stream beside the scale harness's
 # floor clocks (examples/support/floor_clock.rs), the least a timer can do at the
 # wheel's precision, fired by its own thread (`floor`), by a task on the
 # executor's reactor (`floor-hosted`), or inside async-io's reactor with no task
@@ -14,8 +15,8 @@ rounds=${2:-3}
 cargo build --release --all-features --example scale
 scale=target/release/examples/scale
 for round in $(seq "$rounds"); do
-    for streams in 1000 10000 100000; do
-        flags=(--interval-ms 100 --streams "$streams" --secs 10 --csv "$csv")
+    for streams in ${STREAMS:-1000 10000 100000}; do
+        flags=(--interval-ms "${INTERVAL_MS:-100}" --streams "$streams" --secs 10 --csv "$csv")
         "$scale" "${flags[@]}" --mode peer
         for clock in wheel floor floor-hosted floor-inline; do
             "$scale" "${flags[@]}" --clock "$clock" --executor smol
