@@ -7,14 +7,14 @@ mod support;
 
 use std::fmt::{self, Write};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::task::Poll;
+use std::time::Duration;
 
 use futures::stream;
-use futures_heartbeat::clock::{Clock, ManualClock, Timer, WheelClock};
+use futures_heartbeat::clock::ManualClock;
 use futures_heartbeat::restart::{restarting, Restart};
 use futures_heartbeat::HeartbeatExt;
-use support::wheel::{quietly, wait_for, waker_with};
+use support::wheel::{pending_timer, quietly, wait_for, waker_with};
 use support::{Feed, Task};
 use tracing::field::{Field, Visit};
 use tracing::{span, Event, Metadata, Subscriber};
@@ -140,12 +140,8 @@ fn the_scheduler_says_when_it_recovers_from_a_faulty_waker() {
     // The scheduler's thread has no subscriber of its own: the global one hears it.
     let recorder = Recorder::default();
     tracing::subscriber::set_global_default(recorder.clone()).unwrap();
-    let mut timer = Box::pin(WheelClock.timer_at(Instant::now() + Duration::from_millis(5)));
     let panics = waker_with(|| panic!("a faulty executor's waker"));
-    assert!(timer
-        .as_mut()
-        .poll_expired(&mut Context::from_waker(&panics))
-        .is_pending());
+    let _timer = pending_timer(Duration::from_millis(5), &panics);
     quietly(|| {
         wait_for(Duration::from_secs(10), "the recovery event", || {
             recorder

@@ -15,7 +15,7 @@ use std::task::{Context, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use futures_heartbeat::clock::{Clock, Timer, WheelClock, WheelTimer};
-use support::wheel::{pulses_arrive, quietly, wait_for, waiting_timers, waker_with};
+use support::wheel::{pending_timer, pulses_arrive, quietly, wait_for, waiting_timers, waker_with};
 
 const PATIENCE: Duration = Duration::from_secs(10);
 
@@ -24,12 +24,8 @@ const PATIENCE: Duration = Duration::from_secs(10);
 fn a_waker_that_panics_when_woken_is_counted_and_every_other_timer_still_fires() {
     let before = WheelClock::stats().waker_panics;
     let others_before = waiting_timers(20, Duration::from_millis(5));
-    let mut bad = Box::pin(WheelClock.timer_at(Instant::now() + Duration::from_millis(5)));
     let panics = waker_with(|| panic!("a faulty executor's waker"));
-    assert!(bad
-        .as_mut()
-        .poll_expired(&mut Context::from_waker(&panics))
-        .is_pending());
+    let _bad = pending_timer(Duration::from_millis(5), &panics);
     let others_after = waiting_timers(20, Duration::from_millis(8));
 
     quietly(|| {
@@ -69,15 +65,11 @@ impl Drop for PanicsOnDrop {
 #[cfg_attr(miri, ignore = "waits for the scheduler in real time")]
 fn a_waker_that_panics_when_dropped_by_the_scheduler_thread_is_counted_and_the_rest_fire() {
     let before = WheelClock::stats().waker_panics;
-    let mut timer = Box::pin(WheelClock.timer_at(Instant::now() + Duration::from_millis(5)));
-    {
+    let _timer = {
         // The scheduler keeps the only handle left: it drops it on its own thread, when it wakes it.
         let waker = Waker::from(Arc::new(PanicsOnDrop));
-        assert!(timer
-            .as_mut()
-            .poll_expired(&mut Context::from_waker(&waker))
-            .is_pending());
-    }
+        pending_timer(Duration::from_millis(5), &waker)
+    };
     let others = waiting_timers(20, Duration::from_millis(5));
     quietly(|| {
         wait_for(PATIENCE, "the panic was counted", || {
@@ -152,11 +144,8 @@ fn a_waker_that_re_enters_the_clock_when_woken_is_served_and_does_not_stall_it()
         })
     };
     *waker_slot.lock().unwrap() = Some(waker.clone());
-    let mut timer = WheelClock.timer_at(Instant::now() + Duration::from_millis(2));
-    assert!(std::pin::Pin::new(&mut timer)
-        .poll_expired(&mut Context::from_waker(&waker))
-        .is_pending());
-    *own.lock().unwrap() = Some(timer);
+    let timer = pending_timer(Duration::from_millis(2), &waker);
+    *own.lock().unwrap() = Some(*std::pin::Pin::into_inner(timer));
     let others = waiting_timers(20, Duration::from_millis(30));
 
     wait_for(PATIENCE, "twenty rounds of re-entry", || {

@@ -17,19 +17,40 @@ pub struct Waiting {
     pub woken: AwokenCount,
 }
 
-/// `count` timers due `after` from now, each polled once by its own task.
+/// `count` timers due `after` from now, each polled once by its own task and
+/// found pending, so that each has a waker in the schedule.
 pub fn waiting_timers(count: usize, after: Duration) -> Vec<Waiting> {
     (0..count)
         .map(|_| {
-            let mut timer = Box::pin(WheelClock.timer_at(Instant::now() + after));
             let (waker, woken) = new_count_waker();
-            assert!(timer
-                .as_mut()
-                .poll_expired(&mut Context::from_waker(&waker))
-                .is_pending());
-            Waiting { timer, woken }
+            Waiting {
+                timer: pending_timer(after, &waker),
+                woken,
+            }
         })
         .collect()
+}
+
+/// A timer of the default clock due `after` from now, polled once with `waker`
+/// and found pending: `waker` is in the schedule.
+///
+/// A timer that has already expired at its first poll (its thread was
+/// descheduled for longer than `after`, as happens on a loaded machine) is
+/// armed again from the new now: it would have registered no waker, and the
+/// test would wait for a wakeup that never comes. One that is never pending
+/// ten times in a row is a broken clock, not a slow machine.
+pub fn pending_timer(after: Duration, waker: &Waker) -> Pin<Box<WheelTimer>> {
+    for _ in 0..10 {
+        let mut timer = Box::pin(WheelClock.timer_at(Instant::now() + after));
+        if timer
+            .as_mut()
+            .poll_expired(&mut Context::from_waker(waker))
+            .is_pending()
+        {
+            return timer;
+        }
+    }
+    panic!("a timer due {after:?} ahead had expired at its first poll, ten times in a row")
 }
 
 /// Arms a timer of the default clock 10 ms ahead whose task's waker is `waker`
@@ -38,11 +59,7 @@ pub fn waiting_timers(count: usize, after: Duration) -> Vec<Waiting> {
 /// waits, for at most `patience`, until every one of the hundred has fired.
 /// Returns the blocker's timer, to be kept until the test ends.
 pub fn timers_behind_a_blocker_fire(waker: &Waker, patience: Duration) -> Pin<Box<WheelTimer>> {
-    let mut blocker = Box::pin(WheelClock.timer_at(Instant::now() + Duration::from_millis(10)));
-    assert!(blocker
-        .as_mut()
-        .poll_expired(&mut Context::from_waker(waker))
-        .is_pending());
+    let blocker = pending_timer(Duration::from_millis(10), waker);
     let behind = waiting_timers(50, Duration::from_millis(11));
     let after = waiting_timers(50, Duration::from_millis(40));
     for waiting in behind.iter().chain(&after) {
