@@ -88,7 +88,7 @@ MUTANTS = {
         "        let mut this = self.as_mut().project();\n        // The stream is dropped",
         "        let mut this = self.as_mut().project();\n"
         "        if this.stream.is_some() && !this.silence.delivered_since_last_wait() {\n"
-        "            let limit = silence_limit(*this.seen_item, *this.timeout, *this.first_item_timeout);\n"
+        "            let limit = this.timeouts.limit(*this.seen_item);\n"
         "            if this.silence.as_mut().poll_elapsed(this.clock, limit, cx).is_ready() {\n"
         "                return fire(this.stream, this.silence, this.state);\n"
         "            }\n"
@@ -97,7 +97,7 @@ MUTANTS = {
     "watchdog-counts-consumer-time": (WATCHDOG,
         "                this.silence.restart();\n                Poll::Ready(Some(item))",
         "                this.silence.as_mut().restart();\n"
-        "                let limit = silence_limit(true, *this.timeout, *this.first_item_timeout);\n"
+        "                let limit = this.timeouts.limit(true);\n"
         "                let _ = this.silence.poll_elapsed(this.clock, limit, &mut Context::from_waker(std::task::Waker::noop()));\n"
         "                Poll::Ready(Some(item))",
         "silence is counted from the item's delivery, so a slow consumer causes a timeout"),
@@ -124,7 +124,8 @@ MUTANTS = {
     "keep-alive-pulse-before-item": (KEEP_ALIVE,
         "        let this = self.as_mut().project();\n        if *this.ended {",
         "        let mut this = self.as_mut().project();\n"
-        "        if !*this.ended && this.idle.as_mut().poll_elapsed(this.clock, *this.max_idle, cx).is_ready() {\n"
+        "        let max_idle = Duration::new(*this.max_idle_secs, *this.max_idle_nanos);\n"
+        "        if !*this.ended && this.idle.as_mut().poll_elapsed(this.clock, max_idle, cx).is_ready() {\n"
         "            this.idle.as_mut().restart();\n"
         "            return Poll::Ready(Some(Event::Pulse));\n"
         "        }\n        if *this.ended {",
