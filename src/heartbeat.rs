@@ -342,16 +342,6 @@ fn duration_from_nanos(nanos: u128) -> Option<Duration> {
 mod tests {
     use super::*;
 
-    #[test]
-    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-    fn a_heartbeat_on_the_default_clock_adds_56_bytes_to_its_stream() {
-        // Held by every stream: the timer (24), the next pulse (16), the interval
-        // and the item counter (16).
-        let size =
-            core::mem::size_of::<WithHeartbeat<futures_core::stream::BoxStream<'static, ()>>>();
-        assert_eq!(size, 56 + 16);
-    }
-
     const SEC: Duration = Duration::from_secs(1);
 
     #[test]

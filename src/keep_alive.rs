@@ -201,17 +201,3 @@ impl<S: Stream, C: Clock> FusedStream for KeepAlive<S, C> {
         self.ended
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-    fn a_keep_alive_on_the_default_clock_adds_72_bytes_to_its_stream() {
-        // Held by every kept-alive stream: the idle timer (56), the idle time and
-        // the flag (16).
-        let size = core::mem::size_of::<KeepAlive<futures_core::stream::BoxStream<'static, ()>>>();
-        assert_eq!(size, 72 + 16);
-    }
-}

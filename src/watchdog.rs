@@ -350,18 +350,3 @@ fn fire<S: Stream, T: Timer>(
     *state = State::TimedOut;
     Poll::Ready(None)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-    fn a_watchdog_on_the_default_clock_adds_104_bytes_to_its_stream() {
-        // Held by every watched stream: the silence timer (56: the timer, the
-        // deadline it is armed for, the current one), the two timeouts (24), the
-        // name (16) and two flags; the stream's `Option` costs a boxed one nothing.
-        let size = core::mem::size_of::<Watchdog<futures_core::stream::BoxStream<'static, ()>>>();
-        assert_eq!(size, 104 + 16);
-    }
-}

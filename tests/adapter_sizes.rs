@@ -1,0 +1,34 @@
+//! What each adapter on the default clock adds to the stream it wraps: held by
+//! every stream a program watches, so a field that grows one shows here first.
+//! A boxed inner stream (16 bytes) stands for any stream; the `Option` some
+//! adapters keep it in costs it nothing.
+#![cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+
+use std::mem::size_of;
+
+use futures::stream::BoxStream;
+use futures_heartbeat::{KeepAlive, TryWatchdog, Watchdog, WithHeartbeat};
+
+type Inner = BoxStream<'static, ()>;
+const INNER: usize = 16;
+
+#[test]
+fn with_heartbeat_adds_56_bytes() {
+    // The timer (24), the next pulse (16), the interval and the item counter (16).
+    assert_eq!(size_of::<WithHeartbeat<Inner>>() - INNER, 56);
+}
+
+#[test]
+fn watchdog_adds_104_bytes_and_try_watchdog_8_more() {
+    // The silence timer (56: the timer, the deadline it is armed for, the
+    // current one), the two timeouts (24), the name (16) and two flags.
+    assert_eq!(size_of::<Watchdog<Inner>>() - INNER, 104);
+    // Its own flag, in a word of its own.
+    assert_eq!(size_of::<TryWatchdog<Inner>>() - INNER, 112);
+}
+
+#[test]
+fn keep_alive_adds_72_bytes() {
+    // The idle timer (56), the idle time and the flag (16).
+    assert_eq!(size_of::<KeepAlive<Inner>>() - INNER, 72);
+}
