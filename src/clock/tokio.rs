@@ -51,10 +51,23 @@ impl Timer for TokioTimer {
     }
 
     fn poll_expired(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        self.get_mut().0.as_mut().poll(cx)
+        let sleep = self.get_mut().0.as_mut();
+        if sleep.is_elapsed() || deadline_passed(&sleep) {
+            return Poll::Ready(());
+        }
+        sleep.poll(cx)
     }
 
     fn may_have_expired(&self) -> bool {
-        self.0.is_elapsed()
+        self.0.is_elapsed() || deadline_passed(&self.0)
     }
+}
+
+/// By tokio's clock, paused or not. A `Sleep` is elapsed only once tokio's time
+/// driver has fired it, and it is registered with the driver only at its first
+/// poll: a stream that stays ready never polls it, and on a runtime whose driver
+/// is not running at the moment (a busy current-thread runtime), nothing fires
+/// it. The deadline itself is known without either.
+fn deadline_passed(sleep: &::tokio::time::Sleep) -> bool {
+    ::tokio::time::Instant::now() >= sleep.deadline()
 }

@@ -388,6 +388,19 @@ impl WheelTimer {
         self.coalescing.due(self.ready)
     }
 
+    /// Whether the deadline has passed: the driver fired its tick, or the clock
+    /// says the tick has started.
+    ///
+    /// The clock is asked too because the driver may not know of this deadline
+    /// yet. After a pulse the timer is re-armed with no lock, and the driver
+    /// learns the new tick only from the next poll that registers a waker; a
+    /// stream that stays ready registers none, so waiting for the driver would
+    /// starve its pulses.
+    fn has_expired(&self, wheel: &Wheel) -> bool {
+        wheel.scheduler.has_fired(self.ready)
+            || tick::tick_started_by(Instant::now()) >= self.ready
+    }
+
     /// Whether the schedule may hold no waker of this timer: none was registered,
     /// or the driver may have taken it, its first tick having fired.
     fn waker_may_be_taken(&self, wheel: &Wheel) -> bool {
@@ -462,7 +475,7 @@ impl Timer for WheelTimer {
     fn poll_expired(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let timer = self.get_mut();
         let wheel = Wheel::global();
-        if wheel.scheduler.has_fired(timer.ready) {
+        if timer.has_expired(wheel) {
             return Poll::Ready(());
         }
         // Cloned before the lock is taken, when the schedule is known to need it.
@@ -483,9 +496,10 @@ impl Timer for WheelTimer {
         }
     }
 
-    /// Exact, and lock-free: one atomic load of the last tick the driver fired.
+    /// Exact, and lock-free: one atomic load of the last tick the driver fired,
+    /// and a clock read if the driver has not fired it.
     fn may_have_expired(&self) -> bool {
-        Wheel::global().scheduler.has_fired(self.ready)
+        self.has_expired(Wheel::global())
     }
 }
 
