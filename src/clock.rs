@@ -68,6 +68,7 @@ pub use web_time::Instant;
 
 #[cfg(feature = "async-io")]
 mod async_io;
+mod default;
 mod futures_timer;
 mod manual;
 mod tick;
@@ -77,6 +78,7 @@ mod wheel;
 
 #[cfg(feature = "async-io")]
 pub use self::async_io::{AsyncIoClock, AsyncIoTimer};
+pub use self::default::{DefaultClock, DefaultTimer};
 pub use self::futures_timer::{FuturesTimerClock, FuturesTimerDelay};
 pub use self::manual::{Counts, ManualClock, ManualTimer};
 pub use self::tick::TICK;
@@ -94,10 +96,6 @@ pub use self::wheel::inject as inject_wheel_faults;
 #[doc(hidden)]
 pub use self::wheel::shared_lock_acquisitions as wheel_shared_lock_acquisitions;
 pub use self::wheel::{PreciseWheelClock, WheelClock, WheelStats, WheelTimer, LATENESS_BUCKETS};
-
-/// The time source used by [`with_heartbeat`](crate::HeartbeatExt::with_heartbeat)
-/// and [`watchdog`](crate::HeartbeatExt::watchdog).
-pub type DefaultClock = WheelClock;
 
 /// A source of the current time and of one-shot timers.
 ///

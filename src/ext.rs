@@ -61,7 +61,7 @@ pub trait HeartbeatExt: Stream {
     where
         Self: Sized,
     {
-        WithHeartbeat::new(self, interval, DefaultClock::default())
+        WithHeartbeat::new(self, interval, DefaultClock)
     }
 
     /// [`with_heartbeat`](HeartbeatExt::with_heartbeat), with timers from `clock`.
@@ -191,7 +191,7 @@ pub trait HeartbeatExt: Stream {
     where
         Self: Sized,
     {
-        KeepAlive::new(self, idle, DefaultClock::default())
+        KeepAlive::new(self, idle, DefaultClock)
     }
 
     /// [`keep_alive`](HeartbeatExt::keep_alive), with timers from `clock`.
@@ -327,7 +327,7 @@ pub trait HeartbeatExt: Stream {
     where
         Self: Sized,
     {
-        Watchdog::new(self, timeout, DefaultClock::default())
+        Watchdog::new(self, timeout, DefaultClock)
     }
 
     /// [`watchdog`](HeartbeatExt::watchdog), with timers from `clock`.

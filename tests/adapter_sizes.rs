@@ -11,24 +11,27 @@ use futures_heartbeat::{KeepAlive, TryWatchdog, Watchdog, WithHeartbeat};
 
 type Inner = BoxStream<'static, ()>;
 const INNER: usize = 16;
+/// What the `tokio` feature adds to the default clock's timer: a tag saying
+/// whether it is the wheel's or, on tokio's virtual time, tokio's.
+const TOKIO_TAG: usize = if cfg!(feature = "tokio") { 8 } else { 0 };
 
 #[test]
 fn with_heartbeat_adds_56_bytes() {
     // The timer (24), the next pulse (16), the interval and the item counter (16).
-    assert_eq!(size_of::<WithHeartbeat<Inner>>() - INNER, 56);
+    assert_eq!(size_of::<WithHeartbeat<Inner>>() - INNER, 56 + TOKIO_TAG);
 }
 
 #[test]
 fn watchdog_adds_104_bytes_and_try_watchdog_8_more() {
     // The silence timer (56: the timer, the deadline it is armed for, the
     // current one), the two timeouts (24), the name (16) and two flags.
-    assert_eq!(size_of::<Watchdog<Inner>>() - INNER, 104);
+    assert_eq!(size_of::<Watchdog<Inner>>() - INNER, 104 + TOKIO_TAG);
     // Its own flag, in a word of its own.
-    assert_eq!(size_of::<TryWatchdog<Inner>>() - INNER, 112);
+    assert_eq!(size_of::<TryWatchdog<Inner>>() - INNER, 112 + TOKIO_TAG);
 }
 
 #[test]
 fn keep_alive_adds_72_bytes() {
     // The idle timer (56), the idle time and the flag (16).
-    assert_eq!(size_of::<KeepAlive<Inner>>() - INNER, 72);
+    assert_eq!(size_of::<KeepAlive<Inner>>() - INNER, 72 + TOKIO_TAG);
 }

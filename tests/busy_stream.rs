@@ -122,7 +122,7 @@ where
 
 #[test]
 fn a_busy_stream_pulses_on_its_grid_on_every_real_clock_alone_in_its_process() {
-    busy_streams_pulse_on("the default clock", DefaultClock::default(), smol::block_on);
+    busy_streams_pulse_on("the default clock", DefaultClock, smol::block_on);
     busy_streams_pulse_on("FuturesTimerClock", FuturesTimerClock, smol::block_on);
     #[cfg(feature = "async-io")]
     busy_streams_pulse_on(

@@ -52,9 +52,11 @@ impl Timer for TokioTimer {
 
     fn poll_expired(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let sleep = self.get_mut().0.as_mut();
-        if sleep.is_elapsed() || deadline_passed(&sleep) {
+        if deadline_passed(&sleep) {
             return Poll::Ready(());
         }
+        // Not `is_elapsed` first: a runtime that shuts down marks its timers
+        // elapsed, and only `poll` says that it is gone.
         sleep.poll(cx)
     }
 

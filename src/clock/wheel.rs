@@ -397,8 +397,7 @@ impl WheelTimer {
     /// stream that stays ready registers none, so waiting for the driver would
     /// starve its pulses.
     fn has_expired(&self, wheel: &Wheel) -> bool {
-        wheel.scheduler.has_fired(self.ready)
-            || tick::tick_started_by(Instant::now()) >= self.ready
+        wheel.scheduler.has_fired(self.ready) || tick::tick_started_by(Instant::now()) >= self.ready
     }
 
     /// Whether the schedule may hold no waker of this timer: none was registered,

@@ -123,7 +123,7 @@ impl<F, Fut, S, T, E, K> Restarting<F, Fut, S, T, E, K, DefaultClock> {
             source: None,
             timer: None,
             silence: SilenceTimer::new(),
-            clock: DefaultClock::default(),
+            clock: DefaultClock,
             state: State::NotStarted,
             name: None,
             settings: Settings {
