@@ -26,7 +26,13 @@ pub struct FuturesTimerClock;
 
 /// Timer of [`FuturesTimerClock`].
 #[derive(Debug)]
-pub struct FuturesTimerDelay(::futures_timer::Delay);
+pub struct FuturesTimerDelay {
+    delay: ::futures_timer::Delay,
+    /// The deadline, rounded up as the delay's. The delay is ready only once the
+    /// helper thread has fired it; a poll after the deadline says it has passed
+    /// even if that thread is late.
+    deadline: Instant,
+}
 
 impl Clock for FuturesTimerClock {
     type Timer = FuturesTimerDelay;
@@ -36,21 +42,32 @@ impl Clock for FuturesTimerClock {
     }
 
     fn timer_at(&self, deadline: Instant) -> FuturesTimerDelay {
-        FuturesTimerDelay(::futures_timer::Delay::new(until(deadline)))
+        let deadline = super::tick::round_up(deadline);
+        FuturesTimerDelay {
+            delay: ::futures_timer::Delay::new(until(deadline)),
+            deadline,
+        }
     }
 }
 
 impl Timer for FuturesTimerDelay {
     fn reset(self: Pin<&mut Self>, deadline: Instant) {
-        self.get_mut().0.reset(until(deadline));
+        let timer = self.get_mut();
+        timer.deadline = super::tick::round_up(deadline);
+        timer.delay.reset(until(timer.deadline));
     }
 
     fn poll_expired(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        Pin::new(&mut self.get_mut().0).poll(cx)
+        let timer = self.get_mut();
+        if Instant::now() >= timer.deadline {
+            return Poll::Ready(());
+        }
+        Pin::new(&mut timer.delay).poll(cx)
     }
 }
 
-// futures-timer only takes durations; it adds them back to its own reading of `Instant::now()`.
+// futures-timer only takes durations; it adds them back to its own reading of
+// `Instant::now()`. `deadline` is already rounded up.
 fn until(deadline: Instant) -> std::time::Duration {
-    super::tick::round_up(deadline).saturating_duration_since(Instant::now())
+    deadline.saturating_duration_since(Instant::now())
 }
