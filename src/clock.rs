@@ -136,6 +136,10 @@ pub trait Timer {
 
     /// `Ready` once the deadline has passed; otherwise `Pending`, and the task in
     /// `cx` (only the latest one) is woken when it passes.
+    ///
+    /// "Passed" is by the clock's own time, whether or not whatever fires the
+    /// timers (a thread, a reactor) has got to it yet: a poll after the deadline
+    /// is `Ready`, within the clock's documented tolerance.
     fn poll_expired(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()>;
 
     /// A cheap look, with no waker to register: `false` only when the deadline
@@ -144,7 +148,9 @@ pub trait Timer {
     /// While items keep coming, the heartbeat asks this, not
     /// [`poll_expired`](Timer::poll_expired), every
     /// [`MAX_ITEMS_BEFORE_PULSE`](crate::MAX_ITEMS_BEFORE_PULSE) items, so it
-    /// should cost about an atomic load. The default, `true`, sends it to
+    /// should cost no more than a clock read, and like `poll_expired` it must
+    /// not wait for a driver that may not know of the deadline: a stream that
+    /// stays ready registers no waker. The default, `true`, sends it to
     /// `poll_expired` each time.
     fn may_have_expired(&self) -> bool {
         true
