@@ -33,14 +33,12 @@ SCHEDULE = "src/clock/wheel/schedule.rs"
 DRIVER = "src/clock/wheel/driver.rs"
 WHEEL = "src/clock/wheel.rs"
 WEB_DRIVER = "src/clock/wheel/web_driver.rs"
-REACTOR_HOST = "src/clock/wheel/reactor_host.rs"
 
 PROPERTIES = (["cargo", "test", "-q", "--test", "properties"], {})
 RESTART_PROPERTIES = (["cargo", "test", "-q", "--test", "restart_properties"], {})
 FAULT_TESTS = (["cargo", "test", "-q", "--all-features", "--test", "wheel_waker_faults",
                 "--test", "wheel_blocking_waker", "--test", "wheel_driver_restart",
-                "--test", "wheel_spawn_failure", "--test", "wheel_reactor_host",
-                "--test", "wheel_reactor_host_blocking", "--test", "wheel_reactor_host_lost_wakeup"], {})
+                "--test", "wheel_spawn_failure"], {})
 LOCK_COUNTS = (["cargo", "test", "-q", "--all-features", "--test", "wheel_lock_counts"], {})
 WASM_TESTS = (["cargo", "test", "-q", "--target", "wasm32-unknown-unknown", "--test", "wasm"],
               {"CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER": "wasm-bindgen-test-runner"})
@@ -217,18 +215,6 @@ MUTANTS = {
         "        if let Err(cause) = self.ensure_driver() {\n            panic!(",
         "        if let Err(cause) = self.ensure_driver() {\n            return;\n            panic!(",
         "a scheduler thread that cannot start leaves the streams waiting forever"),
-    "driver-stays-on-a-blocked-reactor": (DRIVER,
-        "                self.stop_hosting();\n                self.forget_driver();\n",
-        "                self.forget_driver();\n",
-        "a waker blocking the reactor's thread gets the ticks a new driver on that same reactor"),
-    "driver-on-the-reactor-is-never-registered-again": (DRIVER,
-        "            hosted.register_again();\n",
-        "            let _ = hosted;\n",
-        "a driver on the reactor that lost its wakeup stays asleep, and its timers never fire"),
-    "driver-on-the-reactor-registers-once": (REACTOR_HOST,
-        "            if self.timerfd.poll_readable(&mut cx).is_pending() {",
-        "            if true {",
-        "the driver on the reactor fires one step and is never called again"),
 }
 
 

@@ -27,8 +27,6 @@ use concurrent_queue::ConcurrentQueue;
 
 use super::faults;
 use super::lock_count;
-#[cfg(all(feature = "async-io", target_os = "linux"))]
-use super::reactor_host::ReactorDriver;
 use super::scheduler::Scheduler;
 use super::stats::Stats;
 use super::sync::OwnLine;
@@ -48,15 +46,11 @@ pub(super) const SUPERVISION_PERIOD: Duration = Duration::from_millis(100);
 pub(super) struct Wheel {
     pub(super) scheduler: Scheduler,
     pub(super) stats: Stats,
-    driver: Mutex<Option<Driver>>,
+    /// The running driver's thread.
+    driver: Mutex<Option<Thread>>,
     /// Whether a driver is running; read without the lock on every arm and wait,
     /// so on a line of its own, away from what the driver writes as it wakes.
     driver_running: OwnLine<AtomicBool>,
-    /// Whether the ticks are fired on async-io's reactor: the running driver is
-    /// hosted there, and so is the next one to start. Set by `host_on_async_io`,
-    /// cleared for good when a hosted driver fails or blocks.
-    #[cfg(all(feature = "async-io", target_os = "linux"))]
-    hosted_on_reactor: AtomicBool,
     /// Bumped to retire a driver: each driver knows its own and leaves when it changes.
     generation: AtomicU64,
     /// The wakers of fired timers, not yet woken. Shared, so that a successor can
@@ -84,8 +78,6 @@ impl Wheel {
             stats: Stats::default(),
             driver: Mutex::new(None),
             driver_running: OwnLine(AtomicBool::new(false)),
-            #[cfg(all(feature = "async-io", target_os = "linux"))]
-            hosted_on_reactor: AtomicBool::new(false),
             generation: AtomicU64::new(0),
             batch: ConcurrentQueue::unbounded(),
             progress: OwnLine::default(),
@@ -103,27 +95,16 @@ impl Wheel {
             return Ok(());
         }
         let generation = self.generation.load(Ordering::Acquire);
-        #[cfg(all(feature = "async-io", target_os = "linux"))]
-        if self.hosted_on_reactor() {
-            match ReactorDriver::start(self, generation) {
-                Ok(hosted) => {
-                    self.started(driver, Driver::Reactor(hosted));
-                    return Ok(());
-                }
-                // The reactor would not take it: the thread then, for good.
-                Err(_) => self.stop_hosting(),
-            }
-        }
         faults::before_spawn()?;
         let spawned = thread::Builder::new()
             .name(THREAD_NAME.into())
             .spawn(move || self.drive(generation))?;
-        self.started(driver, Driver::Thread(spawned.thread().clone()));
+        self.started(driver, spawned.thread().clone());
         Ok(())
     }
 
     /// Records `started` as the running driver, and starts the supervisor with the first.
-    fn started(&'static self, mut driver: MutexGuard<'_, Option<Driver>>, started: Driver) {
+    fn started(&'static self, mut driver: MutexGuard<'_, Option<Thread>>, started: Thread) {
         *driver = Some(started);
         self.driver_running.store(true, Ordering::Release);
         drop(driver);
@@ -136,68 +117,6 @@ impl Wheel {
         }
     }
 
-    /// Moves the driver onto async-io's reactor: see
-    /// [`WheelClock::host_on_async_io`](crate::clock::WheelClock::host_on_async_io).
-    #[cfg(all(feature = "async-io", target_os = "linux"))]
-    pub(super) fn host_on_async_io(&'static self) -> io::Result<()> {
-        let mut driver = lock(&self.driver);
-        if let Some(Driver::Reactor(_)) = &*driver {
-            return Ok(());
-        }
-        // The next generation: a running thread driver is retired by it.
-        let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
-        let hosted = match ReactorDriver::start(self, generation) {
-            Ok(hosted) => hosted,
-            Err(cause) => {
-                // Whatever ran before keeps running (or the next use starts a thread).
-                self.generation.fetch_sub(1, Ordering::AcqRel);
-                return Err(cause);
-            }
-        };
-        self.hosted_on_reactor.store(true, Ordering::Release);
-        if let Some(Driver::Thread(retired)) = driver.take() {
-            retired.unpark(); // to see that it is retired, and leave
-        }
-        self.started(driver, Driver::Reactor(hosted));
-        Ok(())
-    }
-
-    /// The supervisor's look at a driver on the reactor: one a whole period late
-    /// is registered again (see [`ReactorDriver::register_again`]).
-    #[cfg(all(feature = "async-io", target_os = "linux"))]
-    fn look_at_the_reactor(&self) {
-        // Lock-free unless hosted, so that the scheduler's thread costs no lock here.
-        if !self.hosted_on_reactor() {
-            return;
-        }
-        let now = tick::tick_started_by(Instant::now());
-        let period = SUPERVISION_PERIOD.as_millis() as Tick;
-        if self.scheduler.published_wakes_at() >= now.saturating_sub(period) {
-            return;
-        }
-        let driver = lock(&self.driver).clone();
-        if let Some(Driver::Reactor(hosted)) = driver {
-            self.stats
-                .reactor_registrations
-                .fetch_add(1, Ordering::Relaxed);
-            trace::scheduler_recovered(
-                "its driver on the reactor was late and was registered again",
-            );
-            hosted.register_again();
-        }
-    }
-
-    /// The hosted driver of `generation` cannot go on (its step unwound, or its
-    /// timerfd failed): the timers go back to a scheduler thread, for good.
-    #[cfg(all(feature = "async-io", target_os = "linux"))]
-    pub(super) fn host_failed(&'static self, generation: u64) {
-        if self.retired(generation) {
-            return;
-        }
-        self.stop_hosting();
-        self.replace_failed_driver("its driver on the reactor failed and a thread took over");
-    }
-
     /// Replaces a driver that failed (and was not retired), counting it.
     fn replace_failed_driver(&'static self, what_happened: &str) {
         self.forget_driver();
@@ -205,19 +124,6 @@ impl Wheel {
         trace::scheduler_recovered(what_happened);
         // If this fails, the supervisor or the next arm or wait tries again.
         let _ = self.ensure_driver();
-    }
-
-    fn stop_hosting(&self) {
-        #[cfg(all(feature = "async-io", target_os = "linux"))]
-        self.hosted_on_reactor.store(false, Ordering::Release);
-    }
-
-    /// Whether the ticks are fired on async-io's reactor (never, without it).
-    pub(super) fn hosted_on_reactor(&self) -> bool {
-        #[cfg(all(feature = "async-io", target_os = "linux"))]
-        return self.hosted_on_reactor.load(Ordering::Acquire);
-        #[cfg(not(all(feature = "async-io", target_os = "linux")))]
-        false
     }
 
     /// [`ensure_driver`](Self::ensure_driver), for callers that cannot return an
@@ -238,9 +144,7 @@ impl Wheel {
     pub(super) fn wake_driver(&'static self) {
         let driver = lock(&self.driver).clone();
         match driver {
-            Some(Driver::Thread(thread)) => thread.unpark(),
-            #[cfg(all(feature = "async-io", target_os = "linux"))]
-            Some(Driver::Reactor(hosted)) => hosted.wake(),
+            Some(thread) => thread.unpark(),
             None => self.ensure_driver_or_panic(),
         }
     }
@@ -275,11 +179,11 @@ impl Wheel {
         }
     }
 
-    /// One step of a driver of `generation`, on its thread or on the reactor:
-    /// wake what a predecessor left in the batch, fire what is due and wake it.
+    /// One step of a driver of `generation`: wake what a predecessor left in the
+    /// batch, fire what is due and wake it.
     /// Returns the next tick that has timers (`Tick::MAX` if none), or `None`
     /// once retired. The vectors are scratch space, empty between steps.
-    pub(super) fn step(
+    fn step(
         &'static self,
         generation: u64,
         fired_wakers: &mut Vec<Waker>,
@@ -313,7 +217,7 @@ impl Wheel {
         Some(fired.next)
     }
 
-    pub(super) fn retired(&self, generation: u64) -> bool {
+    fn retired(&self, generation: u64) -> bool {
         self.generation.load(Ordering::Acquire) != generation
     }
 
@@ -369,8 +273,6 @@ impl Wheel {
                 self.stats.blocked_drivers.fetch_add(1, Ordering::Relaxed);
                 trace::scheduler_recovered("its thread was blocked in a waker and was replaced");
                 self.progress.in_waker.store(false, Ordering::Release);
-                // If it was the reactor's thread, the reactor is stuck too: a thread takes over.
-                self.stop_hosting();
                 self.forget_driver();
                 seen_in_waker = None;
             } else {
@@ -379,13 +281,11 @@ impl Wheel {
             if !self.driver_running.load(Ordering::Acquire) {
                 let _ = self.ensure_driver();
             }
-            #[cfg(all(feature = "async-io", target_os = "linux"))]
-            self.look_at_the_reactor();
         }
     }
 }
 
-pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     lock_count::count();
     // Held only by the crate's own code, which leaves the data consistent at every point.
     mutex
@@ -394,16 +294,6 @@ pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// How late the driver fires `tick`, which it fires at `now`.
-/// Who fires the ticks.
-#[derive(Debug, Clone)]
-enum Driver {
-    /// The scheduler's own thread, `futures-heartbeat-wheel`.
-    Thread(Thread),
-    /// A timerfd on async-io's reactor, fired on the reactor's thread.
-    #[cfg(all(feature = "async-io", target_os = "linux"))]
-    Reactor(std::sync::Arc<ReactorDriver>),
-}
-
 fn lateness(tick: Tick, now: Instant) -> Duration {
     tick::start_of(tick).map_or(Duration::ZERO, |start| now.saturating_duration_since(start))
 }
