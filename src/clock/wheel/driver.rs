@@ -6,8 +6,14 @@
 //!   [supervision periods](SUPERVISION_PERIOD): the supervisor thread sees that
 //!   the driver made no progress, retires it, and starts a successor that wakes
 //!   the rest of the batch. The retired thread leaves as soon as the waker returns.
+//! - The supervisor watches only while the driver runs executor code: it waits
+//!   with no timeout until the driver, entering a batch of wakers, wakes it, and
+//!   goes back to that wait once a whole period passes with no waker called. A
+//!   process with no timer due has no thread of the crate waking (arm on entry,
+//!   as hang monitors do).
 //! - If the driver dies anyway, it starts its successor as it unwinds; if that
-//!   fails, the supervisor or the next use of the clock starts one.
+//!   fails, it wakes the supervisor, which tries again every period until one
+//!   starts, as does the next use of the clock.
 //! - Wakers waiting to be woken sit in a shared batch, not in the driver thread,
 //!   and the schedule lives outside the thread too, so no armed timer is lost
 //!   to any of this, only fired late.
@@ -36,9 +42,9 @@ use crate::trace;
 pub(super) const THREAD_NAME: &str = "futures-heartbeat-wheel";
 const SUPERVISOR_NAME: &str = "futures-heartbeat-wheel-supervisor";
 
-/// How often the supervisor looks at the driver: a waker that blocks delays the
-/// timers behind it by one to two periods. It costs the process ten short
-/// wakeups a second.
+/// How often the supervisor looks at the driver while the driver runs executor
+/// code: a waker that blocks delays the timers behind it by one to two periods.
+/// While no waker runs, the supervisor does not wake at all.
 pub(super) const SUPERVISION_PERIOD: Duration = Duration::from_millis(100);
 
 /// The process's scheduler, its driver thread and the supervisor of that thread.
@@ -59,15 +65,29 @@ pub(super) struct Wheel {
     batch: ConcurrentQueue<Waker>,
     /// The driver's progress, written at every waker it calls.
     progress: OwnLine<Progress>,
-    supervisor: OnceLock<()>,
+    supervisor: Supervisor,
 }
 
-/// The driver's progress, for the supervisor: wakers it started to wake, and
-/// whether it is inside one now. Written by the driver alone.
+/// The driver's progress, for the supervisor: wakers it started to wake,
+/// whether it is inside one now, and whether it is in a batch of them (from the
+/// first waker of a step to the step's end). Written by the driver alone.
 #[derive(Debug, Default)]
 struct Progress {
     wakes_started: AtomicU64,
     in_waker: AtomicBool,
+    in_batch: AtomicBool,
+}
+
+/// The supervisor thread, and whether it waits for a batch with no timeout.
+#[derive(Debug, Default)]
+struct Supervisor {
+    /// Set once the thread is started (or being started), so that it starts once.
+    started: AtomicBool,
+    /// Set by the thread itself before it first waits.
+    thread: OnceLock<Thread>,
+    /// Set by the supervisor before it waits with no timeout; cleared by
+    /// whoever wakes it (the driver entering a batch, or a failed restart).
+    waiting: AtomicBool,
 }
 
 impl Wheel {
@@ -81,7 +101,7 @@ impl Wheel {
             generation: AtomicU64::new(0),
             batch: ConcurrentQueue::unbounded(),
             progress: OwnLine::default(),
-            supervisor: OnceLock::new(),
+            supervisor: Supervisor::default(),
         })
     }
 
@@ -108,12 +128,14 @@ impl Wheel {
         *driver = Some(started);
         self.driver_running.store(true, Ordering::Release);
         drop(driver);
-        if self.supervisor.get().is_none() {
-            // A failure here leaves the driver unsupervised until the next start: still working.
-            let _ = thread::Builder::new()
+        if !self.supervisor.started.swap(true, Ordering::AcqRel) {
+            let spawned = thread::Builder::new()
                 .name(SUPERVISOR_NAME.into())
-                .spawn(move || self.supervise())
-                .map(|_| self.supervisor.set(()));
+                .spawn(move || self.supervise());
+            if spawned.is_err() {
+                // Unsupervised until the next start tries again: still working.
+                self.supervisor.started.store(false, Ordering::Release);
+            }
         }
     }
 
@@ -122,8 +144,10 @@ impl Wheel {
         self.forget_driver();
         self.stats.driver_restarts.fetch_add(1, Ordering::Relaxed);
         trace::scheduler_recovered(what_happened);
-        // If this fails, the supervisor or the next arm or wait tries again.
-        let _ = self.ensure_driver();
+        if self.ensure_driver().is_err() {
+            // No stream may call in again: the supervisor tries every period until one starts.
+            self.wake_supervisor();
+        }
     }
 
     /// [`ensure_driver`](Self::ensure_driver), for callers that cannot return an
@@ -162,7 +186,8 @@ impl Wheel {
         let mut driver = lock(&self.driver);
         self.generation.fetch_add(1, Ordering::AcqRel);
         *driver = None;
-        self.driver_running.store(false, Ordering::Release);
+        // In one total order with the supervisor's flag: see `wait_for_a_batch`.
+        self.driver_running.store(false, Ordering::SeqCst);
     }
 
     /// The driver thread's loop: a step, then sleep until the next tick that has
@@ -214,6 +239,8 @@ impl Wheel {
         if self.retired(generation) {
             return None;
         }
+        // Retired, a driver leaves the mark to its successor, whose step ends by clearing it.
+        self.progress.in_batch.store(false, Ordering::Release);
         Some(fired.next)
     }
 
@@ -247,6 +274,10 @@ impl Wheel {
     /// Runs a waker's code (waking or dropping it) where the supervisor watches
     /// it, and catches its panic.
     fn run_executor_code(&self, code: impl FnOnce()) {
+        // A relaxed load of the driver's own line per waker; the rest once per batch.
+        if !self.progress.in_batch.load(Ordering::Relaxed) {
+            self.enter_batch();
+        }
         self.progress.wakes_started.fetch_add(1, Ordering::Relaxed);
         self.progress.in_waker.store(true, Ordering::Release);
         if panic::catch_unwind(AssertUnwindSafe(code)).is_err() {
@@ -257,10 +288,65 @@ impl Wheel {
         self.progress.in_waker.store(false, Ordering::Release);
     }
 
-    /// The supervisor's loop: replaces a driver that has been inside one waker for
-    /// a whole period, and starts one if none runs (a failed restart).
+    /// Marks the driver as in a batch of wakers, and wakes the supervisor if it
+    /// waits with no timeout.
+    ///
+    /// The mark is stored, and the supervisor's flag read, in one total order with
+    /// the supervisor's store of its flag and read of the mark (all `SeqCst`): either
+    /// the supervisor sees the mark and does not wait, or this sees the flag and wakes it.
+    #[cold]
+    fn enter_batch(&self) {
+        self.progress.in_batch.store(true, Ordering::SeqCst);
+        if self.supervisor.waiting.load(Ordering::SeqCst) {
+            self.wake_supervisor();
+        }
+    }
+
+    /// Wakes the supervisor if it waits with no timeout: it then looks every period.
+    fn wake_supervisor(&self) {
+        if self.supervisor.waiting.swap(false, Ordering::SeqCst) {
+            // Set: the supervisor set its handle before its flag.
+            if let Some(supervisor) = self.supervisor.thread.get() {
+                supervisor.unpark();
+            }
+        }
+    }
+
+    /// The supervisor's thread: waits with no timeout until the driver enters a
+    /// batch of wakers, then watches it every period until it is idle again.
     fn supervise(&'static self) {
+        let _ = self.supervisor.thread.set(thread::current());
+        loop {
+            self.wait_for_a_batch();
+            self.watch_while_busy();
+        }
+    }
+
+    /// Returns once the driver is in a batch of wakers, or none runs.
+    fn wait_for_a_batch(&self) {
+        loop {
+            self.supervisor.waiting.store(true, Ordering::SeqCst);
+            if self.progress.in_batch.load(Ordering::SeqCst)
+                || !self.driver_running.load(Ordering::SeqCst)
+            {
+                self.supervisor.waiting.store(false, Ordering::SeqCst);
+                return;
+            }
+            thread::park();
+            // Cleared: woken by the driver or a failed restart. Set: a spurious
+            // wakeup, or an unpark left from an earlier wake: look again.
+            if !self.supervisor.waiting.load(Ordering::SeqCst) {
+                return;
+            }
+        }
+    }
+
+    /// Every period: replaces a driver that has been inside one waker for a whole
+    /// period, and starts one if none runs (a failed restart). Returns once a
+    /// period has passed with the driver outside any batch and no waker called.
+    fn watch_while_busy(&'static self) {
         let mut seen_in_waker = None;
+        let mut seen_progress = self.progress.wakes_started.load(Ordering::Relaxed);
         loop {
             thread::sleep(SUPERVISION_PERIOD);
             let progress = self.progress.wakes_started.load(Ordering::Relaxed);
@@ -280,7 +366,12 @@ impl Wheel {
             }
             if !self.driver_running.load(Ordering::Acquire) {
                 let _ = self.ensure_driver();
+                continue;
             }
+            if progress == seen_progress && !self.progress.in_batch.load(Ordering::Acquire) {
+                return;
+            }
+            seen_progress = progress;
         }
     }
 }
