@@ -55,8 +55,10 @@ pub use self::stats::{WheelStats, LATENESS_BUCKETS};
 ///
 /// It runs under any executor, with no runtime: the scheduler's thread,
 /// `futures-heartbeat-wheel`, starts at the first timer and then lives as long as
-/// the process, asleep whenever no timer is armed. A second thread,
-/// `futures-heartbeat-wheel-supervisor`, wakes ten times a second to check on it.
+/// the process, asleep until the next tick that has timers, with no timeout when
+/// none is armed. A second thread, `futures-heartbeat-wheel-supervisor`, checks
+/// on it every 100 ms while it runs the wakers of the tasks it wakes, and
+/// otherwise sleeps with no timeout too: with no timer due, neither thread wakes.
 ///
 /// # Faults
 ///
