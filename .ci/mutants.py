@@ -4,8 +4,8 @@ time, and checks that the suite guarding it catches each break. The adapters'
 breaks must be caught by the property tests (`cargo test --test properties`);
 restarting's by its own property tests (`--test restart_properties`); the
 scheduler's, by its loom models (`--cfg futures_heartbeat_loom`); the scheduler
-thread's, by the fault tests (`tests/wheel_*.rs`); the cost of a pulse in shared
-locks, by the lock count (`tests/wheel_lock_counts.rs`).
+thread's, by the fault tests (`tests/wheel_*.rs`) and the count of its idle
+wakeups (`tests/idle_wakeups.rs`); the cost of a pulse in shared locks, by the lock count (`tests/wheel_lock_counts.rs`).
 
 Run from the repository root: python3 .ci/mutants.py [NAME ...]
 Every source file is restored after each mutant, even on error or Ctrl-C.
@@ -33,14 +33,12 @@ SCHEDULE = "src/clock/wheel/schedule.rs"
 DRIVER = "src/clock/wheel/driver.rs"
 WHEEL = "src/clock/wheel.rs"
 WEB_DRIVER = "src/clock/wheel/web_driver.rs"
-REACTOR_HOST = "src/clock/wheel/reactor_host.rs"
 
 PROPERTIES = (["cargo", "test", "-q", "--test", "properties"], {})
 RESTART_PROPERTIES = (["cargo", "test", "-q", "--test", "restart_properties"], {})
 FAULT_TESTS = (["cargo", "test", "-q", "--all-features", "--test", "wheel_waker_faults",
                 "--test", "wheel_blocking_waker", "--test", "wheel_driver_restart",
-                "--test", "wheel_spawn_failure", "--test", "wheel_reactor_host",
-                "--test", "wheel_reactor_host_blocking", "--test", "wheel_reactor_host_lost_wakeup"], {})
+                "--test", "wheel_spawn_failure", "--test", "idle_wakeups"], {})
 LOCK_COUNTS = (["cargo", "test", "-q", "--all-features", "--test", "wheel_lock_counts"], {})
 WASM_TESTS = (["cargo", "test", "-q", "--target", "wasm32-unknown-unknown", "--test", "wasm"],
               {"CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER": "wasm-bindgen-test-runner"})
@@ -213,22 +211,22 @@ MUTANTS = {
         "            faults::after_collecting_wakers();\n"
         "            self.hand_over(fired_wakers);\n",
         "the wakers a driver collected are lost with it when it dies"),
+    "driver-supervisor-is-never-woken": (DRIVER,
+        "        if self.supervisor.waiting.load(Ordering::SeqCst) {\n            self.wake_supervisor();",
+        "        if self.supervisor.waiting.load(Ordering::SeqCst) && false {\n            self.wake_supervisor();",
+        "the supervisor, waiting for a batch, is not woken when one starts: a blocked waker is never seen"),
+    "driver-failed-restart-leaves-the-supervisor-asleep": (DRIVER,
+        "            // No stream may call in again: the supervisor tries every period until one starts.\n            self.wake_supervisor();",
+        "            // No stream may call in again: the supervisor tries every period until one starts.",
+        "a driver that dies in a quiet process and cannot be restarted leaves its timers to a sleeping supervisor"),
+    "driver-supervisor-looks-when-idle": (DRIVER,
+        "            thread::park();\n",
+        "            thread::park_timeout(SUPERVISION_PERIOD);\n",
+        "the supervisor wakes every period with no waker running: the process is never quiet"),
     "driver-start-failure-is-silent": (DRIVER,
         "        if let Err(cause) = self.ensure_driver() {\n            panic!(",
         "        if let Err(cause) = self.ensure_driver() {\n            return;\n            panic!(",
         "a scheduler thread that cannot start leaves the streams waiting forever"),
-    "driver-stays-on-a-blocked-reactor": (DRIVER,
-        "                self.stop_hosting();\n                self.forget_driver();\n",
-        "                self.forget_driver();\n",
-        "a waker blocking the reactor's thread gets the ticks a new driver on that same reactor"),
-    "driver-on-the-reactor-is-never-registered-again": (DRIVER,
-        "            hosted.register_again();\n",
-        "            let _ = hosted;\n",
-        "a driver on the reactor that lost its wakeup stays asleep, and its timers never fire"),
-    "driver-on-the-reactor-registers-once": (REACTOR_HOST,
-        "            if self.timerfd.poll_readable(&mut cx).is_pending() {",
-        "            if true {",
-        "the driver on the reactor fires one step and is never called again"),
 }
 
 

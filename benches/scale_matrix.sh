@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # The default clock's cost matrix: 100 ms pulses at 1,000 to 100,000 streams and
 # 1 s pulses at 1,000 to 1,000,000, WheelClock on smol and on tokio against
-# heartbeat-stream on tokio (and PreciseWheelClock at 100 ms), WheelClock hosted
-# on async-io's reactor on smol (`wheel-hosted`, WheelClock::host_on_async_io), in ROUNDS
-# interleaved rounds, so that every ratio compares runs made minutes apart.
+# heartbeat-stream on tokio, in ROUNDS interleaved rounds, so that every ratio
+# compares runs made minutes apart.
 # Then 10,000 idle watchdogs at each interval, for their lateness.
 #
 # Usage: benches/scale_matrix.sh [CSV] [ROUNDS]     (defaults: target/scale-matrix.csv 3)
@@ -23,13 +22,9 @@ for round in $(seq "$rounds"); do
         flags=(--interval-ms "$ms" --streams "$streams" --secs "$secs")
         "$scale" "${flags[@]}" --mode peer --csv "$csv"
         "$scale" "${flags[@]}" --clock wheel --executor smol --csv "$csv"
-        "$scale" "${flags[@]}" --clock wheel-hosted --executor smol --csv "$csv"
         "$scale" "${flags[@]}" --clock wheel --executor tokio --csv "$csv"
-        if [ "$ms" = 100 ]; then
-            "$scale" "${flags[@]}" --clock precise-wheel --executor smol --csv "$csv"
-            if [ -n "${BEFORE:-}" ]; then
-                "$BEFORE" "${flags[@]}" --clock wheel --executor smol --csv "$before_csv"
-            fi
+        if [ "$ms" = 100 ] && [ -n "${BEFORE:-}" ]; then
+            "$BEFORE" "${flags[@]}" --clock wheel --executor smol --csv "$before_csv"
         fi
     done
     "$scale" --interval-ms 100 --streams 10000 --mode watchdog --clock wheel --executor smol --csv "$csv"

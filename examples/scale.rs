@@ -19,8 +19,8 @@
 //! ```
 //!
 //! Flags: `--streams N` (1000), `--interval-ms` (100), `--secs` (10), `--clock`
-//! `wheel|wheel-hosted|precise-wheel|futures-timer|async-io|tokio|floor|floor-hosted|floor-inline`
-//! (wheel; `wheel-hosted` is the same after `WheelClock::host_on_async_io`), `--executor smol|tokio` (smol;
+//! `wheel|futures-timer|async-io|tokio|floor|floor-hosted|floor-inline`
+//! (wheel), `--executor smol|tokio` (smol;
 //! the tokio clock needs tokio), `--deadlines spread|aligned` (spread: phases spread
 //! evenly over the interval), `--mode heartbeat|watchdog|peer`, `--csv FILE` to
 //! append the figures as a line. Linux only: it reads /proc.
@@ -44,9 +44,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
-use futures_heartbeat::clock::{
-    AsyncIoClock, Clock, FuturesTimerClock, PreciseWheelClock, TokioClock, WheelClock,
-};
+use futures_heartbeat::clock::{AsyncIoClock, Clock, FuturesTimerClock, TokioClock, WheelClock};
 use futures_heartbeat::HeartbeatExt;
 
 use self::floor_clock::FloorClock;
@@ -72,10 +70,8 @@ usage: cargo run --release --all-features --example scale -- [FLAGS]
   --streams N                                  (1000)
   --interval-ms MS                             (100)
   --secs S                                     (10)
-  --clock wheel|wheel-hosted|precise-wheel|futures-timer|async-io|tokio|
-          floor|floor-hosted|floor-inline      (wheel; wheel-hosted: the same, after
-                                               WheelClock::host_on_async_io;
-                                               floor: the least a timer
+  --clock wheel|futures-timer|async-io|tokio|
+          floor|floor-hosted|floor-inline      (wheel; floor: the least a timer
                                                can do, for what the rest costs;
                                                floor-hosted: the same, fired by a
                                                task on the executor's reactor;
@@ -367,9 +363,9 @@ fn run(config: Arc<Config>, tally: Arc<Tally>) -> Figures {
     } else {
         begin + config.run_for
     };
-    // Phases are waited for on a clock with millisecond precision (the wheel's
-    // own, for the wheel), so that they stay spread as asked: a coarser grain
-    // would gather the streams' starts, and so their pulses, on fewer ticks.
+    // Phases are waited for on a clock with millisecond precision (futures-timer's,
+    // for the wheel and the floor), so that they stay spread as asked: a coarser
+    // grain would gather the streams' starts, and so their pulses, on fewer ticks.
     let phase = |i: usize| {
         if config.aligned {
             begin
@@ -383,11 +379,6 @@ fn run(config: Arc<Config>, tally: Arc<Tally>) -> Figures {
             None
         }
         "floor-hosted" | "floor-inline" => Some(FloorClock::start_hosted(config.interval)),
-        #[cfg(target_os = "linux")]
-        "wheel-hosted" => {
-            WheelClock::host_on_async_io().expect("a timerfd on async-io's reactor");
-            None
-        }
         _ => None,
     };
     let resident_before = resident_bytes();
@@ -451,25 +442,22 @@ fn run(config: Arc<Config>, tally: Arc<Tally>) -> Figures {
                 })
                 .collect();
             let tasks = match config.clock.as_str() {
-                "wheel" | "wheel-hosted" => {
-                    spawn_all!(|t| executor.spawn(t), WheelClock, PreciseWheelClock)
-                }
-                "precise-wheel" => spawn_all!(|t| executor.spawn(t), PreciseWheelClock),
+                "wheel" => spawn_all!(|t| executor.spawn(t), WheelClock, FuturesTimerClock),
                 "futures-timer" => spawn_all!(|t| executor.spawn(t), FuturesTimerClock),
                 "async-io" => spawn_all!(|t| executor.spawn(t), AsyncIoClock),
-                "floor" => spawn_all!(|t| executor.spawn(t), FloorClock, PreciseWheelClock),
+                "floor" => spawn_all!(|t| executor.spawn(t), FloorClock, FuturesTimerClock),
                 #[cfg(target_os = "linux")]
                 "floor-hosted" => {
                     let floor = hosted_floor.expect("set up above");
                     executor
                         .spawn(floor_clock::fire_on_async_io(floor))
                         .detach();
-                    spawn_all!(|t| executor.spawn(t), FloorClock, PreciseWheelClock)
+                    spawn_all!(|t| executor.spawn(t), FloorClock, FuturesTimerClock)
                 }
                 #[cfg(target_os = "linux")]
                 "floor-inline" => {
                     floor_clock::fire_inside_async_io(hosted_floor.expect("set up above"));
-                    spawn_all!(|t| executor.spawn(t), FloorClock, PreciseWheelClock)
+                    spawn_all!(|t| executor.spawn(t), FloorClock, FuturesTimerClock)
                 }
                 other => panic!("clock {other} does not run on smol"),
             };
@@ -494,18 +482,15 @@ fn run(config: Arc<Config>, tally: Arc<Tally>) -> Figures {
                     .collect::<Vec<_>>()
             } else {
                 match config.clock.as_str() {
-                    "wheel" | "wheel-hosted" => {
-                        spawn_all!(|t| runtime.spawn(t), WheelClock, PreciseWheelClock)
-                    }
-                    "precise-wheel" => spawn_all!(|t| runtime.spawn(t), PreciseWheelClock),
+                    "wheel" => spawn_all!(|t| runtime.spawn(t), WheelClock, FuturesTimerClock),
                     "futures-timer" => spawn_all!(|t| runtime.spawn(t), FuturesTimerClock),
                     "async-io" => spawn_all!(|t| runtime.spawn(t), AsyncIoClock),
                     "tokio" => spawn_all!(|t| runtime.spawn(t), TokioClock),
-                    "floor" => spawn_all!(|t| runtime.spawn(t), FloorClock, PreciseWheelClock),
+                    "floor" => spawn_all!(|t| runtime.spawn(t), FloorClock, FuturesTimerClock),
                     "floor-hosted" => {
                         let floor = hosted_floor.expect("set up above");
                         runtime.spawn(floor_clock::fire_on_tokio(floor));
-                        spawn_all!(|t| runtime.spawn(t), FloorClock, PreciseWheelClock)
+                        spawn_all!(|t| runtime.spawn(t), FloorClock, FuturesTimerClock)
                     }
                     other => panic!("unknown clock {other}"),
                 }

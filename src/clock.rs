@@ -7,8 +7,7 @@
 //!
 //! | clock | feature | runs on |
 //! |---|---|---|
-//! | [`WheelClock`] (the default) | none | any executor; one shared scheduler thread per process, or async-io's reactor after [`WheelClock::host_on_async_io`] (Linux, `async-io`); late by at most 1/20 of the interval (1 ms at least) |
-//! | [`PreciseWheelClock`] | none | the same scheduler, 1 ms ticks whatever the interval |
+//! | [`WheelClock`] (the default) | none | any executor; one shared scheduler thread per process; late by at most 1/20 of the interval (1 ms at least) |
 //! | [`FuturesTimerClock`] | none | any executor; futures-timer's helper thread, 1 ms ticks |
 //! | [`AsyncIoClock`] | `async-io` | any executor; async-io's reactor, the one smol runs on, 1 ms ticks |
 //! | [`TokioClock`] | `tokio` | inside a tokio runtime with its time driver; follows `tokio::time::pause()` |
@@ -50,7 +49,7 @@
 //!   pulse interval, the silence limit): 5 ms for 100 ms pulses, 50 ms for 1 s
 //!   ones. Heartbeats a second apart do not need millisecond timing, and rounding
 //!   to a coarser grain lets far more timers share a wakeup.
-//! - [`PreciseWheelClock`], [`FuturesTimerClock`] and [`AsyncIoClock`] round to the
+//! - [`FuturesTimerClock`] and [`AsyncIoClock`] round to the
 //!   millisecond only: at most 1 ms late. [`TokioClock`] is tokio's own timer,
 //!   also 1 ms.
 //!
@@ -95,7 +94,7 @@ pub use self::wheel::inject as inject_wheel_faults;
 #[cfg(feature = "lock-counter")]
 #[doc(hidden)]
 pub use self::wheel::shared_lock_acquisitions as wheel_shared_lock_acquisitions;
-pub use self::wheel::{PreciseWheelClock, WheelClock, WheelStats, WheelTimer, LATENESS_BUCKETS};
+pub use self::wheel::{WheelClock, WheelStats, WheelTimer, LATENESS_BUCKETS};
 
 /// A source of the current time and of one-shot timers.
 ///

@@ -250,7 +250,7 @@ macro_rules! behaviour_suite {
     };
 }
 
-use futures_heartbeat::clock::{FuturesTimerClock, ManualClock, PreciseWheelClock, WheelClock};
+use futures_heartbeat::clock::{FuturesTimerClock, ManualClock, WheelClock};
 
 behaviour_suite!(manual_on_futures_executor, clock: ManualClock = ManualClock::new(), time: time_flows_by_hand, run: on_futures_executor);
 behaviour_suite!(manual_on_smol, clock: ManualClock = ManualClock::new(), time: time_flows_by_hand, run: on_smol);
@@ -259,9 +259,6 @@ behaviour_suite!(wheel_on_futures_executor, clock: WheelClock = WheelClock, time
 behaviour_suite!(wheel_on_smol, clock: WheelClock = WheelClock, time: time_flows_by_itself, run: on_smol);
 behaviour_suite!(wheel_on_smol_executor_threads, clock: WheelClock = WheelClock, time: time_flows_by_itself, run: on_smol_executor_threads);
 behaviour_suite!(wheel_on_tokio_without_time_driver, clock: WheelClock = WheelClock, time: time_flows_by_itself, run: on_tokio_without_time_driver);
-
-behaviour_suite!(precise_wheel_on_smol, clock: PreciseWheelClock = PreciseWheelClock, time: time_flows_by_itself, run: on_smol);
-behaviour_suite!(precise_wheel_on_smol_executor_threads, clock: PreciseWheelClock = PreciseWheelClock, time: time_flows_by_itself, run: on_smol_executor_threads);
 
 /// `WheelClock` rounds a deadline up by as much as a twentieth of the timer's
 /// lead, on grains from 1 ms to 32 ms here: on every one, nothing fires early.

@@ -1,5 +1,5 @@
 //! When the default clock's scheduler thread dies, it is replaced, and every
-//! timer armed before it died still fires. A binary of its own: it kills the
+//! timer armed before it died still fires, in a busy process and in a quiet one. A binary of its own: it kills the
 //! process's scheduler thread.
 #![cfg(feature = "fault-injection")]
 
@@ -11,6 +11,8 @@ use futures_heartbeat::clock::{inject_wheel_faults, WheelClock};
 use support::wheel::{pulses_arrive, quietly, wait_for, waiting_timers};
 
 const PATIENCE: Duration = Duration::from_secs(10);
+/// The default clock's supervision period (`WheelStats::blocked_drivers`' docs).
+const SUPERVISION_PERIOD: Duration = Duration::from_millis(100);
 
 #[test]
 #[cfg_attr(miri, ignore = "kills threads and waits in real time")]
@@ -48,5 +50,23 @@ fn a_dead_scheduler_thread_is_replaced_and_no_timer_armed_before_is_lost() {
         }
     });
     assert_eq!(WheelClock::stats().driver_restarts, 2);
+    pulses_arrive(3);
+
+    // The same in a process gone quiet, where the supervisor waits with no
+    // timeout for the next batch of wakers: the failed restart wakes it.
+    std::thread::sleep(5 * SUPERVISION_PERIOD);
+    let orphaned_when_quiet = waiting_timers(50, Duration::from_millis(20));
+    inject_wheel_faults::fail_next_spawns(1);
+    inject_wheel_faults::panic_driver_once();
+    quietly(|| {
+        for waiting in &orphaned_when_quiet {
+            wait_for(
+                PATIENCE,
+                "a timer orphaned by the dead thread in a quiet process fired",
+                || waiting.woken.get() == 1,
+            );
+        }
+    });
+    assert_eq!(WheelClock::stats().driver_restarts, 3);
     pulses_arrive(3);
 }

@@ -21,8 +21,6 @@ use self::web_driver as driver;
 mod lock_count;
 #[cfg(all(test, futures_heartbeat_loom))]
 mod loom_models;
-#[cfg(all(feature = "async-io", target_os = "linux"))]
-mod reactor_host;
 mod schedule;
 mod scheduler;
 mod stats;
@@ -57,11 +55,10 @@ pub use self::stats::{WheelStats, LATENESS_BUCKETS};
 ///
 /// It runs under any executor, with no runtime: the scheduler's thread,
 /// `futures-heartbeat-wheel`, starts at the first timer and then lives as long as
-/// the process, asleep whenever no timer is armed. A second thread,
-/// `futures-heartbeat-wheel-supervisor`, wakes ten times a second to check on it.
-/// On Linux with the `async-io` feature, [`WheelClock::host_on_async_io`] moves
-/// the firing onto async-io's reactor instead, where smol programs with many
-/// timers save a thread wakeup per tick.
+/// the process, asleep until the next tick that has timers, with no timeout when
+/// none is armed. A second thread, `futures-heartbeat-wheel-supervisor`, checks
+/// on it every 100 ms while it runs the wakers of the tasks it wakes, and
+/// otherwise sleeps with no timeout too: with no timer due, neither thread wakes.
 ///
 /// # Faults
 ///
@@ -124,9 +121,9 @@ pub use self::stats::{WheelStats, LATENESS_BUCKETS};
 /// on. Pulses stay on their grid: the adapters schedule from the grid of
 /// deadlines, never from the time a timer fired, so lateness never adds up to drift.
 ///
-/// For timing tighter than that, [`PreciseWheelClock`] is the same scheduler
-/// with every deadline rounded to the millisecond only, at the cost of a wakeup
-/// for each millisecond that has a deadline.
+/// For timing tighter than that on longer leads, [`FuturesTimerClock`](super::FuturesTimerClock),
+/// [`AsyncIoClock`](super::AsyncIoClock) (feature `async-io`) and
+/// [`TokioClock`](super::TokioClock) (feature `tokio`) round to the millisecond only.
 ///
 /// ```
 /// use futures::stream::{self, StreamExt};
@@ -141,31 +138,7 @@ pub use self::stats::{WheelStats, LATENESS_BUCKETS};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WheelClock;
 
-/// [`WheelClock`]'s scheduler with millisecond precision: every deadline is
-/// rounded up to the next [tick](super::TICK) only, whatever its lead, so a
-/// timer fires at most 1 ms late plus the operating system's wakeup latency.
-///
-/// The cost: one wakeup of the scheduler for each millisecond that has a
-/// deadline, where [`WheelClock`] has one per grain of a twentieth of the lead.
-/// For 1,000 streams pulsing every 100 ms, that is about 1,000 wakeups a second
-/// instead of 250; for 1 s pulses, 1,000 instead of about 31. The README's
-/// Performance section has the measured CPU of both.
-///
-/// ```
-/// use futures::stream::{self, StreamExt};
-/// use futures_heartbeat::{clock::PreciseWheelClock, Event, HeartbeatExt};
-/// use std::time::Duration;
-///
-/// # futures::executor::block_on(async {
-/// let mut events =
-///     stream::pending::<u8>().with_heartbeat_on(Duration::from_millis(200), PreciseWheelClock);
-/// assert_eq!(events.next().await, Some(Event::Pulse)); // 200 ms to 201 ms (plus the OS's latency) in
-/// # });
-/// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PreciseWheelClock;
-
-/// Timer of [`WheelClock`] and [`PreciseWheelClock`]: a key into the process's
+/// Timer of [`WheelClock`]: a key into the process's
 /// schedule, and the tick it is armed for.
 ///
 /// Resetting it to a later deadline only records the new tick: the next poll
@@ -184,9 +157,8 @@ pub struct WheelTimer {
     /// have taken the waker; once the last has, it has.
     waker_from: Tick,
     key: TimerKey,
-    /// How late after `ready` the timer may be woken (the same for every deadline
-    /// of a precise timer, recomputed at each reset for the others), and how late
-    /// after `waker_from` its waker may be.
+    /// How late after `ready` the timer may be woken (recomputed at each reset),
+    /// and how late after `waker_from` its waker may be.
     coalescing: Coalescing,
 }
 
@@ -209,14 +181,12 @@ impl TimerKey {
 /// How late a timer may be woken, and its registered waker, in 32 bits: from
 /// the lowest, its burst (22 bits), the log2 of its grain (5 bits, at most 26)
 /// and the log2 of the grain its waker waits within (5 bits), so that the timer
-/// carries no second and third tick. The burst and grain are zero for a precise
-/// timer: the burst of every other one is at least 100. Bursts are capped at
+/// carries no second and third tick. The burst is at least 100. Bursts are capped at
 /// 2^22 - 1 timers, reached only by leads of about a quarter of an hour and more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Coalescing(u32);
 
 impl Coalescing {
-    const PRECISE: Coalescing = Coalescing(0);
     const BURST_MASK: u32 = (1 << 22) - 1;
     const GRAIN_SHIFT: u32 = 22;
     const WAKER_GRAIN_SHIFT: u32 = 27;
@@ -227,10 +197,6 @@ impl Coalescing {
         let grain_log2 = tick::grain_for(lead).trailing_zeros();
         let burst = tick::burst_for(lead).min(Self::BURST_MASK);
         Coalescing(grain_log2 << Self::GRAIN_SHIFT | burst)
-    }
-
-    fn is_precise(self) -> bool {
-        self.0 & Self::BURST_MASK == 0
     }
 
     fn grain_log2(self) -> u32 {
@@ -249,9 +215,6 @@ impl Coalescing {
 
     /// When a timer whose deadline is at tick `ready` is due.
     fn due(self, ready: Tick) -> Due {
-        if self.is_precise() {
-            return Due::exact(ready);
-        }
         Due {
             ready,
             coalesced: tick::grain_boundary_at_or_after(ready, 1 << self.grain_log2()),
@@ -296,50 +259,7 @@ impl WheelClock {
     /// # });
     /// ```
     pub fn stats() -> WheelStats {
-        let wheel = Wheel::global();
-        wheel.stats.snapshot(wheel.hosted_on_reactor())
-    }
-
-    /// Fires the scheduler's ticks on async-io's reactor, the one smol runs on,
-    /// instead of on the scheduler's own thread, for the rest of the process
-    /// (Linux, feature `async-io`).
-    ///
-    /// The scheduler arms a timerfd on the reactor for its next tick; whichever
-    /// thread runs the reactor fires the tick when it wakes, wakes the tasks due
-    /// and arms the next. Under smol that is an executor thread that was waiting
-    /// for I/O, so a tick costs one thread wakeup where it costs two with the
-    /// scheduler's thread, and the tasks are woken from the executor's own
-    /// thread. Measured on 2 cores in two rounds (docs/performance.md): a fifth
-    /// less CPU for 10,000 streams pulsing every 100 ms in both; for 100,000 every
-    /// 100 ms and for a million every second, a fifth less in one round and even
-    /// or a little more in the other; and more for sparse timers (a thousand
-    /// streams every second), where each tick's re-registration with the reactor
-    /// costs more than it saves. Under another executor, async-io's own thread
-    /// runs the reactor, which saves nothing. Timers, precision and every
-    /// existing timer are unchanged; only who fires the ticks moves.
-    ///
-    /// The cost of the move: the tasks' wakers run on the reactor's thread,
-    /// where a waker that blocks holds up every I/O source of async-io as well as
-    /// the timers. The supervisor still sees it, and a scheduler thread takes the
-    /// timers over within one to two supervision periods, for good: after a
-    /// blocked or failed step on the reactor, the ticks never go back to it.
-    /// [`WheelClock::stats`] says where they are fired (`hosted_on_reactor`).
-    ///
-    /// An error (no timerfd, or the reactor refused it) leaves the ticks on the
-    /// scheduler's thread. Calling it again once hosted does nothing.
-    ///
-    /// ```
-    /// use futures_heartbeat::clock::WheelClock;
-    ///
-    /// match WheelClock::host_on_async_io() {
-    ///     Ok(()) => assert!(WheelClock::stats().hosted_on_reactor),
-    ///     Err(cause) => eprintln!("the scheduler stays on its thread: {cause}"),
-    /// }
-    /// ```
-    #[cfg(all(feature = "async-io", target_os = "linux"))]
-    #[cfg_attr(docsrs, doc(cfg(all(feature = "async-io", target_os = "linux"))))]
-    pub fn host_on_async_io() -> io::Result<()> {
-        Wheel::global().host_on_async_io()
+        Wheel::global().stats.snapshot()
     }
 }
 
@@ -351,27 +271,15 @@ impl Clock for WheelClock {
     }
 
     fn timer_at(&self, deadline: Instant) -> WheelTimer {
-        WheelTimer::new(deadline, false)
-    }
-}
-
-impl Clock for PreciseWheelClock {
-    type Timer = WheelTimer;
-
-    fn now(&self) -> Instant {
-        Instant::now()
-    }
-
-    fn timer_at(&self, deadline: Instant) -> WheelTimer {
-        WheelTimer::new(deadline, true)
+        WheelTimer::new(deadline)
     }
 }
 
 impl WheelTimer {
-    fn new(deadline: Instant, precise: bool) -> WheelTimer {
+    fn new(deadline: Instant) -> WheelTimer {
         let wheel = Wheel::global();
         wheel.ensure_driver_or_panic();
-        let (ready, coalescing) = due_for(deadline, precise, Instant::now);
+        let (ready, coalescing) = due_for(deadline, Instant::now());
         let (key, wake_driver) = wheel.scheduler.insert(ready);
         if wake_driver {
             wheel.wake_driver();
@@ -411,14 +319,37 @@ impl WheelTimer {
         tick::grain_boundary_at_or_after(self.waker_from, 1 << self.coalescing.waker_grain_log2())
     }
 
-    fn reset_read_at_or_now(
-        self: Pin<&mut Self>,
-        deadline: Instant,
-        now: impl FnOnce() -> Instant,
-    ) {
+    fn record_waker(&mut self, waits: Waits) {
+        let (from, log2) = match waits {
+            Waits::At(tick) => (tick, 0),
+            Waits::Between(ready, _) => (ready, self.coalescing.grain_log2()),
+        };
+        debug_assert!(
+            !matches!(waits, Waits::Between(_, last) if last != self.due().coalesced),
+            "a waker handed over waits within the timer's grain"
+        );
+        self.waker_from = from;
+        self.coalescing = self.coalescing.with_waker_grain_log2(log2);
+    }
+}
+
+/// When a timer for `deadline` is due: at the millisecond, and woken there or at
+/// the boundary of the grain its lead allows; `now` is when the lead starts.
+fn due_for(deadline: Instant, now: Instant) -> (Tick, Coalescing) {
+    let ready = tick::tick_at_or_after(deadline);
+    let lead = deadline.saturating_duration_since(now);
+    (ready, Coalescing::for_lead(lead))
+}
+
+impl Timer for WheelTimer {
+    fn reset(self: Pin<&mut Self>, deadline: Instant) {
+        self.reset_read_at(deadline, Instant::now());
+    }
+
+    fn reset_read_at(self: Pin<&mut Self>, deadline: Instant, now: Instant) {
         let timer = self.get_mut();
         let wheel = Wheel::global();
-        let (ready, coalescing) = due_for(deadline, timer.coalescing.is_precise(), now);
+        let (ready, coalescing) = due_for(deadline, now);
         timer.ready = ready;
         timer.coalescing = coalescing.with_waker_grain_log2(timer.coalescing.waker_grain_log2());
         // A later deadline waits for the next poll (see the type's docs); an
@@ -434,41 +365,6 @@ impl WheelTimer {
             timer.record_waker(Waits::At(timer.ready));
         }
         wheel.check_driver();
-    }
-
-    fn record_waker(&mut self, waits: Waits) {
-        let (from, log2) = match waits {
-            Waits::At(tick) => (tick, 0),
-            Waits::Between(ready, _) => (ready, self.coalescing.grain_log2()),
-        };
-        debug_assert!(
-            !matches!(waits, Waits::Between(_, last) if last != self.due().coalesced),
-            "a waker handed over waits within the timer's grain"
-        );
-        self.waker_from = from;
-        self.coalescing = self.coalescing.with_waker_grain_log2(log2);
-    }
-}
-
-/// When a timer for `deadline` is due: at the millisecond, and woken there or,
-/// for a timer that is not precise, at the boundary of the grain its lead allows.
-/// `now` is read only for a timer that is not precise, whose grain depends on its lead.
-fn due_for(deadline: Instant, precise: bool, now: impl FnOnce() -> Instant) -> (Tick, Coalescing) {
-    let ready = tick::tick_at_or_after(deadline);
-    if precise {
-        return (ready, Coalescing::PRECISE);
-    }
-    let lead = deadline.saturating_duration_since(now());
-    (ready, Coalescing::for_lead(lead))
-}
-
-impl Timer for WheelTimer {
-    fn reset(self: Pin<&mut Self>, deadline: Instant) {
-        self.reset_read_at_or_now(deadline, Instant::now);
-    }
-
-    fn reset_read_at(self: Pin<&mut Self>, deadline: Instant, now: Instant) {
-        self.reset_read_at_or_now(deadline, || now);
     }
 
     fn poll_expired(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -526,7 +422,6 @@ mod tests {
                     "lead {lead:?}"
                 );
                 assert_eq!(due.burst, tick::burst_for(lead), "lead {lead:?}");
-                assert!(!Coalescing::for_lead(lead).is_precise());
             }
         }
         // Beyond 24 bits the burst is capped, and the grain is kept.
@@ -536,7 +431,6 @@ mod tests {
             Coalescing::for_lead(Duration::MAX).due(1).coalesced,
             tick::grain_for(Duration::MAX)
         );
-        assert_eq!(Coalescing::PRECISE.due(7), Due::exact(7));
     }
 
     #[test]

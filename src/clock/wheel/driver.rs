@@ -6,8 +6,14 @@
 //!   [supervision periods](SUPERVISION_PERIOD): the supervisor thread sees that
 //!   the driver made no progress, retires it, and starts a successor that wakes
 //!   the rest of the batch. The retired thread leaves as soon as the waker returns.
+//! - The supervisor watches only while the driver runs executor code: it waits
+//!   with no timeout until the driver, entering a batch of wakers, wakes it, and
+//!   goes back to that wait once a whole period passes with no waker called. A
+//!   process with no timer due has no thread of the crate waking (arm on entry,
+//!   as hang monitors do).
 //! - If the driver dies anyway, it starts its successor as it unwinds; if that
-//!   fails, the supervisor or the next use of the clock starts one.
+//!   fails, it wakes the supervisor, which tries again every period until one
+//!   starts, as does the next use of the clock.
 //! - Wakers waiting to be woken sit in a shared batch, not in the driver thread,
 //!   and the schedule lives outside the thread too, so no armed timer is lost
 //!   to any of this, only fired late.
@@ -27,8 +33,6 @@ use concurrent_queue::ConcurrentQueue;
 
 use super::faults;
 use super::lock_count;
-#[cfg(all(feature = "async-io", target_os = "linux"))]
-use super::reactor_host::ReactorDriver;
 use super::scheduler::Scheduler;
 use super::stats::Stats;
 use super::sync::OwnLine;
@@ -38,9 +42,9 @@ use crate::trace;
 pub(super) const THREAD_NAME: &str = "futures-heartbeat-wheel";
 const SUPERVISOR_NAME: &str = "futures-heartbeat-wheel-supervisor";
 
-/// How often the supervisor looks at the driver: a waker that blocks delays the
-/// timers behind it by one to two periods. It costs the process ten short
-/// wakeups a second.
+/// How often the supervisor looks at the driver while the driver runs executor
+/// code: a waker that blocks delays the timers behind it by one to two periods.
+/// While no waker runs, the supervisor does not wake at all.
 pub(super) const SUPERVISION_PERIOD: Duration = Duration::from_millis(100);
 
 /// The process's scheduler, its driver thread and the supervisor of that thread.
@@ -48,15 +52,11 @@ pub(super) const SUPERVISION_PERIOD: Duration = Duration::from_millis(100);
 pub(super) struct Wheel {
     pub(super) scheduler: Scheduler,
     pub(super) stats: Stats,
-    driver: Mutex<Option<Driver>>,
+    /// The running driver's thread.
+    driver: Mutex<Option<Thread>>,
     /// Whether a driver is running; read without the lock on every arm and wait,
     /// so on a line of its own, away from what the driver writes as it wakes.
     driver_running: OwnLine<AtomicBool>,
-    /// Whether the ticks are fired on async-io's reactor: the running driver is
-    /// hosted there, and so is the next one to start. Set by `host_on_async_io`,
-    /// cleared for good when a hosted driver fails or blocks.
-    #[cfg(all(feature = "async-io", target_os = "linux"))]
-    hosted_on_reactor: AtomicBool,
     /// Bumped to retire a driver: each driver knows its own and leaves when it changes.
     generation: AtomicU64,
     /// The wakers of fired timers, not yet woken. Shared, so that a successor can
@@ -65,15 +65,29 @@ pub(super) struct Wheel {
     batch: ConcurrentQueue<Waker>,
     /// The driver's progress, written at every waker it calls.
     progress: OwnLine<Progress>,
-    supervisor: OnceLock<()>,
+    supervisor: Supervisor,
 }
 
-/// The driver's progress, for the supervisor: wakers it started to wake, and
-/// whether it is inside one now. Written by the driver alone.
+/// The driver's progress, for the supervisor: wakers it started to wake,
+/// whether it is inside one now, and whether it is in a batch of them (from the
+/// first waker of a step to the step's end). Written by the driver alone.
 #[derive(Debug, Default)]
 struct Progress {
     wakes_started: AtomicU64,
     in_waker: AtomicBool,
+    in_batch: AtomicBool,
+}
+
+/// The supervisor thread, and whether it waits for a batch with no timeout.
+#[derive(Debug, Default)]
+struct Supervisor {
+    /// Set once the thread is started (or being started), so that it starts once.
+    started: AtomicBool,
+    /// Set by the thread itself before it first waits.
+    thread: OnceLock<Thread>,
+    /// Set by the supervisor before it waits with no timeout; cleared by
+    /// whoever wakes it (the driver entering a batch, or a failed restart).
+    waiting: AtomicBool,
 }
 
 impl Wheel {
@@ -84,12 +98,10 @@ impl Wheel {
             stats: Stats::default(),
             driver: Mutex::new(None),
             driver_running: OwnLine(AtomicBool::new(false)),
-            #[cfg(all(feature = "async-io", target_os = "linux"))]
-            hosted_on_reactor: AtomicBool::new(false),
             generation: AtomicU64::new(0),
             batch: ConcurrentQueue::unbounded(),
             progress: OwnLine::default(),
-            supervisor: OnceLock::new(),
+            supervisor: Supervisor::default(),
         })
     }
 
@@ -103,99 +115,28 @@ impl Wheel {
             return Ok(());
         }
         let generation = self.generation.load(Ordering::Acquire);
-        #[cfg(all(feature = "async-io", target_os = "linux"))]
-        if self.hosted_on_reactor() {
-            match ReactorDriver::start(self, generation) {
-                Ok(hosted) => {
-                    self.started(driver, Driver::Reactor(hosted));
-                    return Ok(());
-                }
-                // The reactor would not take it: the thread then, for good.
-                Err(_) => self.stop_hosting(),
-            }
-        }
         faults::before_spawn()?;
         let spawned = thread::Builder::new()
             .name(THREAD_NAME.into())
             .spawn(move || self.drive(generation))?;
-        self.started(driver, Driver::Thread(spawned.thread().clone()));
+        self.started(driver, spawned.thread().clone());
         Ok(())
     }
 
     /// Records `started` as the running driver, and starts the supervisor with the first.
-    fn started(&'static self, mut driver: MutexGuard<'_, Option<Driver>>, started: Driver) {
+    fn started(&'static self, mut driver: MutexGuard<'_, Option<Thread>>, started: Thread) {
         *driver = Some(started);
         self.driver_running.store(true, Ordering::Release);
         drop(driver);
-        if self.supervisor.get().is_none() {
-            // A failure here leaves the driver unsupervised until the next start: still working.
-            let _ = thread::Builder::new()
+        if !self.supervisor.started.swap(true, Ordering::AcqRel) {
+            let spawned = thread::Builder::new()
                 .name(SUPERVISOR_NAME.into())
-                .spawn(move || self.supervise())
-                .map(|_| self.supervisor.set(()));
-        }
-    }
-
-    /// Moves the driver onto async-io's reactor: see
-    /// [`WheelClock::host_on_async_io`](crate::clock::WheelClock::host_on_async_io).
-    #[cfg(all(feature = "async-io", target_os = "linux"))]
-    pub(super) fn host_on_async_io(&'static self) -> io::Result<()> {
-        let mut driver = lock(&self.driver);
-        if let Some(Driver::Reactor(_)) = &*driver {
-            return Ok(());
-        }
-        // The next generation: a running thread driver is retired by it.
-        let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
-        let hosted = match ReactorDriver::start(self, generation) {
-            Ok(hosted) => hosted,
-            Err(cause) => {
-                // Whatever ran before keeps running (or the next use starts a thread).
-                self.generation.fetch_sub(1, Ordering::AcqRel);
-                return Err(cause);
+                .spawn(move || self.supervise());
+            if spawned.is_err() {
+                // Unsupervised until the next start tries again: still working.
+                self.supervisor.started.store(false, Ordering::Release);
             }
-        };
-        self.hosted_on_reactor.store(true, Ordering::Release);
-        if let Some(Driver::Thread(retired)) = driver.take() {
-            retired.unpark(); // to see that it is retired, and leave
         }
-        self.started(driver, Driver::Reactor(hosted));
-        Ok(())
-    }
-
-    /// The supervisor's look at a driver on the reactor: one a whole period late
-    /// is registered again (see [`ReactorDriver::register_again`]).
-    #[cfg(all(feature = "async-io", target_os = "linux"))]
-    fn look_at_the_reactor(&self) {
-        // Lock-free unless hosted, so that the scheduler's thread costs no lock here.
-        if !self.hosted_on_reactor() {
-            return;
-        }
-        let now = tick::tick_started_by(Instant::now());
-        let period = SUPERVISION_PERIOD.as_millis() as Tick;
-        if self.scheduler.published_wakes_at() >= now.saturating_sub(period) {
-            return;
-        }
-        let driver = lock(&self.driver).clone();
-        if let Some(Driver::Reactor(hosted)) = driver {
-            self.stats
-                .reactor_registrations
-                .fetch_add(1, Ordering::Relaxed);
-            trace::scheduler_recovered(
-                "its driver on the reactor was late and was registered again",
-            );
-            hosted.register_again();
-        }
-    }
-
-    /// The hosted driver of `generation` cannot go on (its step unwound, or its
-    /// timerfd failed): the timers go back to a scheduler thread, for good.
-    #[cfg(all(feature = "async-io", target_os = "linux"))]
-    pub(super) fn host_failed(&'static self, generation: u64) {
-        if self.retired(generation) {
-            return;
-        }
-        self.stop_hosting();
-        self.replace_failed_driver("its driver on the reactor failed and a thread took over");
     }
 
     /// Replaces a driver that failed (and was not retired), counting it.
@@ -203,21 +144,10 @@ impl Wheel {
         self.forget_driver();
         self.stats.driver_restarts.fetch_add(1, Ordering::Relaxed);
         trace::scheduler_recovered(what_happened);
-        // If this fails, the supervisor or the next arm or wait tries again.
-        let _ = self.ensure_driver();
-    }
-
-    fn stop_hosting(&self) {
-        #[cfg(all(feature = "async-io", target_os = "linux"))]
-        self.hosted_on_reactor.store(false, Ordering::Release);
-    }
-
-    /// Whether the ticks are fired on async-io's reactor (never, without it).
-    pub(super) fn hosted_on_reactor(&self) -> bool {
-        #[cfg(all(feature = "async-io", target_os = "linux"))]
-        return self.hosted_on_reactor.load(Ordering::Acquire);
-        #[cfg(not(all(feature = "async-io", target_os = "linux")))]
-        false
+        if self.ensure_driver().is_err() {
+            // No stream may call in again: the supervisor tries every period until one starts.
+            self.wake_supervisor();
+        }
     }
 
     /// [`ensure_driver`](Self::ensure_driver), for callers that cannot return an
@@ -238,9 +168,7 @@ impl Wheel {
     pub(super) fn wake_driver(&'static self) {
         let driver = lock(&self.driver).clone();
         match driver {
-            Some(Driver::Thread(thread)) => thread.unpark(),
-            #[cfg(all(feature = "async-io", target_os = "linux"))]
-            Some(Driver::Reactor(hosted)) => hosted.wake(),
+            Some(thread) => thread.unpark(),
             None => self.ensure_driver_or_panic(),
         }
     }
@@ -258,7 +186,8 @@ impl Wheel {
         let mut driver = lock(&self.driver);
         self.generation.fetch_add(1, Ordering::AcqRel);
         *driver = None;
-        self.driver_running.store(false, Ordering::Release);
+        // In one total order with the supervisor's flag: see `wait_for_a_batch`.
+        self.driver_running.store(false, Ordering::SeqCst);
     }
 
     /// The driver thread's loop: a step, then sleep until the next tick that has
@@ -275,11 +204,11 @@ impl Wheel {
         }
     }
 
-    /// One step of a driver of `generation`, on its thread or on the reactor:
-    /// wake what a predecessor left in the batch, fire what is due and wake it.
+    /// One step of a driver of `generation`: wake what a predecessor left in the
+    /// batch, fire what is due and wake it.
     /// Returns the next tick that has timers (`Tick::MAX` if none), or `None`
     /// once retired. The vectors are scratch space, empty between steps.
-    pub(super) fn step(
+    fn step(
         &'static self,
         generation: u64,
         fired_wakers: &mut Vec<Waker>,
@@ -310,10 +239,12 @@ impl Wheel {
         if self.retired(generation) {
             return None;
         }
+        // Retired, a driver leaves the mark to its successor, whose step ends by clearing it.
+        self.progress.in_batch.store(false, Ordering::Release);
         Some(fired.next)
     }
 
-    pub(super) fn retired(&self, generation: u64) -> bool {
+    fn retired(&self, generation: u64) -> bool {
         self.generation.load(Ordering::Acquire) != generation
     }
 
@@ -343,6 +274,10 @@ impl Wheel {
     /// Runs a waker's code (waking or dropping it) where the supervisor watches
     /// it, and catches its panic.
     fn run_executor_code(&self, code: impl FnOnce()) {
+        // A relaxed load of the driver's own line per waker; the rest once per batch.
+        if !self.progress.in_batch.load(Ordering::Relaxed) {
+            self.enter_batch();
+        }
         self.progress.wakes_started.fetch_add(1, Ordering::Relaxed);
         self.progress.in_waker.store(true, Ordering::Release);
         if panic::catch_unwind(AssertUnwindSafe(code)).is_err() {
@@ -353,10 +288,65 @@ impl Wheel {
         self.progress.in_waker.store(false, Ordering::Release);
     }
 
-    /// The supervisor's loop: replaces a driver that has been inside one waker for
-    /// a whole period, and starts one if none runs (a failed restart).
+    /// Marks the driver as in a batch of wakers, and wakes the supervisor if it
+    /// waits with no timeout.
+    ///
+    /// The mark is stored, and the supervisor's flag read, in one total order with
+    /// the supervisor's store of its flag and read of the mark (all `SeqCst`): either
+    /// the supervisor sees the mark and does not wait, or this sees the flag and wakes it.
+    #[cold]
+    fn enter_batch(&self) {
+        self.progress.in_batch.store(true, Ordering::SeqCst);
+        if self.supervisor.waiting.load(Ordering::SeqCst) {
+            self.wake_supervisor();
+        }
+    }
+
+    /// Wakes the supervisor if it waits with no timeout: it then looks every period.
+    fn wake_supervisor(&self) {
+        if self.supervisor.waiting.swap(false, Ordering::SeqCst) {
+            // Set: the supervisor set its handle before its flag.
+            if let Some(supervisor) = self.supervisor.thread.get() {
+                supervisor.unpark();
+            }
+        }
+    }
+
+    /// The supervisor's thread: waits with no timeout until the driver enters a
+    /// batch of wakers, then watches it every period until it is idle again.
     fn supervise(&'static self) {
+        let _ = self.supervisor.thread.set(thread::current());
+        loop {
+            self.wait_for_a_batch();
+            self.watch_while_busy();
+        }
+    }
+
+    /// Returns once the driver is in a batch of wakers, or none runs.
+    fn wait_for_a_batch(&self) {
+        loop {
+            self.supervisor.waiting.store(true, Ordering::SeqCst);
+            if self.progress.in_batch.load(Ordering::SeqCst)
+                || !self.driver_running.load(Ordering::SeqCst)
+            {
+                self.supervisor.waiting.store(false, Ordering::SeqCst);
+                return;
+            }
+            thread::park();
+            // Cleared: woken by the driver or a failed restart. Set: a spurious
+            // wakeup, or an unpark left from an earlier wake: look again.
+            if !self.supervisor.waiting.load(Ordering::SeqCst) {
+                return;
+            }
+        }
+    }
+
+    /// Every period: replaces a driver that has been inside one waker for a whole
+    /// period, and starts one if none runs (a failed restart). Returns once a
+    /// period has passed with the driver outside any batch and no waker called.
+    fn watch_while_busy(&'static self) {
         let mut seen_in_waker = None;
+        let mut seen_progress = self.progress.wakes_started.load(Ordering::Relaxed);
         loop {
             thread::sleep(SUPERVISION_PERIOD);
             let progress = self.progress.wakes_started.load(Ordering::Relaxed);
@@ -369,8 +359,6 @@ impl Wheel {
                 self.stats.blocked_drivers.fetch_add(1, Ordering::Relaxed);
                 trace::scheduler_recovered("its thread was blocked in a waker and was replaced");
                 self.progress.in_waker.store(false, Ordering::Release);
-                // If it was the reactor's thread, the reactor is stuck too: a thread takes over.
-                self.stop_hosting();
                 self.forget_driver();
                 seen_in_waker = None;
             } else {
@@ -378,14 +366,17 @@ impl Wheel {
             }
             if !self.driver_running.load(Ordering::Acquire) {
                 let _ = self.ensure_driver();
+                continue;
             }
-            #[cfg(all(feature = "async-io", target_os = "linux"))]
-            self.look_at_the_reactor();
+            if progress == seen_progress && !self.progress.in_batch.load(Ordering::Acquire) {
+                return;
+            }
+            seen_progress = progress;
         }
     }
 }
 
-pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     lock_count::count();
     // Held only by the crate's own code, which leaves the data consistent at every point.
     mutex
@@ -394,16 +385,6 @@ pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// How late the driver fires `tick`, which it fires at `now`.
-/// Who fires the ticks.
-#[derive(Debug, Clone)]
-enum Driver {
-    /// The scheduler's own thread, `futures-heartbeat-wheel`.
-    Thread(Thread),
-    /// A timerfd on async-io's reactor, fired on the reactor's thread.
-    #[cfg(all(feature = "async-io", target_os = "linux"))]
-    Reactor(std::sync::Arc<ReactorDriver>),
-}
-
 fn lateness(tick: Tick, now: Instant) -> Duration {
     tick::start_of(tick).map_or(Duration::ZERO, |start| now.saturating_duration_since(start))
 }

@@ -8,7 +8,6 @@ mod injected {
 
     static FAILED_SPAWNS_LEFT: AtomicU32 = AtomicU32::new(0);
     static PANIC_AFTER_COLLECTING: AtomicBool = AtomicBool::new(false);
-    static LOSE_REACTOR_WAKEUP: AtomicBool = AtomicBool::new(false);
 
     /// Makes the next `count` attempts to start the driver thread fail, as a
     /// process at its thread limit would.
@@ -20,17 +19,6 @@ mod injected {
     /// wakers of a tick and before it wakes them.
     pub fn panic_driver_once() {
         PANIC_AFTER_COLLECTING.store(true, Ordering::SeqCst);
-    }
-
-    /// Makes the driver hosted on async-io's reactor skip registering itself
-    /// again once, as if the reactor had lost its wakeup.
-    pub fn lose_reactor_wakeup_once() {
-        LOSE_REACTOR_WAKEUP.store(true, Ordering::SeqCst);
-    }
-
-    #[cfg(all(feature = "async-io", target_os = "linux"))]
-    pub(in crate::clock::wheel) fn reactor_wakeup_lost() -> bool {
-        LOSE_REACTOR_WAKEUP.swap(false, Ordering::SeqCst)
     }
 
     pub(in crate::clock::wheel) fn before_spawn() -> io::Result<()> {
@@ -55,8 +43,6 @@ mod injected {
     }
 }
 
-#[cfg(all(feature = "async-io", target_os = "linux", feature = "fault-injection"))]
-pub(super) use injected::reactor_wakeup_lost;
 #[cfg(feature = "fault-injection")]
 pub(super) use injected::{after_collecting_wakers, before_spawn};
 
@@ -65,7 +51,7 @@ pub(super) use injected::{after_collecting_wakers, before_spawn};
 #[cfg(feature = "fault-injection")]
 #[doc(hidden)]
 pub mod inject {
-    pub use super::injected::{fail_next_spawns, lose_reactor_wakeup_once, panic_driver_once};
+    pub use super::injected::{fail_next_spawns, panic_driver_once};
 }
 
 #[cfg(not(feature = "fault-injection"))]
@@ -77,10 +63,3 @@ pub(super) fn before_spawn() -> std::io::Result<()> {
 #[cfg(not(feature = "fault-injection"))]
 #[inline(always)]
 pub(super) fn after_collecting_wakers() {}
-
-#[cfg(not(feature = "fault-injection"))]
-#[inline(always)]
-#[allow(dead_code)] // only the driver on the reactor asks
-pub(super) fn reactor_wakeup_lost() -> bool {
-    false
-}

@@ -122,12 +122,6 @@ impl Scheduler {
         self.lock().driver_wakes_at
     }
 
-    /// Lock-free: the tick the driver last said it sleeps until (`Tick::MAX`: until woken).
-    #[cfg(all(feature = "async-io", target_os = "linux"))]
-    pub(super) fn published_wakes_at(&self) -> Tick {
-        self.published.driver_wakes_at.load(Ordering::SeqCst)
-    }
-
     /// Lock-free and exact: whether `tick` has been fired.
     pub(super) fn has_fired(&self, tick: Tick) -> bool {
         tick <= self.published.fired_through.load(Ordering::Acquire)
@@ -266,8 +260,9 @@ pub(super) struct Due {
     pub(super) burst: u32,
 }
 
+#[cfg(test)]
 impl Due {
-    /// Woken at the deadline's own tick.
+    /// Woken at the deadline's own tick: the tests' timers, which share no wakeup.
     pub(super) fn exact(tick: Tick) -> Due {
         Due {
             ready: tick,

@@ -44,14 +44,6 @@ pub struct WheelStats {
     /// they started, bucket `i` those between 2<sup>i−1</sup> and 2<sup>i</sup> ms
     /// late, and the last bucket everything later.
     pub lateness_histogram: [u64; LATENESS_BUCKETS],
-    /// Whether the ticks are fired on async-io's reactor now: after
-    /// [`WheelClock::host_on_async_io`](super::WheelClock::host_on_async_io),
-    /// until a fault sends them back to the scheduler's thread.
-    pub hosted_on_reactor: bool,
-    /// Times the supervisor found the driver on the reactor a whole supervision
-    /// period late and registered it with the reactor again: a wakeup the reactor
-    /// lost, or a reactor thread too busy to run the tick in time.
-    pub reactor_registrations: u64,
 }
 
 #[derive(Debug, Default)]
@@ -62,7 +54,6 @@ pub(super) struct Stats {
     max_lateness_nanos: AtomicU64,
     max_wake_batch_nanos: AtomicU64,
     lateness_histogram: [AtomicU64; LATENESS_BUCKETS],
-    pub(super) reactor_registrations: AtomicU64,
 }
 
 impl Stats {
@@ -82,8 +73,8 @@ impl Stats {
         raise(&self.max_wake_batch_nanos, took);
     }
 
-    /// The counters now, with where the ticks are fired, which the driver knows.
-    pub(super) fn snapshot(&self, hosted_on_reactor: bool) -> WheelStats {
+    /// The counters now.
+    pub(super) fn snapshot(&self) -> WheelStats {
         let lateness_histogram =
             std::array::from_fn(|i| self.lateness_histogram[i].load(Ordering::Relaxed));
         WheelStats {
@@ -94,8 +85,6 @@ impl Stats {
             max_lateness: Duration::from_nanos(self.max_lateness_nanos.load(Ordering::Relaxed)),
             max_wake_batch: Duration::from_nanos(self.max_wake_batch_nanos.load(Ordering::Relaxed)),
             lateness_histogram,
-            hosted_on_reactor,
-            reactor_registrations: self.reactor_registrations.load(Ordering::Relaxed),
         }
     }
 }
@@ -115,7 +104,7 @@ mod tests {
         for millis in [0, 1, 2, 3, 4, 7, 8, 5_000] {
             stats.record_tick(Duration::from_millis(millis) + Duration::from_micros(10));
         }
-        let snapshot = stats.snapshot(false);
+        let snapshot = stats.snapshot();
         assert_eq!(
             snapshot.lateness_histogram,
             [1, 1, 2, 2, 1, 0, 0, 0, 0, 0, 0, 1]

@@ -63,11 +63,6 @@ impl Wheel {
 
     pub(super) fn check_driver(&'static self) {}
 
-    /// There is no async-io reactor to host the ticks in the browser.
-    pub(super) fn hosted_on_reactor(&self) -> bool {
-        false
-    }
-
     /// A timer was armed for a tick earlier than the pending timeout's: move the timeout.
     pub(super) fn wake_driver(&'static self) {
         arm_timeout(self.scheduler.driver_wakes_at());
