@@ -19,7 +19,7 @@
 //! ```
 //!
 //! Flags: `--streams N` (1000), `--interval-ms` (100), `--secs` (10), `--clock`
-//! `wheel|futures-timer|async-io|tokio|floor|floor-hosted|floor-inline`
+//! `wheel|default|futures-timer|async-io|tokio|floor|floor-hosted|floor-inline`
 //! (wheel), `--executor smol|tokio` (smol;
 //! the tokio clock needs tokio), `--deadlines spread|aligned` (spread: phases spread
 //! evenly over the interval), `--mode heartbeat|watchdog|peer`, `--csv FILE` to
@@ -44,7 +44,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
-use futures_heartbeat::clock::{AsyncIoClock, Clock, FuturesTimerClock, TokioClock, WheelClock};
+use futures_heartbeat::clock::{
+    AsyncIoClock, Clock, DefaultClock, FuturesTimerClock, TokioClock, WheelClock,
+};
 use futures_heartbeat::HeartbeatExt;
 
 use self::floor_clock::FloorClock;
@@ -70,7 +72,7 @@ usage: cargo run --release --all-features --example scale -- [FLAGS]
   --streams N                                  (1000)
   --interval-ms MS                             (100)
   --secs S                                     (10)
-  --clock wheel|futures-timer|async-io|tokio|
+  --clock wheel|default|futures-timer|async-io|tokio|
           floor|floor-hosted|floor-inline      (wheel; floor: the least a timer
                                                can do, for what the rest costs;
                                                floor-hosted: the same, fired by a
@@ -443,6 +445,7 @@ fn run(config: Arc<Config>, tally: Arc<Tally>) -> Figures {
                 .collect();
             let tasks = match config.clock.as_str() {
                 "wheel" => spawn_all!(|t| executor.spawn(t), WheelClock, FuturesTimerClock),
+                "default" => spawn_all!(|t| executor.spawn(t), DefaultClock, FuturesTimerClock),
                 "futures-timer" => spawn_all!(|t| executor.spawn(t), FuturesTimerClock),
                 "async-io" => spawn_all!(|t| executor.spawn(t), AsyncIoClock),
                 "floor" => spawn_all!(|t| executor.spawn(t), FloorClock, FuturesTimerClock),
@@ -483,6 +486,9 @@ fn run(config: Arc<Config>, tally: Arc<Tally>) -> Figures {
             } else {
                 match config.clock.as_str() {
                     "wheel" => spawn_all!(|t| runtime.spawn(t), WheelClock, FuturesTimerClock),
+                    "default" => {
+                        spawn_all!(|t| runtime.spawn(t), DefaultClock, FuturesTimerClock)
+                    }
                     "futures-timer" => spawn_all!(|t| runtime.spawn(t), FuturesTimerClock),
                     "async-io" => spawn_all!(|t| runtime.spawn(t), AsyncIoClock),
                     "tokio" => spawn_all!(|t| runtime.spawn(t), TokioClock),
