@@ -7,10 +7,11 @@
 //!
 //! | clock | feature | runs on |
 //! |---|---|---|
-//! | [`WheelClock`] (the default) | none | any executor; one shared scheduler thread per process; late by at most 1/20 of the interval (1 ms at least) |
+//! | [`DefaultClock`] | none | [`WheelClock`]'s timers; with `tokio`, tokio's on a runtime whose clock is paused |
+//! | [`WheelClock`] | none | any executor; one shared scheduler thread per process; late by at most 1/20 of the interval (1 ms at least) |
 //! | [`FuturesTimerClock`] | none | any executor; futures-timer's helper thread, 1 ms ticks |
-//! | [`AsyncIoClock`] | `async-io` | any executor; async-io's reactor, the one smol runs on, 1 ms ticks |
-//! | [`TokioClock`] | `tokio` | inside a tokio runtime with its time driver; follows `tokio::time::pause()` |
+//! | `AsyncIoClock` | `async-io` | any executor; async-io's reactor, the one smol runs on, 1 ms ticks |
+//! | `TokioClock` | `tokio` | inside a tokio runtime with its time driver; follows `tokio::time::pause()` |
 //! | [`ManualClock`] | none | any executor; time moves only when you call [`ManualClock::advance`] |
 //!
 //! Choosing one is a single call, [`with_heartbeat_on`](crate::HeartbeatExt::with_heartbeat_on)
@@ -30,9 +31,10 @@
 //! # });
 //! ```
 //!
-//! The default is [`WheelClock`] because it costs the least CPU and memory for
-//! many streams under every executor measured, while needing no runtime; the
-//! figures are in the README's Performance section.
+//! The default's scheduler is [`WheelClock`] because it costs the least CPU and
+//! memory for many streams under every executor measured, while needing no
+//! runtime; the figures are in the README's Performance section.
+//! [`DefaultClock`] states the one case where it uses tokio's timer instead.
 //!
 //! # Precision
 //!
@@ -49,9 +51,9 @@
 //!   pulse interval, the silence limit): 5 ms for 100 ms pulses, 50 ms for 1 s
 //!   ones. Heartbeats a second apart do not need millisecond timing, and rounding
 //!   to a coarser grain lets far more timers share a wakeup.
-//! - [`FuturesTimerClock`] and [`AsyncIoClock`] round to the
-//!   millisecond only: at most 1 ms late. [`TokioClock`] is tokio's own timer,
-//!   also 1 ms.
+//! - [`FuturesTimerClock`] and `AsyncIoClock` (feature `async-io`) round to the
+//!   millisecond only: at most 1 ms late. `TokioClock` (feature `tokio`) is
+//!   tokio's own timer, also 1 ms.
 //!
 //! The operating system's wakeup latency comes on top (tens of microseconds on
 //! an idle machine, more on a loaded one). The adapters keep their schedule on

@@ -122,8 +122,8 @@ pub use self::stats::{WheelStats, LATENESS_BUCKETS};
 /// deadlines, never from the time a timer fired, so lateness never adds up to drift.
 ///
 /// For timing tighter than that on longer leads, [`FuturesTimerClock`](super::FuturesTimerClock),
-/// [`AsyncIoClock`](super::AsyncIoClock) (feature `async-io`) and
-/// [`TokioClock`](super::TokioClock) (feature `tokio`) round to the millisecond only.
+/// `AsyncIoClock` (feature `async-io`) and `TokioClock` (feature `tokio`) round
+/// to the millisecond only.
 ///
 /// ```
 /// use futures::stream::{self, StreamExt};
