@@ -255,8 +255,11 @@ impl<S: Stream, C: Clock> AdaptiveWatchdog<S, C> {
 
     /// The stream is pending. At the first such poll after an item, the clock is
     /// read: that is when the item counts as arrived, the gap since the last
-    /// arrival is learned, and one timer is set for the moment φ will reach the
-    /// threshold. Nothing wakes the task before that moment.
+    /// arrival is learned, and the one timer is aimed at the moment φ will reach
+    /// the threshold. As in the watchdog, a timer still armed for an earlier
+    /// deadline is left alone until it fires, and only then moved, so that a
+    /// busy stream does not move it at every wait: the task may be woken once,
+    /// early, on the way.
     #[inline(never)]
     fn wait(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
         let mut this = self.project();

@@ -444,8 +444,10 @@ pub trait HeartbeatExt: Stream {
     /// As the watchdog's: an item ready costs one store. At the first poll
     /// that finds nothing ready after items, it reads the clock once, learns the
     /// gap in O(1) (running sums over a ring of samples allocated when the adapter
-    /// is built), and sets one timer for the moment φ will reach the threshold;
-    /// nothing wakes the task before then.
+    /// is built), and aims its one timer at the moment φ will reach the
+    /// threshold: φ is never polled. As in the watchdog, a timer armed for an
+    /// earlier wait is moved only when it fires, so the task may be woken once on
+    /// the way instead of the timer being moved at every wait.
     ///
     /// # Examples
     ///

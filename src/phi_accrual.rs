@@ -389,14 +389,25 @@ impl Rhythm {
         };
         // Rounding in the conversions may leave φ a hair short at `limit`.
         let mut nudge = Duration::from_nanos(1);
-        while phi_of(fit.deviations(limit.as_secs_f64())) < self.settings.threshold {
+        while !self.reaches_threshold(fit, limit) {
             match limit.checked_add(nudge) {
                 Some(later) => limit = later,
                 None => return Duration::MAX,
             }
             nudge = nudge.saturating_mul(2);
         }
+        // And the smallest such: a nanosecond earlier, φ is still below it.
+        for _ in 0..4 {
+            match limit.checked_sub(Duration::from_nanos(1)) {
+                Some(earlier) if self.reaches_threshold(fit, earlier) => limit = earlier,
+                _ => break,
+            }
+        }
         limit
+    }
+
+    fn reaches_threshold(&self, fit: Fit, silence: Duration) -> bool {
+        phi_of(fit.deviations(silence.as_secs_f64())) >= self.settings.threshold
     }
 
     fn fit(&self) -> Fit {
