@@ -1,12 +1,15 @@
 use core::fmt;
 use core::pin::Pin;
-use core::task::{ready, Context, Poll};
+use core::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_core::stream::{FusedStream, Stream};
 use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock};
+use crate::try_watchdog::{
+    is_terminated_reporting_timeout, poll_reporting_timeout, size_hint_reporting_timeout, Fires,
+};
 use crate::{AdaptiveWatchdog, TimedOut};
 
 pin_project! {
@@ -137,28 +140,12 @@ where
     type Item = Result<T, E>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let mut this = self.project();
-        if let Some(item) = ready!(this.watchdog.as_mut().poll_next(cx)) {
-            return Poll::Ready(Some(item));
-        }
-        if this.watchdog.timed_out() && !*this.reported {
-            *this.reported = true;
-            let silence = TimedOut::new(this.watchdog.silence_limit());
-            return Poll::Ready(Some(Err(silence.into())));
-        }
-        Poll::Ready(None)
+        let this = self.project();
+        poll_reporting_timeout(this.watchdog, this.reported, cx)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        if self.is_terminated() {
-            return (0, Some(0));
-        }
-        if self.watchdog.timed_out() {
-            return (1, Some(1)); // the error, not yet delivered
-        }
-        // The stream's own items, then perhaps one error.
-        let (_, upper) = self.watchdog.size_hint();
-        (0, upper.and_then(|upper| upper.checked_add(1)))
+        size_hint_reporting_timeout(&self.watchdog, self.reported)
     }
 }
 
@@ -169,6 +156,16 @@ where
     E: From<TimedOut>,
 {
     fn is_terminated(&self) -> bool {
-        self.watchdog.is_terminated() && (self.reported || !self.watchdog.timed_out())
+        is_terminated_reporting_timeout(&self.watchdog, self.reported)
+    }
+}
+
+impl<S: Stream, C: Clock> Fires for AdaptiveWatchdog<S, C> {
+    fn timed_out(&self) -> bool {
+        AdaptiveWatchdog::timed_out(self)
+    }
+
+    fn allowed_silence(&self) -> Duration {
+        self.silence_limit()
     }
 }
