@@ -9,8 +9,9 @@ use crate::{
 };
 
 /// Adds [`with_heartbeat`](HeartbeatExt::with_heartbeat),
-/// [`watchdog`](HeartbeatExt::watchdog) and [`keep_alive`](HeartbeatExt::keep_alive)
-/// to every [`Stream`].
+/// [`watchdog`](HeartbeatExt::watchdog),
+/// [`watchdog_adaptive`](HeartbeatExt::watchdog_adaptive) and
+/// [`keep_alive`](HeartbeatExt::keep_alive) to every [`Stream`].
 pub trait HeartbeatExt: Stream {
     /// Yields [`Event::Pulse`](crate::Event::Pulse) every `interval` while this
     /// stream is quiet, and [`Event::Item`](crate::Event::Item) for each of its items.

@@ -9,7 +9,9 @@
 //!   interval while the stream is quiet, and [`Event::Item`] for each of its items;
 //! - [`watchdog`](HeartbeatExt::watchdog) ends a stream that has been silent too
 //!   long while its consumer waited, drops it, and tells you it
-//!   [timed out](Watchdog::timed_out).
+//!   [timed out](Watchdog::timed_out);
+//!   [`watchdog_adaptive`](HeartbeatExt::watchdog_adaptive) learns how long is too
+//!   long from the stream's rhythm (the φ accrual failure detector, [`PhiAccrual`]).
 //!
 //! ```
 //! use futures::{channel::mpsc, StreamExt};

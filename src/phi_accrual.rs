@@ -43,7 +43,9 @@ use crate::clock::Instant;
 /// let detector = PhiAccrual::new(Duration::from_secs(1))
 ///     .threshold(10.0) // Cassandra's advice for cloud networks
 ///     .acceptable_pause(Duration::from_secs(3));
-/// # drop(detector);
+/// // With gaps of 1 s ± 100 ms, a silence of 4 s is within the pause: hardly suspect.
+/// let (secs, ms) = (Duration::from_secs, Duration::from_millis);
+/// assert!(detector.phi(secs(4), secs(1), ms(100)) < 1.0);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PhiAccrual {

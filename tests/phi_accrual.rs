@@ -14,6 +14,8 @@ use proptest::prelude::*;
 
 const SECOND: Duration = Duration::from_secs(1);
 const NANO: Duration = Duration::from_nanos(1);
+/// The acceptable pause of the real-time tests.
+const PAUSE: Duration = Duration::from_millis(500);
 
 type Beats = AdaptiveWatchdog<mpsc::UnboundedReceiver<u32>, ManualClock>;
 
@@ -300,17 +302,53 @@ fn ends_a_silent_stream_in_real_time_on_the_default_clock() {
                 n
             })
             .chain(stream::pending());
-        let mut ticks =
-            std::pin::pin!(ticks.watchdog_adaptive(PhiAccrual::new(Duration::from_millis(20))));
+        // A long pause, so that a loaded machine's hiccup is not taken for a death.
+        let detector = PhiAccrual::new(Duration::from_millis(20)).acceptable_pause(PAUSE);
+        let mut ticks = std::pin::pin!(ticks.watchdog_adaptive(detector));
         let mut seen = 0;
         while ticks.next().await.is_some() {
             seen += 1;
         }
         assert_eq!(seen, 5);
         assert!(ticks.timed_out());
-        // Five 20 ms gaps, then about 50 ms of silence (2.6 intervals): generous bounds.
+        // Five 20 ms gaps, then about 560 ms of silence: generous bounds.
         let took = started.elapsed();
-        assert!(took >= Duration::from_millis(100), "{took:?}");
+        assert!(took >= Duration::from_millis(100) + PAUSE, "{took:?}");
+        assert!(took < Duration::from_secs(10), "{took:?}");
+    });
+}
+
+#[test]
+fn restarting_with_an_adaptive_silence_in_real_time_on_the_default_clock() {
+    futures::executor::block_on(async {
+        let started = Instant::now();
+        let events = restarting(|_| async {
+            let beats = stream::iter(0..5u8)
+                .then(|n| async move {
+                    futures_timer::Delay::new(Duration::from_millis(20)).await;
+                    Ok::<u8, ()>(n)
+                })
+                .chain(stream::pending());
+            Ok::<_, ()>(beats)
+        })
+        // A long pause, so that a loaded machine's hiccup is not taken for a death.
+        .silence_adaptive(PhiAccrual::new(Duration::from_millis(20)).acceptable_pause(PAUSE));
+        let mut events = std::pin::pin!(events);
+        let mut items = 0;
+        loop {
+            match events.next().await {
+                Some(Restart::Item(_)) => items += 1,
+                Some(Restart::Up { .. }) => {}
+                Some(Restart::Down { cause, .. }) => {
+                    assert!(matches!(cause, Cause::Silent), "{cause:?}");
+                    break;
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(items, 5);
+        let took = started.elapsed();
+        assert!(took >= Duration::from_millis(100) + PAUSE, "{took:?}");
         assert!(took < Duration::from_secs(10), "{took:?}");
     });
 }
