@@ -28,7 +28,7 @@ WATCHDOG = "src/watchdog.rs"
 SILENCE = "src/silence.rs"
 KEEP_ALIVE = "src/keep_alive.rs"
 RESTARTING = "src/restart/restarting.rs"
-PHI_ACCRUAL = "src/phi_accrual.rs"
+PHI_RHYTHM = "src/phi_accrual/rhythm.rs"
 ADAPTIVE_WATCHDOG = "src/adaptive_watchdog.rs"
 SCHEDULER = "src/clock/wheel/scheduler.rs"
 SCHEDULE = "src/clock/wheel/schedule.rs"
@@ -108,15 +108,15 @@ MUTANTS = {
         "    stream.set(None);\n",
         "    let _ = &mut stream;\n",
         "the inner stream is not dropped when the watchdog fires"),
-    "phi-learns-censored-gaps": (PHI_ACCRUAL,
+    "phi-learns-censored-gaps": (PHI_RHYTHM,
         "if after_arrival && last.after_arrival && gap <= last.limit {",
         "if after_arrival && last.after_arrival {",
         "a gap that ended while the consumer was away is learned as if seen whole"),
-    "phi-learns-start-up": (PHI_ACCRUAL,
+    "phi-learns-start-up": (PHI_RHYTHM,
         "if after_arrival && last.after_arrival && gap <= last.limit {",
         "if after_arrival && gap <= last.limit {",
         "the time to the first item is learned as a gap of the rhythm"),
-    "phi-fires-early": (PHI_ACCRUAL,
+    "phi-fires-early": (PHI_RHYTHM,
         "while !self.reaches_threshold(fit, limit) {",
         "while false && !self.reaches_threshold(fit, limit) {",
         "the timer may be aimed a hair before φ reaches the threshold"),
