@@ -318,6 +318,101 @@ fn ends_a_silent_stream_in_real_time_on_the_default_clock() {
     });
 }
 
+/// Polls `stream` once, with a waker that counts nothing.
+fn poll_once<S: Stream + ?Sized>(stream: std::pin::Pin<&mut S>) -> Poll<Option<S::Item>> {
+    let (waker, _) = new_count_waker();
+    stream.poll_next(&mut Context::from_waker(&waker))
+}
+
+/// The consumer of `events` waits, the source beats a second later, the consumer takes the item.
+fn beat<S>(
+    mut events: std::pin::Pin<&mut S>,
+    clock: &ManualClock,
+    tx: &mpsc::UnboundedSender<Result<u8, ()>>,
+) where
+    S: Stream<Item = Restart<u8, ()>> + ?Sized,
+{
+    assert!(poll_once(events.as_mut()).is_pending());
+    clock.advance(SECOND);
+    tx.unbounded_send(Ok(1)).unwrap();
+    assert!(matches!(
+        poll_once(events),
+        Poll::Ready(Some(Restart::Item(1)))
+    ));
+}
+
+#[test]
+fn restarting_keeps_the_learned_rhythm_across_sources() {
+    type Source = mpsc::UnboundedReceiver<Result<u8, ()>>;
+    let clock = ManualClock::new();
+    let (first_tx, first_rx) = mpsc::unbounded::<Result<u8, ()>>();
+    let (second_tx, second_rx) = mpsc::unbounded::<Result<u8, ()>>();
+    let mut sources: Vec<Source> = vec![second_rx, first_rx];
+    let events = restarting(move |_| {
+        let source = sources.pop().expect("two connects");
+        async move { Ok::<_, ()>(source) }
+    })
+    .on(clock.clone())
+    .backoff(Duration::from_millis(1), Duration::from_millis(1))
+    .silence_adaptive(PhiAccrual::new(SECOND));
+    let mut events = std::pin::pin!(events);
+    let up = |events: Poll<Option<Restart<u8, ()>>>| {
+        matches!(events, Poll::Ready(Some(Restart::Up { .. })))
+    };
+    assert!(up(poll_once(events.as_mut())));
+    for _ in 0..50 {
+        beat(events.as_mut(), &clock, &first_tx);
+    }
+    drop(first_tx); // the first source ends: reconnect
+    assert!(matches!(
+        poll_once(events.as_mut()),
+        Poll::Ready(Some(Restart::Down { .. }))
+    ));
+    assert!(poll_once(events.as_mut()).is_pending());
+    clock.advance(Duration::from_millis(1));
+    assert!(up(poll_once(events.as_mut())));
+    beat(events.as_mut(), &clock, &second_tx); // start-up, not learned
+    beat(events.as_mut(), &clock, &second_tx);
+    // The second source stops: the rhythm learned from the first ends it at about
+    // 2.6 s, where the first estimate alone would have waited 3.4 s.
+    assert!(poll_once(events.as_mut()).is_pending());
+    clock.advance(Duration::from_millis(2600));
+    assert!(matches!(
+        poll_once(events.as_mut()),
+        Poll::Ready(Some(Restart::Down {
+            cause: Cause::Silent,
+            ..
+        }))
+    ));
+}
+
+#[test]
+fn restarting_uses_the_first_item_timeout_before_a_sources_first_item() {
+    let clock = ManualClock::new();
+    let events = restarting(|_| async { Ok::<_, ()>(stream::pending::<Result<u8, ()>>()) })
+        .on(clock.clone())
+        .silence_adaptive(PhiAccrual::new(SECOND)) // would allow 3.4 s
+        .first_item_timeout(10 * SECOND);
+    let mut events = std::pin::pin!(events);
+    let (waker, _) = new_count_waker();
+    let mut cx = Context::from_waker(&waker);
+    assert!(matches!(
+        events.as_mut().poll_next(&mut cx),
+        Poll::Ready(Some(Restart::Up { .. }))
+    ));
+    assert!(events.as_mut().poll_next(&mut cx).is_pending());
+    clock.advance(10 * SECOND - NANO);
+    assert!(events.as_mut().poll_next(&mut cx).is_pending());
+    clock.advance(NANO);
+    assert!(matches!(
+        events.as_mut().poll_next(&mut cx),
+        Poll::Ready(Some(Restart::Down {
+            cause: Cause::Silent,
+            ..
+        }))
+    ));
+}
+
 #[test]
 fn restarting_with_an_adaptive_silence_in_real_time_on_the_default_clock() {
     futures::executor::block_on(async {
