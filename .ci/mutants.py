@@ -28,6 +28,8 @@ WATCHDOG = "src/watchdog.rs"
 SILENCE = "src/silence.rs"
 KEEP_ALIVE = "src/keep_alive.rs"
 RESTARTING = "src/restart/restarting.rs"
+PHI_RHYTHM = "src/phi_accrual/rhythm.rs"
+ADAPTIVE_WATCHDOG = "src/adaptive_watchdog.rs"
 SCHEDULER = "src/clock/wheel/scheduler.rs"
 SCHEDULE = "src/clock/wheel/schedule.rs"
 DRIVER = "src/clock/wheel/driver.rs"
@@ -36,6 +38,7 @@ WEB_DRIVER = "src/clock/wheel/web_driver.rs"
 
 PROPERTIES = (["cargo", "test", "-q", "--test", "properties"], {})
 RESTART_PROPERTIES = (["cargo", "test", "-q", "--test", "restart_properties"], {})
+PHI_TESTS = (["cargo", "test", "-q", "--test", "phi_accrual"], {})
 FAULT_TESTS = (["cargo", "test", "-q", "--all-features", "--test", "wheel_waker_faults",
                 "--test", "wheel_blocking_waker", "--test", "wheel_driver_restart",
                 "--test", "wheel_spawn_failure", "--test", "idle_wakeups"], {})
@@ -103,6 +106,22 @@ MUTANTS = {
         "    stream.set(None);\n",
         "    let _ = &mut stream;\n",
         "the inner stream is not dropped when the watchdog fires"),
+    "phi-learns-censored-gaps": (PHI_RHYTHM,
+        "if after_arrival && last.after_arrival && gap <= last.limit {",
+        "if after_arrival && last.after_arrival {",
+        "a gap that ended while the consumer was away is learned as if seen whole"),
+    "phi-learns-start-up": (PHI_RHYTHM,
+        "if after_arrival && last.after_arrival && gap <= last.limit {",
+        "if after_arrival && gap <= last.limit {",
+        "the time to the first item is learned as a gap of the rhythm"),
+    "phi-fires-early": (PHI_RHYTHM,
+        "while !self.reaches_threshold(fit, limit) {",
+        "while false && !self.reaches_threshold(fit, limit) {",
+        "the timer may be aimed a hair before φ reaches the threshold"),
+    "phi-reads-the-clock-per-item": (ADAPTIVE_WATCHDOG,
+        "                this.silence.restart();\n                Poll::Ready(Some(item))",
+        "                this.silence.restart();\n                let _ = this.clock.now();\n                Poll::Ready(Some(item))",
+        "the adaptive watchdog reads the clock for every ready item"),
     "silence-trusts-a-stale-timer": (SILENCE,
         "        if *armed_for == Some(deadline) {",
         "        if armed_for.is_some() {",
@@ -234,6 +253,8 @@ def suite(name):
     """The command that must catch mutant `name`, and its environment."""
     if name.startswith("restart-"):
         return RESTART_PROPERTIES
+    if name.startswith("phi-"):
+        return PHI_TESTS
     if name.startswith("scheduler-"):
         return LOOM_MODELS
     if name.startswith("locks-"):

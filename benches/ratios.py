@@ -37,6 +37,9 @@ def ratios(figures):
         executor = bench.split("_", 1)[0]
         bare = figures.get((group, f"{executor}_bare"))
         rows[(group, bench)] = {"ns": ns, "vs bare": ns / bare if bare else None}
+        if bench.endswith("_watchdog_adaptive"):
+            watchdog = figures.get((group, f"{executor}_watchdog"))
+            rows[(group, bench)]["vs watchdog"] = ns / watchdog if watchdog else None
     for group in GROUPS:
         timeout = figures.get((group, "tokio_tokio-stream-timeout"))
         for bench in ("tokio_with_heartbeat", "tokio_watchdog"):
@@ -57,9 +60,10 @@ def show(values, digits):
 
 runs = [ratios(load(root)) for root in (sys.argv[1:] or ["target/criterion"])]
 keys = sorted({key for run in runs for key in run}, key=lambda k: (GROUPS.index(k[0]), k[1]))
-print(f"| stream | bench | ns/item | × bare (same executor) | tokio-stream `timeout` ÷ this |   ({len(runs)} run(s))")
-print("|---|---|---|---|---|")
+print(f"| stream | bench | ns/item | × bare (same executor) | tokio-stream `timeout` ÷ this | × watchdog |   ({len(runs)} run(s))")
+print("|---|---|---|---|---|---|")
 for key in keys:
     cells = [run.get(key, {}) for run in runs]
     print(f"| {key[0]} | {key[1].replace('_', ' / ', 1)} | {show([c.get('ns') for c in cells], 3)} "
-          f"| {show([c.get('vs bare') for c in cells], 2)} | {show([c.get('tokio-stream timeout / this') for c in cells], 0)} |")
+          f"| {show([c.get('vs bare') for c in cells], 2)} | {show([c.get('tokio-stream timeout / this') for c in cells], 0)} "
+          f"| {show([c.get('vs watchdog') for c in cells], 2)} |")

@@ -7,7 +7,8 @@
 //! fast producer keeps fed does, so the adapters' timer paths run too.
 //!
 //! Run with `cargo bench --bench ready_path`; `python3 benches/ratios.py` then
-//! prints ns/item and the ratios to the bare stream from criterion's results.
+//! prints ns/item and the ratios to the bare stream (and, for the adaptive
+//! watchdog, to the plain one) from criterion's results.
 
 use std::future::Future;
 use std::hint::black_box;
@@ -17,7 +18,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use futures::stream::{self, Stream, StreamExt};
-use futures_heartbeat::HeartbeatExt;
+use futures_heartbeat::{HeartbeatExt, PhiAccrual};
 
 const ITEMS: u64 = 10_000_000;
 const HOUR: Duration = Duration::from_secs(3600);
@@ -96,6 +97,11 @@ fn bench_group<S: Stream + 'static>(
     group.bench_function("futures/watchdog", |b| {
         b.iter(on_futures_executor(|| drain(source(ITEMS).watchdog(HOUR))))
     });
+    group.bench_function("futures/watchdog_adaptive", |b| {
+        b.iter(on_futures_executor(|| {
+            drain(source(ITEMS).watchdog_adaptive(PhiAccrual::new(HOUR)))
+        }))
+    });
     group.bench_function("futures/watchdog+with_heartbeat", |b| {
         b.iter(on_futures_executor(|| {
             drain(source(ITEMS).watchdog(HOUR).with_heartbeat(HOUR))
@@ -115,6 +121,13 @@ fn bench_group<S: Stream + 'static>(
         });
         group.bench_function("tokio/watchdog", |b| {
             b.iter(|| runtime.block_on(drain(source(ITEMS).watchdog(HOUR))))
+        });
+        group.bench_function("tokio/watchdog_adaptive", |b| {
+            b.iter(|| {
+                runtime.block_on(drain(
+                    source(ITEMS).watchdog_adaptive(PhiAccrual::new(HOUR)),
+                ))
+            })
         });
         // The peers arm their timers when they are built, so they are built inside the runtime.
         group.bench_function("tokio/tokio-stream-timeout", |b| {

@@ -3,11 +3,15 @@ use std::time::Duration;
 use futures_core::stream::Stream;
 
 use crate::clock::{Clock, DefaultClock};
-use crate::{KeepAlive, TimedOut, TryWatchdog, Watchdog, WithHeartbeat};
+use crate::{
+    AdaptiveWatchdog, KeepAlive, PhiAccrual, TimedOut, TryAdaptiveWatchdog, TryWatchdog, Watchdog,
+    WithHeartbeat,
+};
 
 /// Adds [`with_heartbeat`](HeartbeatExt::with_heartbeat),
-/// [`watchdog`](HeartbeatExt::watchdog) and [`keep_alive`](HeartbeatExt::keep_alive)
-/// to every [`Stream`].
+/// [`watchdog`](HeartbeatExt::watchdog),
+/// [`watchdog_adaptive`](HeartbeatExt::watchdog_adaptive) and
+/// [`keep_alive`](HeartbeatExt::keep_alive) to every [`Stream`].
 pub trait HeartbeatExt: Stream {
     /// Yields [`Event::Pulse`](crate::Event::Pulse) every `interval` while this
     /// stream is quiet, and [`Event::Item`](crate::Event::Item) for each of its items.
@@ -409,6 +413,163 @@ pub trait HeartbeatExt: Stream {
         C: Clock,
     {
         TryWatchdog::new(self.watchdog_on(timeout, clock))
+    }
+
+    /// A [`watchdog`](HeartbeatExt::watchdog) that learns the stream's rhythm:
+    /// it ends the stream, and drops it, when a silence becomes improbable for
+    /// the gaps seen so far, by the φ accrual failure detector (Hayashibara et al.,
+    /// 2004, as in Akka, Cassandra and Hazelcast).
+    ///
+    /// Choose it over `watchdog` when the gaps jitter, or when you cannot tell in
+    /// advance how regular they will be: a fixed timeout short enough to catch
+    /// a death quickly raises false alarms on a jittery producer, and one long
+    /// enough for the jitter detects deaths slowly on a steady one. This one
+    /// allows what [`PhiAccrual`] says: about the mean gap, plus an acceptable
+    /// pause, plus 5.6 standard deviations at the default threshold.
+    /// [docs/phi-accrual.md](https://docs.rs/crate/futures-heartbeat/latest/source/docs/phi-accrual.md)
+    /// compares it with fixed timeouts on simulated producers.
+    ///
+    /// - Every item counts as an arrival (with [`Event`](crate::Event) items,
+    ///   pulses included), and silence counts only while the consumer waits, as
+    ///   for the watchdog: a slow consumer never ends the stream.
+    /// - The gaps learned are those seen while the consumer waited, each from one
+    ///   wait's start to the next's. A gap longer than the silence its wait
+    ///   allowed must include time the consumer was away, and is dropped; so is the
+    ///   time to the first item, which is start-up, not rhythm. Until gaps are
+    ///   learned, the rhythm is the [first estimate](PhiAccrual::first_estimate).
+    /// - [`phi`](AdaptiveWatchdog::phi) tells the suspicion at any time, and
+    ///   [`timed_out`](AdaptiveWatchdog::timed_out) why the stream ended.
+    ///
+    /// # Cost
+    ///
+    /// As the watchdog's: an item ready costs one store. At the first poll
+    /// that finds nothing ready after items, it reads the clock once, learns the
+    /// gap in O(1) (running sums over a ring of samples allocated when the adapter
+    /// is built), and aims its one timer at the moment φ will reach the
+    /// threshold: φ is never polled. As in the watchdog, a timer armed for an
+    /// earlier wait is moved only when it fires, so the task may be woken once on
+    /// the way instead of the timer being moved at every wait.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::stream::StreamExt;
+    /// use futures_heartbeat::{clock::ManualClock, HeartbeatExt, PhiAccrual};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let (tx, rx) = futures::channel::mpsc::unbounded();
+    /// let mut beats = rx.watchdog_adaptive_on(PhiAccrual::new(Duration::from_secs(1)), clock.clone());
+    /// # futures::executor::block_on(async {
+    /// for _ in 0..100 {
+    ///     assert!(futures::poll!(beats.next()).is_pending());
+    ///     clock.advance(Duration::from_millis(1000)); // a steady heartbeat
+    ///     tx.unbounded_send(()).unwrap();
+    ///     assert_eq!(beats.next().await, Some(()));
+    /// }
+    /// // It has learned the rhythm: the producer is declared dead after about
+    /// // 2.6 s of silence (the default pause and least deviation), not 3.4 s.
+    /// assert!(futures::poll!(beats.next()).is_pending());
+    /// assert!(beats.silence_limit() < Duration::from_millis(2600));
+    /// clock.advance(beats.silence_limit());
+    /// assert_eq!(beats.next().await, None);
+    /// assert!(beats.timed_out());
+    /// # });
+    /// ```
+    fn watchdog_adaptive(self, detector: PhiAccrual) -> AdaptiveWatchdog<Self>
+    where
+        Self: Sized,
+    {
+        AdaptiveWatchdog::new(self, detector, DefaultClock)
+    }
+
+    /// [`watchdog_adaptive`](HeartbeatExt::watchdog_adaptive), with timers from `clock`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::stream::{self, StreamExt};
+    /// use futures_heartbeat::{clock::ManualClock, HeartbeatExt, PhiAccrual};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let mut late = stream::iter([1]).watchdog_adaptive_on(PhiAccrual::new(Duration::from_secs(1)), clock.clone());
+    /// clock.advance(Duration::from_secs(3600)); // the consumer is away for an hour
+    /// # futures::executor::block_on(async {
+    /// assert_eq!(late.next().await, Some(1)); // the item was ready: it is delivered
+    /// # });
+    /// ```
+    fn watchdog_adaptive_on<C: Clock>(
+        self,
+        detector: PhiAccrual,
+        clock: C,
+    ) -> AdaptiveWatchdog<Self, C>
+    where
+        Self: Sized,
+    {
+        AdaptiveWatchdog::new(self, detector, clock)
+    }
+
+    /// [`watchdog_adaptive`](HeartbeatExt::watchdog_adaptive) for a stream of
+    /// `Result`s: when it fires, it yields one last `Err`, made from [`TimedOut`]
+    /// (whose [`silence`](TimedOut::silence) is the silence the last wait
+    /// allowed), then ends.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::stream::{self, StreamExt};
+    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+    /// use std::{io, time::Duration};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let frames = stream::iter([Ok("hello")]).chain(stream::pending());
+    /// let detector = PhiAccrual::new(Duration::from_millis(5));
+    /// let mut frames = frames.try_watchdog_adaptive(detector);
+    /// assert_eq!(frames.next().await.unwrap().unwrap(), "hello");
+    /// let error: io::Error = frames.next().await.unwrap().unwrap_err();
+    /// assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+    /// assert!(frames.next().await.is_none());
+    /// # });
+    /// ```
+    fn try_watchdog_adaptive<T, E>(self, detector: PhiAccrual) -> TryAdaptiveWatchdog<Self>
+    where
+        Self: Stream<Item = Result<T, E>> + Sized,
+        E: From<TimedOut>,
+    {
+        TryAdaptiveWatchdog::new(self.watchdog_adaptive(detector))
+    }
+
+    /// [`try_watchdog_adaptive`](HeartbeatExt::try_watchdog_adaptive), with timers from `clock`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::stream::{self, StreamExt};
+    /// use futures_heartbeat::{clock::ManualClock, HeartbeatExt, PhiAccrual, TimedOut};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let detector = PhiAccrual::new(Duration::from_secs(1));
+    /// let mut jobs = stream::pending::<Result<u8, TimedOut>>().try_watchdog_adaptive_on(detector, clock.clone());
+    /// # futures::executor::block_on(async {
+    /// assert!(futures::poll!(jobs.next()).is_pending());
+    /// clock.advance(Duration::from_secs(4));
+    /// let error = jobs.next().await.unwrap().unwrap_err();
+    /// assert!(error.silence() > Duration::from_secs(3));
+    /// # });
+    /// ```
+    fn try_watchdog_adaptive_on<T, E, C>(
+        self,
+        detector: PhiAccrual,
+        clock: C,
+    ) -> TryAdaptiveWatchdog<Self, C>
+    where
+        Self: Stream<Item = Result<T, E>> + Sized,
+        E: From<TimedOut>,
+        C: Clock,
+    {
+        TryAdaptiveWatchdog::new(self.watchdog_adaptive_on(detector, clock))
     }
 }
 

@@ -9,7 +9,9 @@
 //!   interval while the stream is quiet, and [`Event::Item`] for each of its items;
 //! - [`watchdog`](HeartbeatExt::watchdog) ends a stream that has been silent too
 //!   long while its consumer waited, drops it, and tells you it
-//!   [timed out](Watchdog::timed_out).
+//!   [timed out](Watchdog::timed_out);
+//!   [`watchdog_adaptive`](HeartbeatExt::watchdog_adaptive) learns how long is too
+//!   long from the stream's rhythm (the φ accrual failure detector, [`PhiAccrual`]).
 //!
 //! ```
 //! use futures::{channel::mpsc, StreamExt};
@@ -70,23 +72,29 @@
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod adaptive_watchdog;
 pub mod clock;
 mod event;
 mod ext;
 mod heartbeat;
 mod keep_alive;
+mod phi_accrual;
 pub mod restart;
 mod silence;
 mod timed_out;
 mod trace;
+mod try_adaptive_watchdog;
 mod try_watchdog;
 mod watchdog;
 
+pub use crate::adaptive_watchdog::AdaptiveWatchdog;
 pub use crate::event::Event;
 pub use crate::ext::HeartbeatExt;
 pub use crate::heartbeat::{WithHeartbeat, MAX_ITEMS_BEFORE_PULSE};
 pub use crate::keep_alive::KeepAlive;
+pub use crate::phi_accrual::PhiAccrual;
 pub use crate::timed_out::TimedOut;
+pub use crate::try_adaptive_watchdog::TryAdaptiveWatchdog;
 pub use crate::try_watchdog::TryWatchdog;
 pub use crate::watchdog::Watchdog;
 

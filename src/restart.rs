@@ -20,7 +20,8 @@
 //! - While it backs off, nothing polls: one timer wakes the task.
 //! - Silence ([`silence`](Restarting::silence)) counts only while the consumer
 //!   waits, as the [`watchdog`](crate::HeartbeatExt::watchdog) counts it: a slow
-//!   consumer never causes a restart.
+//!   consumer never causes a restart. Its limit can also be learned from the
+//!   sources' rhythm ([`silence_adaptive`](Restarting::silence_adaptive)).
 //!
 //! ```
 //! use futures::{stream, StreamExt};

@@ -75,6 +75,7 @@ impl<T: Timer> SilenceTimer<T> {
     /// when it has. After `Ready`, it stays `Ready` until the next `restart`.
     ///
     /// `limit` is read only when a count starts.
+    #[inline]
     pub(crate) fn poll_elapsed<C>(
         self: Pin<&mut Self>,
         clock: &C,
@@ -84,9 +85,25 @@ impl<T: Timer> SilenceTimer<T> {
     where
         C: Clock<Timer = T>,
     {
+        self.poll_elapsed_with(clock, |_| limit, cx)
+    }
+
+    /// [`poll_elapsed`](Self::poll_elapsed), with the limit chosen when a count
+    /// starts, from the instant it starts: the adaptive watchdog learns the gap
+    /// that ended there before it decides how long the next silence may last.
+    pub(crate) fn poll_elapsed_with<C>(
+        self: Pin<&mut Self>,
+        clock: &C,
+        limit_from: impl FnOnce(Instant) -> Duration,
+        cx: &mut Context<'_>,
+    ) -> Poll<()>
+    where
+        C: Clock<Timer = T>,
+    {
         let this = self.project();
         if let Silence::FirstWait | Silence::Restart = *this.silence {
             let now = clock.now();
+            let limit = limit_from(now);
             *this.silence = match now.checked_add(limit) {
                 Some(deadline) => Silence::Until(deadline),
                 None => Silence::Forever,

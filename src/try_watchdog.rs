@@ -162,28 +162,12 @@ where
     type Item = Result<T, E>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let mut this = self.project();
-        if let Some(item) = ready!(this.watchdog.as_mut().poll_next(cx)) {
-            return Poll::Ready(Some(item));
-        }
-        if this.watchdog.timed_out() && !*this.reported {
-            *this.reported = true;
-            let silence = TimedOut::new(this.watchdog.current_limit());
-            return Poll::Ready(Some(Err(silence.into())));
-        }
-        Poll::Ready(None)
+        let this = self.project();
+        poll_reporting_timeout(this.watchdog, this.reported, cx)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        if self.is_terminated() {
-            return (0, Some(0));
-        }
-        if self.watchdog.timed_out() {
-            return (1, Some(1)); // the error, not yet delivered
-        }
-        // The stream's own items, then perhaps one error.
-        let (_, upper) = self.watchdog.size_hint();
-        (0, upper.and_then(|upper| upper.checked_add(1)))
+        size_hint_reporting_timeout(&self.watchdog, self.reported)
     }
 }
 
@@ -194,6 +178,64 @@ where
     E: From<TimedOut>,
 {
     fn is_terminated(&self) -> bool {
-        self.watchdog.is_terminated() && (self.reported || !self.watchdog.timed_out())
+        is_terminated_reporting_timeout(&self.watchdog, self.reported)
     }
+}
+
+/// A watchdog that a `Result` variant wraps: [`Watchdog`] and [`AdaptiveWatchdog`](crate::AdaptiveWatchdog).
+pub(crate) trait Fires: FusedStream {
+    /// Whether it ended the stream for its silence.
+    fn timed_out(&self) -> bool;
+    /// The silence it allowed, for the error.
+    fn allowed_silence(&self) -> Duration;
+}
+
+impl<S: Stream, C: Clock> Fires for Watchdog<S, C> {
+    fn timed_out(&self) -> bool {
+        Watchdog::timed_out(self)
+    }
+
+    fn allowed_silence(&self) -> Duration {
+        self.current_limit()
+    }
+}
+
+/// The items of `watchdog`, then, if it fired, one `Err` made from [`TimedOut`], then the end.
+pub(crate) fn poll_reporting_timeout<W, T, E>(
+    mut watchdog: Pin<&mut W>,
+    reported: &mut bool,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<T, E>>>
+where
+    W: Fires + Stream<Item = Result<T, E>>,
+    E: From<TimedOut>,
+{
+    if let Some(item) = ready!(watchdog.as_mut().poll_next(cx)) {
+        return Poll::Ready(Some(item));
+    }
+    if watchdog.timed_out() && !*reported {
+        *reported = true;
+        let silence = TimedOut::new(watchdog.allowed_silence());
+        return Poll::Ready(Some(Err(silence.into())));
+    }
+    Poll::Ready(None)
+}
+
+pub(crate) fn size_hint_reporting_timeout<W: Fires>(
+    watchdog: &W,
+    reported: bool,
+) -> (usize, Option<usize>) {
+    if is_terminated_reporting_timeout(watchdog, reported) {
+        return (0, Some(0));
+    }
+    if watchdog.timed_out() {
+        return (1, Some(1)); // the error, not yet delivered
+    }
+    // The stream's own items, then perhaps one error.
+    let (_, upper) = watchdog.size_hint();
+    (0, upper.and_then(|upper| upper.checked_add(1)))
+}
+
+pub(crate) fn is_terminated_reporting_timeout<W: Fires>(watchdog: &W, reported: bool) -> bool {
+    watchdog.is_terminated() && (reported || !watchdog.timed_out())
 }

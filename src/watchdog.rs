@@ -33,7 +33,7 @@ pin_project! {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
+pub(crate) enum State {
     Running,
     Ended,
     TimedOut,
@@ -340,7 +340,7 @@ impl Timeouts {
 }
 
 /// Ends the stream for being silent too long: drops the stream and the timer.
-fn fire<S: Stream, T: Timer>(
+pub(crate) fn fire<S: Stream, T: Timer>(
     mut stream: Pin<&mut Option<S>>,
     silence: Pin<&mut SilenceTimer<T>>,
     state: &mut State,

@@ -7,7 +7,9 @@
 use std::mem::size_of;
 
 use futures::stream::BoxStream;
-use futures_heartbeat::{KeepAlive, TryWatchdog, Watchdog, WithHeartbeat};
+use futures_heartbeat::{
+    AdaptiveWatchdog, KeepAlive, TryAdaptiveWatchdog, TryWatchdog, Watchdog, WithHeartbeat,
+};
 
 type Inner = BoxStream<'static, ()>;
 const INNER: usize = 16;
@@ -34,4 +36,14 @@ fn watchdog_adds_104_bytes_and_try_watchdog_8_more() {
 fn keep_alive_adds_72_bytes() {
     // The idle timer (56), the idle time and the flag (16).
     assert_eq!(size_of::<KeepAlive<Inner>>() - INNER, 72 + TOKIO_TAG);
+}
+
+#[test]
+fn adaptive_watchdog_adds_264_bytes_and_its_ring_of_samples() {
+    // The silence timer (56), the learned rhythm (184: the settings 80, the
+    // crossing, the sums and the ring's handle and position 64, the wait in
+    // progress 40), the name (16) and the state. The samples themselves, 4 bytes
+    // each (4 KB at the default 1,000), are on the heap, allocated once.
+    assert_eq!(size_of::<AdaptiveWatchdog<Inner>>() - INNER, 264 + TOKIO_TAG);
+    assert_eq!(size_of::<TryAdaptiveWatchdog<Inner>>() - INNER, 272 + TOKIO_TAG);
 }

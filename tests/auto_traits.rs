@@ -7,7 +7,9 @@ use std::rc::Rc;
 
 use futures::stream::{BoxStream, Stream};
 use futures_heartbeat::clock::{FuturesTimerClock, ManualClock, WheelClock};
-use futures_heartbeat::{TryWatchdog, Watchdog, WithHeartbeat};
+use futures_heartbeat::{
+    AdaptiveWatchdog, TryAdaptiveWatchdog, TryWatchdog, Watchdog, WithHeartbeat,
+};
 
 fn is_send<T: Send>() {}
 fn is_sync<T: Sync>() {}
@@ -56,6 +58,12 @@ fn adapters_are_send_sync_and_unpin_when_the_stream_is() {
     is_send::<TryWatchdog<SendSyncUnpin>>();
     is_sync::<TryWatchdog<SendSyncUnpin>>();
     is_unpin::<TryWatchdog<SendSyncUnpin>>();
+    is_send::<AdaptiveWatchdog<SendSyncUnpin>>();
+    is_sync::<AdaptiveWatchdog<SendSyncUnpin>>();
+    is_unpin::<AdaptiveWatchdog<SendSyncUnpin>>();
+    is_send::<TryAdaptiveWatchdog<SendSyncUnpin>>();
+    is_sync::<TryAdaptiveWatchdog<SendSyncUnpin>>();
+    is_unpin::<TryAdaptiveWatchdog<SendSyncUnpin>>();
 
     is_send::<WithHeartbeat<BoxStream<'static, u8>, ManualClock>>();
     is_unpin::<Watchdog<BoxStream<'static, u8>, ManualClock>>();

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use futures::stream::{self, Stream};
 use futures::task::noop_waker;
-use futures_heartbeat::HeartbeatExt;
+use futures_heartbeat::clock::ManualClock;
+use futures_heartbeat::{HeartbeatExt, PhiAccrual};
 
 /// Counts the allocations made by this thread only, so the timer's helper thread cannot interfere.
 struct CountingAllocator;
@@ -87,6 +88,57 @@ fn k5_keep_alive_does_not_allocate_per_item() {
         allocations_while_ready(stream::repeat(1u8).keep_alive(HOUR), ITEMS),
         0
     );
+}
+
+#[test]
+fn adaptive_watchdog_does_not_allocate_per_item() {
+    let adaptive = stream::repeat(1u8).watchdog_adaptive(PhiAccrual::new(HOUR));
+    assert_eq!(allocations_while_ready(adaptive, ITEMS), 0);
+}
+
+/// Yields items, returning `Pending` (after waking its task) before every `period`-th one.
+struct PendingEvery {
+    period: u64,
+    polls: u64,
+}
+
+impl Stream for PendingEvery {
+    type Item = u64;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<u64>> {
+        self.polls += 1;
+        if self.polls % self.period == 0 {
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        Poll::Ready(Some(self.polls))
+    }
+}
+
+#[test]
+fn adaptive_watchdog_learns_without_allocating() {
+    // A wait every 8 items: each learns a gap and aims the timer, and the ring of
+    // 1,000 samples fills and slides many times over; all of it in the memory
+    // allocated when the adapter was built.
+    let clock = ManualClock::new();
+    let mut adaptive = PendingEvery {
+        period: 8,
+        polls: 0,
+    }
+    .watchdog_adaptive_on(PhiAccrual::new(HOUR), clock.clone());
+    let waker = noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    let mut poll_many = |polls: usize| {
+        for _ in 0..polls {
+            let _ = Pin::new(&mut adaptive).poll_next(&mut cx);
+            clock.advance(Duration::from_micros(1));
+        }
+    };
+    poll_many(100); // the timer is created at the first wait
+    let before = allocations();
+    poll_many(ITEMS);
+    assert_eq!(allocations() - before, 0);
+    assert!(!adaptive.timed_out());
 }
 
 #[test]

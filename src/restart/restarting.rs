@@ -13,6 +13,7 @@ use pin_project_lite::pin_project;
 use super::backoff::{Backoff, Delays, Jitter};
 use super::{Attempt, Cause, Restart};
 use crate::clock::{Clock, DefaultClock, Timer};
+use crate::phi_accrual::{PhiAccrual, Rhythm};
 use crate::silence::SilenceTimer;
 use crate::trace;
 
@@ -66,6 +67,8 @@ enum State {
 
 struct Settings<E> {
     silence: Option<Duration>,
+    // In place of a fixed `silence`: the limit learned from the sources' rhythm.
+    adaptive_silence: Option<Rhythm>,
     first_item_timeout: Option<Duration>,
     connect_timeout: Duration,
     backoff: Backoff,
@@ -81,6 +84,7 @@ impl<E> fmt::Debug for Settings<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Settings")
             .field("silence", &self.silence)
+            .field("adaptive_silence", &self.adaptive_silence)
             .field("first_item_timeout", &self.first_item_timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("backoff", &self.backoff)
@@ -128,6 +132,7 @@ impl<F, Fut, S, T, E, K> Restarting<F, Fut, S, T, E, K, DefaultClock> {
             name: None,
             settings: Settings {
                 silence: None,
+                adaptive_silence: None,
                 first_item_timeout: None,
                 connect_timeout: DEFAULT_CONNECT_TIMEOUT,
                 backoff: Backoff::exponential(DEFAULT_BACKOFF_MIN, DEFAULT_BACKOFF_MAX),
@@ -166,6 +171,33 @@ impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
     /// ```
     pub fn silence(mut self, limit: Duration) -> Self {
         self.settings.silence = Some(limit);
+        self.settings.adaptive_silence = None;
+        self
+    }
+
+    /// Restarts a source whose silence has become improbable for the rhythm its
+    /// items have shown, by the φ accrual failure detector, in place of a fixed
+    /// [`silence`](Self::silence) (which it replaces, and which replaces it):
+    /// see [`watchdog_adaptive`](crate::HeartbeatExt::watchdog_adaptive).
+    ///
+    /// The rhythm is learned across restarts, from the gaps between items seen
+    /// while the consumer waited; the time from each connect to the source's
+    /// first item is not one of them. Before the first item of each source, a
+    /// [`first_item_timeout`](Self::first_item_timeout), if set, applies instead.
+    ///
+    /// ```
+    /// use futures_heartbeat::{restart::restarting, PhiAccrual};
+    /// use std::time::Duration;
+    ///
+    /// let events = restarting(|_| async {
+    ///     Ok::<_, std::io::Error>(futures::stream::pending::<std::io::Result<u8>>())
+    /// })
+    /// .silence_adaptive(PhiAccrual::new(Duration::from_secs(1)));
+    /// # drop(events);
+    /// ```
+    pub fn silence_adaptive(mut self, detector: PhiAccrual) -> Self {
+        self.settings.adaptive_silence = Some(Rhythm::new(detector));
+        self.settings.silence = None;
         self
     }
 
@@ -621,6 +653,9 @@ where
                     seen_item: false,
                 };
                 this.silence.set(SilenceTimer::new());
+                if let Some(rhythm) = &mut this.settings.adaptive_silence {
+                    rhythm.forget_last_wait();
+                }
                 Poll::Ready(Some(Restart::Up {
                     attempt: *this.attempt,
                     downtime,
@@ -653,16 +688,23 @@ where
                 let State::Up { seen_item, .. } = *this.state else {
                     return Poll::Pending;
                 };
-                let settings = &this.settings;
-                let limit = if seen_item {
-                    settings.silence
-                } else {
-                    settings.first_item_timeout.or(settings.silence)
+                let settings = &mut *this.settings;
+                let first_item_timeout = settings.first_item_timeout.filter(|_| !seen_item);
+                let elapsed = match (first_item_timeout, &mut settings.adaptive_silence) {
+                    (None, Some(rhythm)) => {
+                        let after_arrival = this.silence.delivered_since_last_wait();
+                        this.silence.poll_elapsed_with(
+                            this.clock,
+                            |now| rhythm.start_wait(now, after_arrival),
+                            cx,
+                        )
+                    }
+                    _ => match first_item_timeout.or(settings.silence) {
+                        Some(limit) => this.silence.poll_elapsed(this.clock, limit, cx),
+                        None => return Poll::Pending,
+                    },
                 };
-                let Some(limit) = limit else {
-                    return Poll::Pending;
-                };
-                if this.silence.poll_elapsed(this.clock, limit, cx).is_ready() {
+                if elapsed.is_ready() {
                     return self.go_down(Cause::Silent);
                 }
                 Poll::Pending

@@ -1,0 +1,314 @@
+use core::fmt;
+use core::pin::Pin;
+use core::task::{ready, Context, Poll};
+use std::time::Duration;
+
+use futures_core::stream::{FusedStream, Stream};
+use pin_project_lite::pin_project;
+
+use crate::clock::{Clock, DefaultClock};
+use crate::phi_accrual::{PhiAccrual, Rhythm};
+use crate::silence::SilenceTimer;
+use crate::trace;
+use crate::watchdog::{fire, State};
+
+pin_project! {
+    /// Stream returned by [`watchdog_adaptive`](crate::HeartbeatExt::watchdog_adaptive)
+    /// and [`watchdog_adaptive_on`](crate::HeartbeatExt::watchdog_adaptive_on).
+    #[must_use = "streams do nothing unless polled"]
+    pub struct AdaptiveWatchdog<S, C = DefaultClock>
+    where
+        C: Clock,
+    {
+        // Dropped as soon as the watchdog ends (it fired, or the stream ended), to release what it holds.
+        #[pin]
+        stream: Option<S>,
+        // Its timer is dropped when the stream ends or the watchdog fires.
+        #[pin]
+        silence: SilenceTimer<C::Timer>,
+        clock: C,
+        rhythm: Rhythm,
+        name: Option<&'static str>,
+        state: State,
+    }
+}
+
+impl<S: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug for AdaptiveWatchdog<S, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdaptiveWatchdog")
+            .field("stream", &self.stream)
+            .field("clock", &self.clock)
+            .field("rhythm", &self.rhythm)
+            .field("name", &self.name)
+            .field("silence", &self.silence)
+            .field("state", &self.state)
+            .finish()
+    }
+}
+
+impl<S, C: Clock> AdaptiveWatchdog<S, C> {
+    pub(crate) fn new(stream: S, detector: PhiAccrual, clock: C) -> Self {
+        AdaptiveWatchdog {
+            stream: Some(stream),
+            silence: SilenceTimer::new(),
+            clock,
+            rhythm: Rhythm::new(detector),
+            name: None,
+            state: State::Running,
+        }
+    }
+
+    /// Names the stream in the events of the `tracing` feature.
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+    /// use std::time::Duration;
+    ///
+    /// let peer = stream::iter([1])
+    ///     .watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)))
+    ///     .named("peer 7");
+    /// assert_eq!(peer.name(), Some("peer 7"));
+    /// ```
+    pub fn named(mut self, name: &'static str) -> Self {
+        self.name = Some(name);
+        self
+    }
+
+    /// The name given with [`named`](Self::named).
+    pub fn name(&self) -> Option<&'static str> {
+        self.name
+    }
+
+    /// The detector's settings.
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+    /// use std::time::Duration;
+    ///
+    /// let detector = PhiAccrual::new(Duration::from_secs(1)).threshold(12.0);
+    /// let peer = stream::iter([1]).watchdog_adaptive(detector);
+    /// assert_eq!(peer.detector(), detector);
+    /// ```
+    pub fn detector(&self) -> PhiAccrual {
+        self.rhythm.settings()
+    }
+
+    /// The suspicion now: φ for the silence of the current wait, 0 while the
+    /// consumer is not waiting (after an item, before its next poll finds nothing ready).
+    ///
+    /// It grows while the stream stays silent, and the stream is ended when it
+    /// reaches the [threshold](PhiAccrual::threshold). A lower level can mark a
+    /// peer "suspect" before that, or feed a metric. It reads the clock.
+    ///
+    /// ```
+    /// use futures::stream::{self, StreamExt};
+    /// use futures_heartbeat::{clock::ManualClock, HeartbeatExt, PhiAccrual};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let mut peer = stream::pending::<u8>()
+    ///     .watchdog_adaptive_on(PhiAccrual::new(Duration::from_secs(1)), clock.clone());
+    /// # futures::executor::block_on(async {
+    /// assert!(futures::poll!(peer.next()).is_pending());
+    /// clock.advance(Duration::from_secs(2));
+    /// let early = peer.phi();
+    /// clock.advance(Duration::from_secs(1));
+    /// assert!(peer.phi() > early);
+    /// # });
+    /// ```
+    pub fn phi(&self) -> f64 {
+        if self.state == State::Ended || self.silence.delivered_since_last_wait() {
+            return 0.0;
+        }
+        self.rhythm.phi_at(self.clock.now())
+    }
+
+    /// How long the current wait may last before φ reaches the threshold, for the
+    /// rhythm learned so far; the next wait's may differ.
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+    /// use std::time::Duration;
+    ///
+    /// let peer = stream::iter([1]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
+    /// // Before any gap is learned: the first estimate, 1 s ± 250 ms, and a pause of 1 s.
+    /// let limit = peer.silence_limit();
+    /// assert!(limit > Duration::from_millis(3300) && limit < Duration::from_millis(3500));
+    /// ```
+    pub fn silence_limit(&self) -> Duration {
+        self.rhythm.current_limit()
+    }
+
+    /// The mean and the standard deviation of the gaps learned so far (the first
+    /// estimate included, until the window lets go of it).
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+    /// use std::time::Duration;
+    ///
+    /// let peer = stream::iter([1]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
+    /// let (mean, deviation) = peer.learned_rhythm();
+    /// assert_eq!(mean, Duration::from_secs(1));
+    /// assert_eq!(deviation, Duration::from_millis(250));
+    /// ```
+    pub fn learned_rhythm(&self) -> (Duration, Duration) {
+        self.rhythm.learned()
+    }
+
+    /// `true` once the watchdog has ended the stream because φ reached the threshold.
+    ///
+    /// It stays `false` when the wrapped stream ends by itself.
+    ///
+    /// ```
+    /// use futures::stream::{self, StreamExt};
+    /// use futures_heartbeat::{clock::ManualClock, HeartbeatExt, PhiAccrual};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let mut hung = stream::pending::<u8>()
+    ///     .watchdog_adaptive_on(PhiAccrual::new(Duration::from_secs(1)), clock.clone());
+    /// # futures::executor::block_on(async {
+    /// assert!(futures::poll!(hung.next()).is_pending());
+    /// clock.advance(Duration::from_secs(4));
+    /// assert_eq!(hung.next().await, None);
+    /// assert!(hung.timed_out());
+    /// # });
+    /// ```
+    pub fn timed_out(&self) -> bool {
+        self.state == State::TimedOut
+    }
+
+    /// The wrapped stream, or `None` once the watchdog has ended and dropped it.
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+    /// use std::time::Duration;
+    ///
+    /// let items = stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
+    /// assert!(items.get_ref().is_some());
+    /// ```
+    pub fn get_ref(&self) -> Option<&S> {
+        self.stream.as_ref()
+    }
+
+    /// The wrapped stream, mutably, or `None` once the watchdog has ended.
+    ///
+    /// Taking items from it directly bypasses the watchdog.
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+    /// use std::time::Duration;
+    ///
+    /// let mut items = stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
+    /// assert!(items.get_mut().is_some());
+    /// ```
+    pub fn get_mut(&mut self) -> Option<&mut S> {
+        self.stream.as_mut()
+    }
+
+    /// The wrapped stream, pinned, or `None` once the watchdog has ended.
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+    /// use std::{pin::pin, time::Duration};
+    ///
+    /// let mut items = pin!(stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1))));
+    /// assert!(items.as_mut().get_pin_mut().is_some());
+    /// ```
+    pub fn get_pin_mut(self: Pin<&mut Self>) -> Option<Pin<&mut S>> {
+        self.project().stream.as_pin_mut()
+    }
+
+    /// Unwraps the stream, or `None` if the watchdog has ended and dropped it.
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+    /// use std::time::Duration;
+    ///
+    /// let items = stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
+    /// assert!(items.into_inner().is_some());
+    /// ```
+    pub fn into_inner(self) -> Option<S> {
+        self.stream
+    }
+}
+
+impl<S: Stream, C: Clock> AdaptiveWatchdog<S, C> {
+    /// The stream ended by itself: lets go of it and of the timer.
+    #[cold]
+    #[inline(never)]
+    fn end(self: Pin<&mut Self>) -> Poll<Option<S::Item>> {
+        let mut this = self.project();
+        *this.state = State::Ended;
+        this.stream.set(None);
+        this.silence.stop();
+        Poll::Ready(None)
+    }
+
+    /// The stream is pending. At the first such poll after an item, the clock is
+    /// read: that is when the item counts as arrived, the gap since the last
+    /// arrival is learned, and the one timer is aimed at the moment φ will reach
+    /// the threshold. As in the watchdog, a timer still armed for an earlier
+    /// deadline is left alone until it fires, and only then moved, so that a
+    /// busy stream does not move it at every wait: the task may be woken once,
+    /// early, on the way.
+    #[inline(never)]
+    fn wait(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        let mut this = self.project();
+        let after_arrival = this.silence.delivered_since_last_wait();
+        let rhythm = &mut *this.rhythm;
+        ready!(this.silence.as_mut().poll_elapsed_with(
+            this.clock,
+            |now| rhythm.start_wait(now, after_arrival),
+            cx
+        ));
+        trace::watchdog_fired(*this.name, this.rhythm.current_limit());
+        fire(this.stream, this.silence, this.state)
+    }
+}
+
+impl<S: Stream, C: Clock> Stream for AdaptiveWatchdog<S, C> {
+    type Item = S::Item;
+
+    #[inline(always)]
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        let mut this = self.as_mut().project();
+        let Some(stream) = this.stream.as_mut().as_pin_mut() else {
+            return Poll::Ready(None);
+        };
+
+        // Poll order: the stream first, so that an item that is ready is always
+        // delivered, however late the consumer comes for it. An item costs one
+        // store, as in the watchdog: its arrival is timed at the next wait.
+        match stream.poll_next(cx) {
+            Poll::Ready(Some(item)) => {
+                this.silence.restart();
+                Poll::Ready(Some(item))
+            }
+            Poll::Ready(None) => self.end(),
+            Poll::Pending => self.wait(cx),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.stream {
+            // It may end at any time, so nothing is certain to come; it never adds items.
+            Some(stream) if self.state == State::Running => (0, stream.size_hint().1),
+            _ => (0, Some(0)),
+        }
+    }
+}
+
+impl<S: Stream, C: Clock> FusedStream for AdaptiveWatchdog<S, C> {
+    fn is_terminated(&self) -> bool {
+        self.state != State::Running
+    }
+}

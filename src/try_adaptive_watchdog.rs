@@ -1,0 +1,171 @@
+use core::fmt;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_core::stream::{FusedStream, Stream};
+use pin_project_lite::pin_project;
+
+use crate::clock::{Clock, DefaultClock};
+use crate::try_watchdog::{
+    is_terminated_reporting_timeout, poll_reporting_timeout, size_hint_reporting_timeout, Fires,
+};
+use crate::{AdaptiveWatchdog, TimedOut};
+
+pin_project! {
+    /// Stream returned by [`try_watchdog_adaptive`](crate::HeartbeatExt::try_watchdog_adaptive)
+    /// and [`try_watchdog_adaptive_on`](crate::HeartbeatExt::try_watchdog_adaptive_on).
+    #[must_use = "streams do nothing unless polled"]
+    pub struct TryAdaptiveWatchdog<S, C = DefaultClock>
+    where
+        C: Clock,
+    {
+        #[pin]
+        watchdog: AdaptiveWatchdog<S, C>,
+        reported: bool,
+    }
+}
+
+impl<S: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug for TryAdaptiveWatchdog<S, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TryAdaptiveWatchdog")
+            .field("watchdog", &self.watchdog)
+            .field("reported", &self.reported)
+            .finish()
+    }
+}
+
+impl<S, C: Clock> TryAdaptiveWatchdog<S, C> {
+    pub(crate) fn new(watchdog: AdaptiveWatchdog<S, C>) -> Self {
+        TryAdaptiveWatchdog {
+            watchdog,
+            reported: false,
+        }
+    }
+
+    /// Names the stream in the events of the `tracing` feature; see [`AdaptiveWatchdog::named`].
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+    /// use std::{io, time::Duration};
+    ///
+    /// let frames = stream::iter([io::Result::Ok(1)])
+    ///     .try_watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)))
+    ///     .named("frames");
+    /// # drop(frames);
+    /// ```
+    pub fn named(self, name: &'static str) -> Self {
+        TryAdaptiveWatchdog {
+            watchdog: self.watchdog.named(name),
+            reported: self.reported,
+        }
+    }
+
+    /// The suspicion now; see [`AdaptiveWatchdog::phi`].
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+    /// use std::{io, time::Duration};
+    ///
+    /// let frames = stream::iter([io::Result::Ok(1)])
+    ///     .try_watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
+    /// assert_eq!(frames.phi(), 0.0); // not polled yet: no wait has started
+    /// ```
+    pub fn phi(&self) -> f64 {
+        self.watchdog.phi()
+    }
+
+    /// How long the current wait may last; see [`AdaptiveWatchdog::silence_limit`].
+    pub fn silence_limit(&self) -> Duration {
+        self.watchdog.silence_limit()
+    }
+
+    /// `true` once the watchdog has fired; see [`AdaptiveWatchdog::timed_out`].
+    ///
+    /// ```
+    /// use futures::stream::{self, StreamExt};
+    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+    /// use std::{io, time::Duration};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let mut frames = stream::pending::<io::Result<u8>>()
+    ///     .try_watchdog_adaptive(PhiAccrual::new(Duration::from_millis(2)));
+    /// assert!(frames.next().await.unwrap().is_err());
+    /// assert!(frames.timed_out());
+    /// # });
+    /// ```
+    pub fn timed_out(&self) -> bool {
+        self.watchdog.timed_out()
+    }
+
+    /// The wrapped stream, or `None` once the watchdog has ended; see [`AdaptiveWatchdog::get_ref`].
+    pub fn get_ref(&self) -> Option<&S> {
+        self.watchdog.get_ref()
+    }
+
+    /// The wrapped stream, mutably, or `None` once the watchdog has ended.
+    pub fn get_mut(&mut self) -> Option<&mut S> {
+        self.watchdog.get_mut()
+    }
+
+    /// The wrapped stream, pinned, or `None` once the watchdog has ended.
+    pub fn get_pin_mut(self: Pin<&mut Self>) -> Option<Pin<&mut S>> {
+        self.project().watchdog.get_pin_mut()
+    }
+
+    /// Unwraps the stream, or `None` if the watchdog has ended and dropped it.
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+    /// use std::{io, time::Duration};
+    ///
+    /// let frames = stream::iter([io::Result::Ok(1)])
+    ///     .try_watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
+    /// assert!(frames.into_inner().is_some());
+    /// ```
+    pub fn into_inner(self) -> Option<S> {
+        self.watchdog.into_inner()
+    }
+}
+
+impl<S, C, T, E> Stream for TryAdaptiveWatchdog<S, C>
+where
+    S: Stream<Item = Result<T, E>>,
+    C: Clock,
+    E: From<TimedOut>,
+{
+    type Item = Result<T, E>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.project();
+        poll_reporting_timeout(this.watchdog, this.reported, cx)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        size_hint_reporting_timeout(&self.watchdog, self.reported)
+    }
+}
+
+impl<S, C, T, E> FusedStream for TryAdaptiveWatchdog<S, C>
+where
+    S: Stream<Item = Result<T, E>>,
+    C: Clock,
+    E: From<TimedOut>,
+{
+    fn is_terminated(&self) -> bool {
+        is_terminated_reporting_timeout(&self.watchdog, self.reported)
+    }
+}
+
+impl<S: Stream, C: Clock> Fires for AdaptiveWatchdog<S, C> {
+    fn timed_out(&self) -> bool {
+        AdaptiveWatchdog::timed_out(self)
+    }
+
+    fn allowed_silence(&self) -> Duration {
+        self.silence_limit()
+    }
+}
