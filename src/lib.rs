@@ -71,22 +71,28 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod clock;
+mod duplex;
 mod event;
 mod ext;
 mod heartbeat;
 mod keep_alive;
+mod probe;
 pub mod restart;
 mod silence;
 mod timed_out;
 mod trace;
+mod try_probe;
 mod try_watchdog;
 mod watchdog;
 
+pub use crate::duplex::Duplex;
 pub use crate::event::Event;
 pub use crate::ext::HeartbeatExt;
 pub use crate::heartbeat::{WithHeartbeat, MAX_ITEMS_BEFORE_PULSE};
 pub use crate::keep_alive::KeepAlive;
+pub use crate::probe::{PingBackoff, Probe};
 pub use crate::timed_out::TimedOut;
+pub use crate::try_probe::TryProbe;
 pub use crate::try_watchdog::TryWatchdog;
 pub use crate::watchdog::Watchdog;
 
