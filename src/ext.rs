@@ -4,7 +4,7 @@ use futures_core::stream::Stream;
 use futures_sink::Sink;
 
 use crate::clock::{Clock, DefaultClock};
-use crate::probe::no_control_frames;
+use crate::probe::{no_control_frames, EveryFrame};
 use crate::{KeepAlive, Probe, TimedOut, TryProbe, TryWatchdog, Watchdog, WithHeartbeat};
 
 /// Adds [`with_heartbeat`](HeartbeatExt::with_heartbeat),
@@ -489,7 +489,7 @@ pub trait HeartbeatExt: Stream {
     /// futures::join!(peer, consumer);
     /// # });
     /// ```
-    fn probe<M, P>(self, idle: Duration, make_ping: P) -> Probe<Self, P, fn(&Self::Item) -> bool>
+    fn probe<M, P>(self, idle: Duration, make_ping: P) -> Probe<Self, P, EveryFrame<Self::Item>>
     where
         Self: Sink<M> + Sized,
         P: FnMut() -> M,
@@ -534,7 +534,7 @@ pub trait HeartbeatExt: Stream {
         idle: Duration,
         make_ping: P,
         clock: C,
-    ) -> Probe<Self, P, fn(&Self::Item) -> bool, C>
+    ) -> Probe<Self, P, EveryFrame<Self::Item>, C>
     where
         Self: Sink<M> + Sized,
         P: FnMut() -> M,
@@ -580,7 +580,7 @@ pub trait HeartbeatExt: Stream {
         self,
         idle: Duration,
         make_ping: P,
-    ) -> TryProbe<Self, P, fn(&Self::Item) -> bool>
+    ) -> TryProbe<Self, P, EveryFrame<Self::Item>>
     where
         Self: Stream<Item = Result<T, E>> + Sink<M, Error = E> + Sized,
         P: FnMut() -> M,
@@ -599,7 +599,7 @@ pub trait HeartbeatExt: Stream {
         idle: Duration,
         make_ping: P,
         clock: C,
-    ) -> TryProbe<Self, P, fn(&Self::Item) -> bool, C>
+    ) -> TryProbe<Self, P, EveryFrame<Self::Item>, C>
     where
         Self: Stream<Item = Result<T, E>> + Sink<M, Error = E> + Sized,
         P: FnMut() -> M,

@@ -90,7 +90,7 @@ pub use crate::event::Event;
 pub use crate::ext::HeartbeatExt;
 pub use crate::heartbeat::{WithHeartbeat, MAX_ITEMS_BEFORE_PULSE};
 pub use crate::keep_alive::KeepAlive;
-pub use crate::probe::{PingBackoff, Probe};
+pub use crate::probe::{EveryFrame, PingBackoff, Probe};
 pub use crate::timed_out::TimedOut;
 pub use crate::try_probe::TryProbe;
 pub use crate::try_watchdog::TryWatchdog;

@@ -20,8 +20,11 @@ pub(crate) const DEFAULT_ACK_TIMEOUT: Duration = Duration::from_secs(20);
 /// a peer flooding pongs cannot hold the executor.
 const MAX_CONTROL_FRAMES_PER_POLL: u32 = 32;
 
-/// The filter of a probe made without [`control_frames`](Probe::control_frames):
+/// The type of a probe's filter before [`control_frames`](Probe::control_frames):
 /// every inbound frame is an item.
+pub type EveryFrame<I> = fn(&I) -> bool;
+
+/// The filter of a probe made without [`control_frames`](Probe::control_frames).
 pub(crate) fn no_control_frames<I>(_: &I) -> bool {
     false
 }
