@@ -5,101 +5,19 @@
 mod support;
 
 use std::io;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
+use std::task::Poll;
 use std::time::Duration;
 
-use futures::sink::{Sink, SinkExt};
+use futures::sink::SinkExt;
 use futures::stream::{FusedStream, StreamExt};
 use futures_heartbeat::clock::ManualClock;
 use futures_heartbeat::{Duplex, HeartbeatExt, PingBackoff};
+use support::wire::Wire;
 use support::{Fed, Feed, Task};
 
 const IDLE: Duration = Duration::from_secs(30);
 const ACK: Duration = Duration::from_secs(10);
 const NANO: Duration = Duration::from_nanos(1);
-
-/// The write half: records what was written, and can be made not ready, slow to
-/// flush, or failing.
-#[derive(Clone, Default)]
-struct Wire {
-    shared: Arc<Mutex<WireState>>,
-}
-
-#[derive(Default)]
-struct WireState {
-    written: Vec<&'static str>,
-    blocked: bool,
-    flush_blocked: bool,
-    failing: bool,
-    ready_polls: usize,
-    flushes: usize,
-    waker: Option<Waker>,
-}
-
-impl Wire {
-    fn written(&self) -> Vec<&'static str> {
-        self.shared.lock().unwrap().written.clone()
-    }
-
-    fn pings(&self) -> usize {
-        self.written().iter().filter(|m| **m == "ping").count()
-    }
-
-    fn set(&self, change: impl FnOnce(&mut WireState)) {
-        let waker = {
-            let mut state = self.shared.lock().unwrap();
-            change(&mut state);
-            state.waker.take()
-        };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
-    }
-
-    fn ready_polls(&self) -> usize {
-        self.shared.lock().unwrap().ready_polls
-    }
-}
-
-impl Sink<&'static str> for Wire {
-    type Error = io::Error;
-
-    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let mut state = self.shared.lock().unwrap();
-        state.ready_polls += 1;
-        if state.failing {
-            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
-        }
-        if state.blocked {
-            state.waker = Some(cx.waker().clone());
-            return Poll::Pending;
-        }
-        Poll::Ready(Ok(()))
-    }
-
-    fn start_send(self: Pin<&mut Self>, message: &'static str) -> io::Result<()> {
-        let mut state = self.shared.lock().unwrap();
-        assert!(!state.blocked, "start_send without poll_ready");
-        state.written.push(message);
-        Ok(())
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let mut state = self.shared.lock().unwrap();
-        if state.flush_blocked {
-            state.waker = Some(cx.waker().clone());
-            return Poll::Pending;
-        }
-        state.flushes += 1;
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-}
 
 type Conn<T> = Duplex<Fed<T>, Wire>;
 

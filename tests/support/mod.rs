@@ -13,6 +13,7 @@ use futures_test::task::{new_count_waker, AwokenCount};
 
 pub mod restart_lab;
 pub mod wheel;
+pub mod wire;
 
 /// The test's end of a [`Fed`] stream: push items, end it, see whether it was dropped.
 #[derive(Clone)]
