@@ -40,6 +40,8 @@ fn first_update(query: Option<&str>) -> u64 {
     from.and_then(|n| n.parse().ok()).unwrap_or(1)
 }
 
+// The handshake callback's error type is tungstenite's, large and not ours to choose.
+#[allow(clippy::result_large_err)]
 async fn serve_one(socket: TcpStream, pace: Pace, say: impl Fn(String) + Sync) {
     let mut from = 1;
     let asked = |request: &Request, response: Response| {
