@@ -118,7 +118,7 @@ impl<F, Fut, S, T, E, K: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug
 }
 
 /// The defaults, as documented on each builder method.
-const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 const DEFAULT_BACKOFF_MIN: Duration = Duration::from_millis(500);
 const DEFAULT_BACKOFF_MAX: Duration = Duration::from_secs(30);
 const DEFAULT_STABLE_AFTER: Duration = Duration::from_secs(30);
@@ -206,8 +206,17 @@ impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
         self
     }
 
-    /// How long one call of the connect function's future may take (30 s by default).
+    /// How long one call of the connect function's future may take (20 s by default).
     /// `Duration::MAX` waits forever.
+    ///
+    /// It bounds the whole connect: DNS, TCP, TLS and the protocol's own
+    /// handshake (a WebSocket upgrade), which hangs when a frozen server's kernel
+    /// still accepts TCP connections. The default is gRPC's minimum connect
+    /// timeout (`MIN_CONNECT_TIMEOUT` in its connection backoff protocol): long
+    /// enough for a TLS handshake over a slow mobile link, short enough that a
+    /// hung server is left within a few backoff steps. Browsers offer no such
+    /// setting on `WebSocket`, so a page needs one of its own. Over a local
+    /// network, a few seconds is plenty.
     ///
     /// ```
     /// use futures::{future, stream, StreamExt};
