@@ -255,7 +255,12 @@ fn a_handshake_that_hangs_ends_on_the_connect_timeout() {
     let seen = client.finish();
 
     assert_each_update_once_in_order(&seen, 20);
-    assert_eq!(downs(&seen)[0], "connecting timed out");
+    let downs = downs(&seen);
+    assert_eq!(
+        downs.first(),
+        Some(&"connecting timed out"),
+        "the client saw {seen:?}"
+    );
     assert!(
         took >= CONNECT_TIMEOUT,
         "gave up on the handshake after {took:?}"
