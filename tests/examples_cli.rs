@@ -24,7 +24,7 @@ fn run(name: &str, args: &[&str]) -> Output {
 }
 
 fn examples() -> Vec<&'static str> {
-    let mut names = vec!["heartbeat", "supervisor", "tcp", "web_client"];
+    let mut names = vec!["heartbeat", "supervisor", "tcp", "web_client", "websocket"];
     if cfg!(all(feature = "async-io", feature = "tokio")) {
         names.push("scale"); // it needs both features to be built
     }
