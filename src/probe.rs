@@ -322,7 +322,13 @@ where
                 Poll::Ready(Ok(())) => *this.ping_unflushed = false,
                 Poll::Ready(Err(error)) => {
                     *this.ping_unflushed = false;
-                    return ping_failed(error, end_on_ping_failure, this.state);
+                    return ping_failed(
+                        error,
+                        end_on_ping_failure,
+                        this.state,
+                        this.idle,
+                        this.ack,
+                    );
                 }
                 Poll::Pending => {}
             }
@@ -350,19 +356,37 @@ where
                     *this.ping = Ping::Sent;
                     let ping = (this.make_ping)();
                     if let Err(error) = this.conn.as_mut().start_send(ping) {
-                        return ping_failed(error, end_on_ping_failure, this.state);
+                        return ping_failed(
+                            error,
+                            end_on_ping_failure,
+                            this.state,
+                            this.idle,
+                            this.ack,
+                        );
                     }
                     match this.conn.as_mut().poll_flush(cx) {
                         Poll::Ready(Ok(())) => {}
                         Poll::Ready(Err(error)) => {
-                            return ping_failed(error, end_on_ping_failure, this.state)
+                            return ping_failed(
+                                error,
+                                end_on_ping_failure,
+                                this.state,
+                                this.idle,
+                                this.ack,
+                            )
                         }
                         Poll::Pending => *this.ping_unflushed = true,
                     }
                 }
                 Poll::Ready(Err(error)) => {
                     *this.ping = Ping::Sent;
-                    return ping_failed(error, end_on_ping_failure, this.state);
+                    return ping_failed(
+                        error,
+                        end_on_ping_failure,
+                        this.state,
+                        this.idle,
+                        this.ack,
+                    );
                 }
                 Poll::Pending => {}
             }
@@ -378,10 +402,22 @@ where
 }
 
 /// A ping could not be written: the write half failed. `Probe` waits for the
-/// ack timeout, as it would for a ping lost on the way; `TryProbe` ends with the error.
-fn ping_failed<I, E>(error: E, end: bool, state: &mut State) -> Poll<Polled<I, E>> {
+/// ack timeout, as it would for a ping lost on the way; `TryProbe` ends with the
+/// error, and lets go of its timers.
+fn ping_failed<I, E, T>(
+    error: E,
+    end: bool,
+    state: &mut State,
+    idle: Pin<&mut SilenceTimer<T>>,
+    mut ack: Pin<&mut Option<T>>,
+) -> Poll<Polled<I, E>>
+where
+    T: Timer,
+{
     if end {
         *state = State::Ended;
+        idle.stop();
+        ack.set(None);
     }
     Poll::Ready(Polled::PingFailed(error))
 }

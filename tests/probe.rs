@@ -393,6 +393,7 @@ fn try_probe_reports_a_failed_ping_at_once_and_ends() {
         Poll::Ready(Some(Err(error))) => assert_eq!(error.kind(), io::ErrorKind::BrokenPipe),
         other => panic!("expected the write half's error, got {other:?}"),
     }
+    assert_eq!(clock.live_timers(), 0, "the timers outlived the end");
     feed.push(Ok(1)); // too late: it ended with the error
     assert!(matches!(task.poll(&mut conn), Poll::Ready(None)));
     assert!(conn.is_terminated());
