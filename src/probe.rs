@@ -466,6 +466,10 @@ where
 
 /// The user's own writes go straight to the connection. They do not count as
 /// life: only what comes in does.
+///
+/// A ping is written only from `poll_next`, so it never comes between the
+/// `poll_ready` and the `start_send` of one of the user's writes as long as
+/// the two come in one poll, as they do in `SinkExt::send` and `feed`.
 impl<S, P, F, C, Item> Sink<Item> for Probe<S, P, F, C>
 where
     S: Sink<Item>,
