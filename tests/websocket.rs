@@ -220,7 +220,7 @@ fn a_frozen_server_is_detected_within_idle_plus_ack_timeout() {
     let server = start_server("");
     let mut client = Subscriber::start(&server.addr, 40);
     client.wait_for("update 10", update(10));
-    server.signal("-STOP");
+    server.freeze();
     let frozen = Instant::now();
     let detected = client.wait_for("the unanswered ping", is_down);
     let took = detected.saturating_duration_since(frozen);
@@ -246,7 +246,7 @@ fn a_frozen_server_is_detected_within_idle_plus_ack_timeout() {
 #[test]
 fn a_handshake_that_hangs_ends_on_the_connect_timeout() {
     let server = start_server("");
-    server.signal("-STOP"); // the kernel still accepts TCP connections; nobody answers the handshake
+    server.freeze(); // the kernel still accepts TCP connections; nobody answers the handshake
     let started = Instant::now();
     let mut client = Subscriber::start(&server.addr, 20);
     let detected = client.wait_for("the connect timeout", is_down);

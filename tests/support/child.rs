@@ -6,6 +6,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 pub struct ChildServer {
     child: Child,
@@ -54,6 +55,20 @@ impl ChildServer {
         assert!(status.success(), "kill {signal} failed");
     }
 
+    /// Stops the child with `SIGSTOP`, and returns once every one of its threads
+    /// is stopped (read from `/proc` where there is one). A stop signal takes
+    /// effect some time after `kill` returns: on this machine the child was once
+    /// seen still running, long enough to complete a WebSocket handshake.
+    pub fn freeze(&self) {
+        self.signal("-STOP");
+        let tasks = format!("/proc/{}/task", self.child.id());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !all_stopped(&tasks) {
+            assert!(Instant::now() < deadline, "the child did not stop");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
     /// The lines it printed so far, after the first.
     pub fn said(&self) -> Vec<String> {
         self.said.lock().unwrap().clone()
@@ -73,6 +88,23 @@ impl Drop for ChildServer {
         let _ = self.child.kill(); // SIGKILL also ends a stopped process
         let _ = self.child.wait();
     }
+}
+
+/// Whether every thread listed in `tasks` (`/proc/PID/task`) is stopped; `true`
+/// where there is no such directory, as on systems without `/proc`.
+fn all_stopped(tasks: &str) -> bool {
+    let Ok(threads) = std::fs::read_dir(tasks) else {
+        return true;
+    };
+    threads.filter_map(Result::ok).all(|thread| {
+        let stat = std::fs::read_to_string(thread.path().join("stat")).unwrap_or_default();
+        // The state follows the command name, which is in parentheses and may hold spaces.
+        let state = stat.rsplit_once(')').map(|(_, rest)| rest.trim_start());
+        matches!(
+            state.and_then(|rest| rest.chars().next()),
+            Some('T' | 't') | None
+        )
+    })
 }
 
 /// A port on 127.0.0.1 that was free a moment ago, for a server to be restarted on.
