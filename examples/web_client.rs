@@ -1,10 +1,13 @@
 //! A web client's liveness loop, as it runs in a browser: the WebSocket API has no
-//! ping frames, so the client sends application-level pings when the line has been
-//! idle and gives the server up when it answers neither with data nor with a pong.
+//! ping frames, so the client sends application-level pings on the socket when the
+//! line has been idle (a `probe`), and gives the server up when it answers neither
+//! with data nor with a pong.
 //!
-//! A channel stands in for the socket, and a task for the server: it sends a few
-//! updates, answers pings for a while, then freezes without closing the
-//! connection, the failure a browser cannot see without heartbeats.
+//! Two channels joined into a `Duplex` stand in for the socket (in a browser, a
+//! stream of the socket's `message` events and a sink that calls `send`), and a
+//! task for the server: it sends a few updates, answers pings for a while, then
+//! freezes without closing the connection, the failure a browser cannot see
+//! without heartbeats.
 //!
 //! Run it natively, or build it for the browser:
 //!
@@ -24,7 +27,7 @@ use std::time::Duration;
 
 use futures::channel::mpsc;
 use futures::stream::StreamExt;
-use futures_heartbeat::{Event, HeartbeatExt};
+use futures_heartbeat::{Duplex, HeartbeatExt};
 use futures_timer::Delay;
 
 /// Ping after this long without a message from the server.
@@ -38,10 +41,14 @@ enum FromServer {
     Pong,
 }
 
+/// The application-level ping, a message like any other to the socket.
+#[derive(Debug)]
+struct Ping;
+
 /// The server: three updates, pongs for a second and a half, then frozen.
 async fn server(
     to_client: mpsc::UnboundedSender<FromServer>,
-    mut pings: mpsc::UnboundedReceiver<()>,
+    mut pings: mpsc::UnboundedReceiver<Ping>,
 ) {
     for n in 1..=3 {
         Delay::new(Duration::from_millis(100)).await;
@@ -50,6 +57,7 @@ async fn server(
     let answering = futures::future::select(
         Box::pin(async {
             while pings.next().await.is_some() {
+                log("server: ping, pong");
                 let _ = to_client.unbounded_send(FromServer::Pong);
             }
         }),
@@ -61,19 +69,20 @@ async fn server(
 }
 
 /// The client: pings when idle, ends the connection when the server stops answering.
-async fn client(from_server: mpsc::UnboundedReceiver<FromServer>, ping: mpsc::UnboundedSender<()>) {
-    let mut events = from_server.watchdog(IDLE + REPLY_TIMEOUT).keep_alive(IDLE);
-    while let Some(event) = events.next().await {
-        match event {
-            Event::Item(FromServer::Update(n)) => log(&format!("client: update {n}")),
-            Event::Item(FromServer::Pong) => log("client: pong"),
-            Event::Pulse => {
-                log("client: idle, ping");
-                let _ = ping.unbounded_send(());
-            }
+async fn client(
+    from_server: mpsc::UnboundedReceiver<FromServer>,
+    to_server: mpsc::UnboundedSender<Ping>,
+) {
+    let mut socket = Duplex::new(from_server, to_server)
+        .probe(IDLE, || Ping)
+        .ack_timeout(REPLY_TIMEOUT)
+        .control_frames(|message: &FromServer| matches!(message, FromServer::Pong));
+    while let Some(message) = socket.next().await {
+        if let FromServer::Update(n) = message {
+            log(&format!("client: update {n}"));
         }
     }
-    if events.get_ref().timed_out() {
+    if socket.timed_out() {
         log(&format!(
             "client: no answer within {:?} of a ping: the server is gone; reconnect here",
             REPLY_TIMEOUT
@@ -83,9 +92,9 @@ async fn client(from_server: mpsc::UnboundedReceiver<FromServer>, ping: mpsc::Un
 
 async fn run() {
     let (to_client, from_server) = mpsc::unbounded();
-    let (ping, pings) = mpsc::unbounded();
+    let (to_server, pings) = mpsc::unbounded();
     let server = server(to_client, pings);
-    let client = client(from_server, ping);
+    let client = client(from_server, to_server);
     futures::future::select(Box::pin(server), Box::pin(client)).await;
 }
 

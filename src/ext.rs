@@ -1,17 +1,20 @@
 use std::time::Duration;
 
 use futures_core::stream::Stream;
+use futures_sink::Sink;
 
 use crate::clock::{Clock, DefaultClock};
+use crate::probe::{no_control_frames, EveryFrame};
 use crate::{
-    AdaptiveWatchdog, KeepAlive, PhiAccrual, TimedOut, TryAdaptiveWatchdog, TryWatchdog, Watchdog,
-    WithHeartbeat,
+    AdaptiveWatchdog, KeepAlive, PhiAccrual, Probe, TimedOut, TryAdaptiveWatchdog, TryProbe,
+    TryWatchdog, Watchdog, WithHeartbeat,
 };
 
 /// Adds [`with_heartbeat`](HeartbeatExt::with_heartbeat),
 /// [`watchdog`](HeartbeatExt::watchdog),
 /// [`watchdog_adaptive`](HeartbeatExt::watchdog_adaptive) and
-/// [`keep_alive`](HeartbeatExt::keep_alive) to every [`Stream`].
+/// [`keep_alive`](HeartbeatExt::keep_alive) to every [`Stream`], and
+/// [`probe`](HeartbeatExt::probe) to every connection that is also a [`Sink`].
 pub trait HeartbeatExt: Stream {
     /// Yields [`Event::Pulse`](crate::Event::Pulse) every `interval` while this
     /// stream is quiet, and [`Event::Item`](crate::Event::Item) for each of its items.
@@ -570,6 +573,195 @@ pub trait HeartbeatExt: Stream {
         C: Clock,
     {
         TryAdaptiveWatchdog::new(self.watchdog_adaptive_on(detector, clock))
+    }
+
+    /// Keeps a two-way connection alive from its own write half: sends a ping
+    /// made by `make_ping` once no frame has come in for `idle` while the
+    /// consumer waits, and ends the connection when nothing comes back within the
+    /// [ack timeout](Probe::ack_timeout) (20 s by default).
+    ///
+    /// This is the keepalive of gRPC (gRFC A8), HTTP/2 PING and WebSocket
+    /// ping/pong, for any connection that is a `Stream` of inbound frames and a
+    /// `Sink` of outbound ones: a `WebSocketStream`, a `Framed` codec, or two
+    /// channel ends joined with [`Duplex`](crate::Duplex).
+    ///
+    /// - Frames pass through unchanged and in order; those that
+    ///   [`control_frames`](Probe::control_frames) picks (pongs) count as life
+    ///   but are not yielded.
+    /// - Any inbound frame is an answer, pongs included. Idleness is measured
+    ///   from the last inbound frame, never from the last ping, and only while
+    ///   the consumer waits, as the [`watchdog`](HeartbeatExt::watchdog) counts
+    ///   silence: a slow consumer never causes a ping or a timeout.
+    /// - At most one ping is outstanding: the next one falls due only `idle`
+    ///   after an answer.
+    /// - No ping while a write is pending: a ping that falls due waits until the
+    ///   write half is ready (`poll_ready`), and the ack timeout runs from when it
+    ///   fell due, so a write half that stays blocked is detected too.
+    /// - When nothing comes in within the ack timeout, the stream ends (`None`)
+    ///   and [`timed_out`](Probe::timed_out) is `true`; the connection itself is
+    ///   kept until the probe is dropped. [`try_probe`](HeartbeatExt::try_probe)
+    ///   ends with an error instead.
+    /// - A ping that cannot be written (the write half failed) counts as sent:
+    ///   the ack timeout ends the stream if nothing more comes in.
+    /// - The probe is a `Sink` too: the user's own messages go through it to the
+    ///   connection, so one object is read, written and kept alive. They do not
+    ///   count as life (only inbound frames do).
+    /// - The interval can be doubled when the peer complains of too many pings,
+    ///   through a shared [`PingBackoff`](crate::PingBackoff).
+    /// - No clock read, timer re-arm or allocation per inbound frame.
+    ///
+    /// Timers come from the [`DefaultClock`]; [`probe_on`](HeartbeatExt::probe_on)
+    /// takes another time source.
+    ///
+    /// # Panics
+    ///
+    /// If `idle` is zero.
+    ///
+    /// # Examples
+    ///
+    /// A peer that answers pings with pongs, and then goes away without closing:
+    ///
+    /// ```
+    /// use futures::{channel::mpsc, StreamExt};
+    /// use futures_heartbeat::{Duplex, HeartbeatExt};
+    /// use std::time::Duration;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let (to_peer, mut peer_reads) = mpsc::unbounded::<&str>();
+    /// let (peer_writes, from_peer) = mpsc::unbounded::<&str>();
+    /// let mut conn = Duplex::new(from_peer, to_peer)
+    ///     .probe(Duration::from_millis(20), || "ping")
+    ///     .ack_timeout(Duration::from_millis(20))
+    ///     .control_frames(|frame: &&str| *frame == "pong");
+    ///
+    /// let peer = async move {
+    ///     assert_eq!(peer_reads.next().await, Some("ping"));
+    ///     peer_writes.unbounded_send("pong").unwrap();
+    ///     assert_eq!(peer_reads.next().await, Some("ping"));
+    ///     peer_writes.unbounded_send("update").unwrap();
+    ///     assert_eq!(peer_reads.next().await, Some("ping")); // no answer to this one
+    ///     (peer_reads, peer_writes)
+    /// };
+    /// let consumer = async {
+    ///     assert_eq!(conn.next().await, Some("update")); // the pong was life, not an item
+    ///     assert_eq!(conn.next().await, None);
+    ///     assert!(conn.timed_out());
+    /// };
+    /// futures::join!(peer, consumer);
+    /// # });
+    /// ```
+    fn probe<M, P>(self, idle: Duration, make_ping: P) -> Probe<Self, P, EveryFrame<Self::Item>>
+    where
+        Self: Sink<M> + Sized,
+        P: FnMut() -> M,
+    {
+        Probe::new(self, idle, make_ping, no_control_frames, DefaultClock)
+    }
+
+    /// [`probe`](HeartbeatExt::probe), with timers from `clock`.
+    ///
+    /// # Panics
+    ///
+    /// If `idle` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::{channel::mpsc, StreamExt};
+    /// use futures_heartbeat::{clock::ManualClock, Duplex, HeartbeatExt};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let (to_peer, mut peer_reads) = mpsc::unbounded::<&str>();
+    /// let (peer_writes, from_peer) = mpsc::unbounded::<&str>();
+    /// let mut conn = Duplex::new(from_peer, to_peer).probe_on(Duration::from_secs(30), || "ping", clock.clone());
+    /// # futures::executor::block_on(async {
+    /// assert!(futures::poll!(conn.next()).is_pending());
+    /// clock.advance(Duration::from_secs(30));
+    /// assert!(futures::poll!(conn.next()).is_pending());
+    /// assert_eq!(peer_reads.next().await, Some("ping"));
+    /// peer_writes.unbounded_send("pong").unwrap();
+    /// assert_eq!(conn.next().await, Some("pong"));
+    /// # });
+    /// ```
+    fn probe_on<M, P, C>(
+        self,
+        idle: Duration,
+        make_ping: P,
+        clock: C,
+    ) -> Probe<Self, P, EveryFrame<Self::Item>, C>
+    where
+        Self: Sink<M> + Sized,
+        P: FnMut() -> M,
+        C: Clock,
+    {
+        Probe::new(self, idle, make_ping, no_control_frames, clock)
+    }
+
+    /// [`probe`](HeartbeatExt::probe) for a connection of `Result`s: when no
+    /// frame comes back in time it yields an error of kind
+    /// [`TimedOut`](std::io::ErrorKind::TimedOut) (a [`TimedOut`] inside an
+    /// `io::Error`), and a ping the write half refused yields that error; then it
+    /// ends. Fit for [`restarting`](crate::restart::restarting), which restarts a
+    /// connection that failed.
+    ///
+    /// The error type converts from `io::Error`, as those of connection crates
+    /// (`tungstenite::Error`, codec errors) do.
+    ///
+    /// # Panics
+    ///
+    /// If `idle` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::{channel::mpsc, StreamExt};
+    /// use futures_heartbeat::{Duplex, HeartbeatExt};
+    /// use std::{io, time::Duration};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let (to_peer, _peer_reads) = mpsc::unbounded::<&str>();
+    /// let (_peer_writes, from_peer) = mpsc::unbounded::<io::Result<&str>>();
+    /// let to_peer = futures::SinkExt::sink_map_err(to_peer, |_| io::Error::from(io::ErrorKind::BrokenPipe));
+    /// let mut conn = Duplex::new(from_peer, to_peer)
+    ///     .try_probe(Duration::from_millis(10), || "ping")
+    ///     .ack_timeout(Duration::from_millis(10));
+    /// let error = conn.next().await.unwrap().unwrap_err();
+    /// assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+    /// assert!(conn.next().await.is_none());
+    /// # });
+    /// ```
+    fn try_probe<M, P, T, E>(
+        self,
+        idle: Duration,
+        make_ping: P,
+    ) -> TryProbe<Self, P, EveryFrame<Self::Item>>
+    where
+        Self: Stream<Item = Result<T, E>> + Sink<M, Error = E> + Sized,
+        P: FnMut() -> M,
+        E: From<std::io::Error>,
+    {
+        TryProbe::new(self.probe(idle, make_ping))
+    }
+
+    /// [`try_probe`](HeartbeatExt::try_probe), with timers from `clock`.
+    ///
+    /// # Panics
+    ///
+    /// If `idle` is zero.
+    fn try_probe_on<M, P, T, E, C>(
+        self,
+        idle: Duration,
+        make_ping: P,
+        clock: C,
+    ) -> TryProbe<Self, P, EveryFrame<Self::Item>, C>
+    where
+        Self: Stream<Item = Result<T, E>> + Sink<M, Error = E> + Sized,
+        P: FnMut() -> M,
+        E: From<std::io::Error>,
+        C: Clock,
+    {
+        TryProbe::new(self.probe_on(idle, make_ping, clock))
     }
 }
 

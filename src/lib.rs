@@ -74,27 +74,33 @@
 
 mod adaptive_watchdog;
 pub mod clock;
+mod duplex;
 mod event;
 mod ext;
 mod heartbeat;
 mod keep_alive;
 mod phi_accrual;
+mod probe;
 pub mod restart;
 mod silence;
 mod timed_out;
 mod trace;
 mod try_adaptive_watchdog;
+mod try_probe;
 mod try_watchdog;
 mod watchdog;
 
 pub use crate::adaptive_watchdog::AdaptiveWatchdog;
+pub use crate::duplex::Duplex;
 pub use crate::event::Event;
 pub use crate::ext::HeartbeatExt;
 pub use crate::heartbeat::{WithHeartbeat, MAX_ITEMS_BEFORE_PULSE};
 pub use crate::keep_alive::KeepAlive;
 pub use crate::phi_accrual::PhiAccrual;
+pub use crate::probe::{EveryFrame, PingBackoff, Probe};
 pub use crate::timed_out::TimedOut;
 pub use crate::try_adaptive_watchdog::TryAdaptiveWatchdog;
+pub use crate::try_probe::TryProbe;
 pub use crate::try_watchdog::TryWatchdog;
 pub use crate::watchdog::Watchdog;
 

@@ -23,6 +23,23 @@
 //!   consumer never causes a restart. Its limit can also be learned from the
 //!   sources' rhythm ([`silence_adaptive`](Restarting::silence_adaptive)).
 //!
+//!
+//! # Two-way connections
+//!
+//! When the source is also a `Sink` (a WebSocket, a `Framed` codec, a
+//! [`Duplex`](crate::Duplex)), the restarting stream is a `Sink` of the outbound
+//! messages too, and they go to the current source: one object is read, written
+//! and restarted. While there is no source, `poll_ready` is pending. A write that
+//! fails brings the source down with [`Cause::Failed`]; a message in flight then
+//! is delivered at most once (see the `Sink` impl of [`Restarting`]). Both halves
+//! of the old connection are dropped before the next connect.
+//!
+//! Keepalive belongs to each connection: make it in `connect` with
+//! [`try_probe`](crate::HeartbeatExt::try_probe), so that no ping is sent and no
+//! timer runs while there is none, and an unanswered ping brings the connection
+//! down as [`Cause::Failed`] with an error of kind `TimedOut`.
+//! [`resuming_if_keyed`] leaves the cursor where it is on frames without a key.
+//!
 //! ```
 //! use futures::{stream, StreamExt};
 //! use futures_heartbeat::restart::{restarting, Cause, Restart};
@@ -63,7 +80,7 @@ mod events;
 mod restarting;
 
 pub use self::backoff::Jitter;
-pub use self::events::{Attempt, Cause, Restart};
+pub use self::events::{Attempt, Cause, Disconnected, Restart};
 pub use self::restarting::Restarting;
 
 /// A stream of [`Restart`] events from the sources that `connect` makes: called
@@ -114,6 +131,40 @@ where
 /// ```
 pub fn resuming<F, Fut, S, T, E, K>(
     key_of: impl FnMut(&T) -> K + Send + 'static,
+    connect: F,
+) -> Restarting<F, Fut, S, T, E, K>
+where
+    F: FnMut(Attempt<K>) -> Fut,
+    Fut: Future<Output = Result<S, E>>,
+    S: Stream<Item = Result<T, E>>,
+    K: Clone,
+{
+    let mut key_of = key_of;
+    Restarting::new(connect, Some(Box::new(move |item: &T| Some(key_of(item)))))
+}
+
+/// [`resuming`], where items for which `key_of` gives `None` leave the cursor
+/// where it is: control frames, greetings, pongs that a source yields among its
+/// keyed items.
+///
+/// ```
+/// use futures::{stream, StreamExt};
+/// use futures_heartbeat::restart::resuming_if_keyed;
+///
+/// # futures::executor::block_on(async {
+/// let events = resuming_if_keyed(
+///     |frame: &&str| frame.strip_prefix("update ").map(str::to_string),
+///     |_| async { Ok::<_, ()>(stream::iter(["update 7", "pong"].map(Ok))) },
+/// );
+/// let mut events = std::pin::pin!(events);
+/// for _ in 0..3 {
+///     events.next().await; // Up, "update 7", "pong"
+/// }
+/// assert_eq!(events.cursor().map(String::as_str), Some("7")); // the pong had no key
+/// # });
+/// ```
+pub fn resuming_if_keyed<F, Fut, S, T, E, K>(
+    key_of: impl FnMut(&T) -> Option<K> + Send + 'static,
     connect: F,
 ) -> Restarting<F, Fut, S, T, E, K>
 where

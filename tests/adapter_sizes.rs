@@ -44,6 +44,12 @@ fn adaptive_watchdog_adds_264_bytes_and_its_ring_of_samples() {
     // crossing, the sums and the ring's handle and position 64, the wait in
     // progress 40), the name (16) and the state. The samples themselves, 4 bytes
     // each (4 KB at the default 1,000), are on the heap, allocated once.
-    assert_eq!(size_of::<AdaptiveWatchdog<Inner>>() - INNER, 264 + TOKIO_TAG);
-    assert_eq!(size_of::<TryAdaptiveWatchdog<Inner>>() - INNER, 272 + TOKIO_TAG);
+    assert_eq!(
+        size_of::<AdaptiveWatchdog<Inner>>() - INNER,
+        264 + TOKIO_TAG
+    );
+    assert_eq!(
+        size_of::<TryAdaptiveWatchdog<Inner>>() - INNER,
+        272 + TOKIO_TAG
+    );
 }

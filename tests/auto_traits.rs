@@ -8,7 +8,8 @@ use std::rc::Rc;
 use futures::stream::{BoxStream, Stream};
 use futures_heartbeat::clock::{FuturesTimerClock, ManualClock, WheelClock};
 use futures_heartbeat::{
-    AdaptiveWatchdog, TryAdaptiveWatchdog, TryWatchdog, Watchdog, WithHeartbeat,
+    AdaptiveWatchdog, Duplex, EveryFrame, Probe, TryAdaptiveWatchdog, TryProbe, TryWatchdog,
+    Watchdog, WithHeartbeat,
 };
 
 fn is_send<T: Send>() {}
@@ -74,6 +75,30 @@ fn adapters_are_send_sync_and_unpin_when_the_stream_is() {
     is_sync::<Watchdog<SendSyncUnpin, WheelClock>>();
     is_unpin::<Watchdog<SendSyncUnpin, WheelClock>>();
 }
+
+/// A two-way connection made of `S` and a write half that is `Send`, `Sync` and `Unpin`.
+type Conn<S> = Duplex<S, futures::channel::mpsc::UnboundedSender<u8>>;
+type ProbeOf<S> = Probe<Conn<S>, fn() -> u8, EveryFrame<u8>>;
+type TryProbeOf<S> = TryProbe<Conn<S>, fn() -> u8, EveryFrame<u8>>;
+
+#[test]
+fn probes_are_send_sync_and_unpin_when_the_connection_is() {
+    is_send::<ProbeOf<SendSyncUnpin>>();
+    is_sync::<ProbeOf<SendSyncUnpin>>();
+    is_unpin::<ProbeOf<SendSyncUnpin>>();
+    is_send::<TryProbeOf<SendSyncUnpin>>();
+    is_sync::<TryProbeOf<SendSyncUnpin>>();
+    is_unpin::<TryProbeOf<SendSyncUnpin>>();
+    is_send::<Conn<SendSyncUnpin>>();
+    is_sync::<Conn<SendSyncUnpin>>();
+    is_unpin::<Conn<SendSyncUnpin>>();
+}
+
+assert_not_impl!(ProbeOf<NotSend>: Send);
+assert_not_impl!(ProbeOf<NotSync>: Sync);
+assert_not_impl!(ProbeOf<PinnedStream>: Unpin);
+assert_not_impl!(TryProbeOf<PinnedStream>: Unpin);
+assert_not_impl!(Conn<PinnedStream>: Unpin);
 
 #[cfg(feature = "async-io")]
 #[test]

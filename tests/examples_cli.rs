@@ -30,6 +30,7 @@ fn examples() -> Vec<&'static str> {
         "supervisor",
         "tcp",
         "web_client",
+        "websocket",
     ];
     if cfg!(all(feature = "async-io", feature = "tokio")) {
         names.push("scale"); // it needs both features to be built

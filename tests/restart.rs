@@ -310,13 +310,13 @@ fn a_connect_that_takes_longer_than_connect_timeout_is_dropped_and_retried() {
 }
 
 #[test]
-fn the_default_connect_timeout_is_thirty_seconds() {
+fn the_default_connect_timeout_is_twenty_seconds_as_grpcs() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     lab.plan([Plan::Hang]);
     let mut events = restarting(lab.connect()).on(clock.clone());
     let mut task = Task::new();
     assert_eq!(task.poll(&mut events), Poll::Pending);
-    clock.advance(30 * SEC - NANO);
+    clock.advance(20 * SEC - NANO);
     assert_eq!(task.poll(&mut events), Poll::Pending);
     clock.advance(NANO);
     assert!(matches!(

@@ -7,13 +7,12 @@
 
 #[path = "../examples/tcp/protocol.rs"]
 mod protocol;
+mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use protocol::{Outcome, ServerOptions};
+use support::child::{free_port, ChildServer};
 
 const PULSE: Duration = Duration::from_millis(50);
 const TIMEOUT: Duration = Duration::from_millis(250);
@@ -56,71 +55,17 @@ fn child_server_role() {
     });
 }
 
-/// A server child process; killed and reaped on drop, also when a test panics.
-struct Server {
-    child: Child,
-    addr: String,
-    /// What the server reported, line by line: `sent <item>` once an item was written to the socket.
-    said: Arc<Mutex<Vec<String>>>,
-}
+/// A server child process, in the role of `child_server_role`.
+struct Server;
 
 impl Server {
-    fn start(args: &str) -> Server {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "child_server_role",
-                "--nocapture",
-                "--test-threads=1",
-                "-q",
-            ])
-            .env(SERVER_ARGS, args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let addr = lines
-            .by_ref()
-            .map_while(Result::ok)
-            .find_map(|line| line.strip_prefix("listening ").map(str::to_string))
-            .expect("the server did not say where it listens");
-        let said = Arc::new(Mutex::new(Vec::new()));
-        let sink = said.clone();
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                sink.lock().unwrap().push(line);
-            }
-        });
-        Server { child, addr, said }
-    }
-
-    fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .args([signal, &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success(), "kill {signal} failed");
-    }
-
-    /// The numbers of the results it wrote to a socket.
-    fn sent_items(&self) -> Vec<u64> {
-        let said = self.said.lock().unwrap();
-        said.iter()
-            .filter_map(|line| line.strip_prefix("sent ")?.parse().ok())
-            .collect()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill(); // SIGKILL also ends a stopped process
-        let _ = self.child.wait();
+    fn start(args: &str) -> ChildServer {
+        ChildServer::start("child_server_role", SERVER_ARGS, args)
     }
 }
 
 /// Watches `server` from this thread for at most `watch_for`, with the test's timeout.
-fn watch(server: &Server, watch_for: Duration) -> protocol::Report {
+fn watch(server: &ChildServer, watch_for: Duration) -> protocol::Report {
     smol::block_on(protocol::watch(
         &server.addr,
         TIMEOUT,
@@ -132,7 +77,7 @@ fn watch(server: &Server, watch_for: Duration) -> protocol::Report {
 
 /// Watches `server` from a thread; `act` runs once the client has seen `items_first` items.
 fn watch_and(
-    server: &Server,
+    server: &ChildServer,
     items_first: usize,
     act: impl FnOnce(),
 ) -> (protocol::Report, Instant) {
@@ -274,15 +219,6 @@ fn detection_delay_over_twenty_freezes() {
         delays_ms[delays_ms.len() / 2],
         delays_ms[delays_ms.len() - 1],
     );
-}
-
-/// A port on 127.0.0.1 that was free a moment ago, for a server to be restarted on.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Waits for a subscriber's event line that satisfies `wanted`, or panics after `GENEROUS`.

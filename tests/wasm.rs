@@ -149,3 +149,40 @@ async fn restarting_reconnects_after_a_failure_with_backoff() {
     assert!(matches!(events[3], Restart::Up { attempt: 1, .. }));
     assert_eq!(events[4], Restart::Item(1));
 }
+
+/// The browser's case: no ping frames, so an application-level ping goes out on
+/// the socket's own write half (a `Duplex` of channels standing in for it).
+#[wasm_bindgen_test]
+async fn a_probe_pings_a_quiet_server_and_ends_when_it_stops_answering() {
+    #[derive(Debug, PartialEq)]
+    enum FromServer {
+        Update(u32),
+        Pong,
+    }
+    let (to_client, from_server) = mpsc::unbounded();
+    let (to_server, mut pings) = mpsc::unbounded::<&str>();
+    let answered = Rc::new(Cell::new(0));
+    let counted = answered.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        to_client.unbounded_send(FromServer::Update(1)).unwrap();
+        // Answers three pings, then freezes with the connection open.
+        for _ in 0..3 {
+            assert_eq!(pings.next().await, Some("ping"));
+            to_client.unbounded_send(FromServer::Pong).unwrap();
+            counted.set(counted.get() + 1);
+        }
+        futures::future::pending::<()>().await;
+    });
+    let start = Instant::now();
+    let mut socket = futures_heartbeat::Duplex::new(from_server, to_server)
+        .probe(20 * MS, || "ping")
+        .ack_timeout(20 * MS)
+        .control_frames(|message: &FromServer| *message == FromServer::Pong);
+    let got: Vec<_> = within(socket.by_ref().collect()).await;
+    assert_eq!(got, [FromServer::Update(1)]); // the pongs were life, not messages
+    assert!(socket.timed_out());
+    assert_eq!(answered.get(), 3);
+    // Three answered pings, 20 ms apart at least, then 20 ms + 20 ms without an answer.
+    let waited = start.elapsed();
+    assert!(waited >= 100 * MS && waited < GENEROUS, "{waited:?}");
+}

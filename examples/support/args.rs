@@ -43,7 +43,7 @@ impl Args {
         args
     }
 
-    fn refuse(&self, what: &str) -> ! {
+    pub fn refuse(&self, what: &str) -> ! {
         eprintln!("error: {what}\n\n{}", self.usage);
         process::exit(2);
     }

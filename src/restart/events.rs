@@ -99,7 +99,7 @@ impl<T, E> Restart<T, E> {
 pub enum Cause<E> {
     /// The source ended (with [`restart_on_end`](super::Restarting::restart_on_end), the default).
     Ended,
-    /// The source yielded this error.
+    /// The source yielded this error, or a write to a two-way source failed with it.
     Failed(E),
     /// The source was silent for longer than [`silence`](super::Restarting::silence)
     /// (or [`first_item_timeout`](super::Restarting::first_item_timeout)) while the
@@ -166,3 +166,34 @@ pub struct Attempt<K = ()> {
     /// that the new source can start after it.
     pub cursor: Option<K>,
 }
+
+/// The error of a [`Restarting`](super::Restarting) stream's `Sink` side: there is
+/// no connection to send on, and there will be none, as the stream has ended or
+/// given up (or `start_send` came without a ready `poll_ready` first).
+///
+/// ```
+/// use futures_heartbeat::restart::Disconnected;
+///
+/// fn describe(error: Disconnected) -> String {
+///     error.to_string()
+/// }
+/// # let _ = describe;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Disconnected {
+    _private: (),
+}
+
+impl Disconnected {
+    pub(crate) fn new() -> Self {
+        Disconnected { _private: () }
+    }
+}
+
+impl fmt::Display for Disconnected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("no connection to send on: the restarting stream has ended")
+    }
+}
+
+impl std::error::Error for Disconnected {}

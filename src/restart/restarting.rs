@@ -1,24 +1,26 @@
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
-use core::task::{Context, Poll};
+use core::task::{Context, Poll, Waker};
 use std::collections::VecDeque;
 use std::time::Duration;
 
 use crate::clock::Instant;
 
 use futures_core::stream::{FusedStream, Stream};
+use futures_sink::Sink;
 use pin_project_lite::pin_project;
 
 use super::backoff::{Backoff, Delays, Jitter};
-use super::{Attempt, Cause, Restart};
+use super::{Attempt, Cause, Disconnected, Restart};
 use crate::clock::{Clock, DefaultClock, Timer};
 use crate::phi_accrual::{PhiAccrual, Rhythm};
 use crate::silence::SilenceTimer;
 use crate::trace;
 
-/// The key of the last item delivered, kept for the next attempt ([`resuming`](super::resuming)).
-type CursorOf<T, K> = Box<dyn FnMut(&T) -> K + Send>;
+/// The key of the last item delivered, kept for the next attempt ([`resuming`](super::resuming));
+/// `None` leaves the cursor where it is ([`resuming_if_keyed`](super::resuming_if_keyed)).
+pub(super) type CursorOf<T, K> = Box<dyn FnMut(&T) -> Option<K> + Send>;
 type IsFatal<E> = Box<dyn FnMut(&E) -> bool + Send>;
 
 pin_project! {
@@ -53,6 +55,12 @@ pin_project! {
         recent_restarts: VecDeque<Instant>,
         // Since when there has been no source, for `Up`'s downtime.
         down_since: Option<Instant>,
+        // The two-way side (`Sink`): the error of a write that failed, for the
+        // stream side to report as `Down`; the task waiting for a source to
+        // write to; the task waiting for the source's frames, woken when a write fails.
+        write_failed: Option<E>,
+        writer: Option<Waker>,
+        reader: Option<Waker>,
     }
 }
 
@@ -114,7 +122,7 @@ impl<F, Fut, S, T, E, K: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug
 }
 
 /// The defaults, as documented on each builder method.
-const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 const DEFAULT_BACKOFF_MIN: Duration = Duration::from_millis(500);
 const DEFAULT_BACKOFF_MAX: Duration = Duration::from_secs(30);
 const DEFAULT_STABLE_AFTER: Duration = Duration::from_secs(30);
@@ -149,6 +157,9 @@ impl<F, Fut, S, T, E, K> Restarting<F, Fut, S, T, E, K, DefaultClock> {
             restarts: 0,
             recent_restarts: VecDeque::new(),
             down_since: None,
+            write_failed: None,
+            writer: None,
+            reader: None,
         }
     }
 }
@@ -227,8 +238,17 @@ impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
         self
     }
 
-    /// How long one call of the connect function's future may take (30 s by default).
+    /// How long one call of the connect function's future may take (20 s by default).
     /// `Duration::MAX` waits forever.
+    ///
+    /// It bounds the whole connect: DNS, TCP, TLS and the protocol's own
+    /// handshake (a WebSocket upgrade), which hangs when a frozen server's kernel
+    /// still accepts TCP connections. The default is gRPC's minimum connect
+    /// timeout (`MIN_CONNECT_TIMEOUT` in its connection backoff protocol): long
+    /// enough for a TLS handshake over a slow mobile link, short enough that a
+    /// hung server is left within a few backoff steps. Browsers offer no such
+    /// setting on `WebSocket`, so a page needs one of its own. Over a local
+    /// network, a few seconds is plenty.
     ///
     /// ```
     /// use futures::{future, stream, StreamExt};
@@ -463,6 +483,9 @@ impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
             restarts: self.restarts,
             recent_restarts: self.recent_restarts,
             down_since: self.down_since,
+            write_failed: self.write_failed,
+            writer: self.writer,
+            reader: self.reader,
         }
     }
 
@@ -586,6 +609,7 @@ where
         let Some(delay) = delay else {
             this.timer.set(None);
             *this.state = State::Done;
+            wake(this.writer); // to hear that nothing more can be sent
             trace::gave_up(*this.name, cause.kind(), *this.restarts);
             return Poll::Ready(Some(Restart::GaveUp {
                 cause,
@@ -619,6 +643,7 @@ where
         this.timer.set(None);
         this.silence.stop();
         *this.state = State::Done;
+        wake(this.writer);
         Poll::Ready(None)
     }
 
@@ -656,6 +681,7 @@ where
                 if let Some(rhythm) = &mut this.settings.adaptive_silence {
                     rhythm.forget_last_wait();
                 }
+                wake(this.writer); // a source to write to, at last
                 Poll::Ready(Some(Restart::Up {
                     attempt: *this.attempt,
                     downtime,
@@ -677,14 +703,22 @@ where
                 if let State::Up { seen_item, .. } = this.state {
                     *seen_item = true;
                 }
-                if let Some(cursor_of) = this.cursor_of {
-                    *this.cursor = Some(cursor_of(&item));
+                if let Some(key) = this.cursor_of.as_mut().and_then(|key_of| key_of(&item)) {
+                    *this.cursor = Some(key);
                 }
                 Poll::Ready(Some(Restart::Item(item)))
             }
             Poll::Ready(Some(Err(error))) => self.go_down(Cause::Failed(error)),
             Poll::Ready(None) => self.source_ended(),
             Poll::Pending => {
+                // A write that fails from another task must wake this one.
+                if !this
+                    .reader
+                    .as_ref()
+                    .is_some_and(|reader| reader.will_wake(cx.waker()))
+                {
+                    *this.reader = Some(cx.waker().clone());
+                }
                 let State::Up { seen_item, .. } = *this.state else {
                     return Poll::Pending;
                 };
@@ -724,6 +758,9 @@ where
     type Item = Restart<T, E>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Some(error) = self.as_mut().project().write_failed.take() {
+            return self.go_down(Cause::Failed(error));
+        }
         loop {
             match self.state {
                 State::Up { .. } => return self.poll_source(cx),
@@ -780,5 +817,126 @@ fn poll_timer<T: Timer>(timer: Pin<&mut Option<T>>, cx: &mut Context<'_>) -> Pol
     match timer.as_pin_mut() {
         Some(armed) => armed.poll_expired(cx),
         None => Poll::Pending,
+    }
+}
+
+/// The two-way side, for a source that is also a `Sink` of outbound messages:
+/// what is written goes to the current source.
+///
+/// - While there is no source (connecting, backing off), `poll_ready` is
+///   pending, and the task is woken when the next source is up: backpressure,
+///   nothing is dropped or buffered by the adapter.
+/// - A write that fails (`poll_ready`, `start_send`, `poll_flush` or
+///   `poll_close` with an error) drops the source at once, both halves, and the
+///   stream reports `Down` with [`Cause::Failed`]: the write itself returns
+///   `Ok`, as the error is the connection's, not the caller's.
+/// - Delivery is at most once: a message accepted by a source that then goes
+///   down may or may not have reached the peer, and is not sent again. For
+///   exactly once, have the peer acknowledge what it processed, as a key in its
+///   own frames, and resend after `Up` what was not acknowledged; with
+///   [`resuming`](super::resuming) in the other direction, the cursor does the
+///   same for what the peer sends.
+/// - After the stream has ended or given up, `poll_ready` and `start_send` fail
+///   with [`Disconnected`].
+///
+/// The stream side must be polled for a source to be connected at all: a task
+/// that only writes waits forever.
+impl<F, Fut, S, T, E, K, C, M> Sink<M> for Restarting<F, Fut, S, T, E, K, C>
+where
+    S: Sink<M, Error = E>,
+    C: Clock,
+{
+    type Error = Disconnected;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Disconnected>> {
+        let mut this = self.project();
+        if *this.state == State::Done {
+            return Poll::Ready(Err(Disconnected::new()));
+        }
+        let up = matches!(*this.state, State::Up { .. }) && this.write_failed.is_none();
+        let source = this.source.as_mut().as_pin_mut().filter(|_| up);
+        let Some(source) = source else {
+            if !this
+                .writer
+                .as_ref()
+                .is_some_and(|writer| writer.will_wake(cx.waker()))
+            {
+                *this.writer = Some(cx.waker().clone());
+            }
+            return Poll::Pending;
+        };
+        match source.poll_ready(cx) {
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(())),
+            Poll::Ready(Err(error)) => {
+                write_failed(this.source, this.write_failed, this.reader, error);
+                // Pending until the next source is up.
+                *this.writer = Some(cx.waker().clone());
+                Poll::Pending
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn start_send(self: Pin<&mut Self>, message: M) -> Result<(), Disconnected> {
+        let mut this = self.project();
+        let up = matches!(*this.state, State::Up { .. }) && this.write_failed.is_none();
+        let Some(source) = this.source.as_mut().as_pin_mut().filter(|_| up) else {
+            // Without a ready `poll_ready` first: the `Sink` contract was broken.
+            return Err(Disconnected::new());
+        };
+        if let Err(error) = source.start_send(message) {
+            write_failed(this.source, this.write_failed, this.reader, error);
+        }
+        Ok(())
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Disconnected>> {
+        let mut this = self.project();
+        // Without a source there is nothing to flush: what the last one held went with it.
+        let Some(source) = this.source.as_mut().as_pin_mut() else {
+            return Poll::Ready(Ok(()));
+        };
+        match source.poll_flush(cx) {
+            Poll::Ready(Err(error)) => {
+                write_failed(this.source, this.write_failed, this.reader, error);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(())),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Disconnected>> {
+        let mut this = self.project();
+        let Some(source) = this.source.as_mut().as_pin_mut() else {
+            return Poll::Ready(Ok(()));
+        };
+        match source.poll_close(cx) {
+            Poll::Ready(Err(error)) => {
+                write_failed(this.source, this.write_failed, this.reader, error);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(())),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// A write failed: the source goes at once, both halves, and the stream side,
+/// woken, reports `Down` with the error.
+fn write_failed<S, E>(
+    mut source: Pin<&mut Option<S>>,
+    failed: &mut Option<E>,
+    reader: &mut Option<Waker>,
+    error: E,
+) {
+    source.set(None);
+    *failed = Some(error);
+    wake(reader);
+}
+
+fn wake(waker: &mut Option<Waker>) {
+    if let Some(waker) = waker.take() {
+        waker.wake();
     }
 }

@@ -11,8 +11,11 @@ use std::task::{Context, Poll, Waker};
 use futures::stream::{Stream, StreamExt};
 use futures_test::task::{new_count_waker, AwokenCount};
 
+#[cfg(unix)]
+pub mod child;
 pub mod restart_lab;
 pub mod wheel;
+pub mod wire;
 
 /// The test's end of a [`Fed`] stream: push items, end it, see whether it was dropped.
 #[derive(Clone)]

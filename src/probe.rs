@@ -1,0 +1,561 @@
+use core::fmt;
+use core::pin::Pin;
+use core::task::{ready, Context, Poll};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_core::stream::{FusedStream, Stream};
+use futures_sink::Sink;
+use pin_project_lite::pin_project;
+
+use crate::clock::{Clock, DefaultClock, Instant, Timer};
+use crate::silence::SilenceTimer;
+
+/// How long a probe waits for an answer to its ping by default: gRPC's
+/// `KEEPALIVE_TIMEOUT`, also hyper's, Kestrel's and grpc-go's.
+pub(crate) const DEFAULT_ACK_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Control frames taken from one poll before the task yields to others, so that
+/// a peer flooding pongs cannot hold the executor.
+const MAX_CONTROL_FRAMES_PER_POLL: u32 = 32;
+
+/// The type of a probe's filter before [`control_frames`](Probe::control_frames):
+/// every inbound frame is an item.
+pub type EveryFrame<I> = fn(&I) -> bool;
+
+/// The filter of a probe made without [`control_frames`](Probe::control_frames).
+pub(crate) fn no_control_frames<I>(_: &I) -> bool {
+    false
+}
+
+pin_project! {
+    /// Stream and sink returned by [`probe`](crate::HeartbeatExt::probe)
+    /// and [`probe_on`](crate::HeartbeatExt::probe_on).
+    #[must_use = "streams do nothing unless polled"]
+    pub struct Probe<S, P, F, C = DefaultClock>
+    where
+        C: Clock,
+    {
+        #[pin]
+        conn: S,
+        // Counts the time without an inbound frame while the consumer waits.
+        #[pin]
+        idle: SilenceTimer<C::Timer>,
+        // Armed when a ping falls due; never re-armed per frame.
+        #[pin]
+        ack: Option<C::Timer>,
+        clock: C,
+        make_ping: P,
+        is_control: F,
+        interval: Duration,
+        ack_timeout: Duration,
+        backoff: Option<PingBackoff>,
+        ping: Ping,
+        // A ping was written but not yet flushed; kept apart from `ping`, as an
+        // answer may come before the flush is done.
+        ping_unflushed: bool,
+        state: State,
+    }
+}
+
+/// Where the current silence stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ping {
+    // No ping is wanted: something came in less than an interval ago.
+    NotDue,
+    // The interval passed: a ping is waiting for the write half to be ready.
+    Due,
+    // The ping was written (or writing it failed): only an answer or the ack timeout changes this.
+    Sent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Running,
+    Ended,
+    TimedOut,
+}
+
+/// What one poll of a probe found, for [`Probe`] and [`TryProbe`](crate::TryProbe) to report their own way.
+pub(crate) enum Polled<I, E> {
+    Item(I),
+    Ended,
+    TimedOut,
+    PingFailed(E),
+}
+
+impl<S: fmt::Debug, P, F, C: Clock + fmt::Debug> fmt::Debug for Probe<S, P, F, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Probe")
+            .field("conn", &self.conn)
+            .field("clock", &self.clock)
+            .field("interval", &self.interval)
+            .field("ack_timeout", &self.ack_timeout)
+            .field("backoff", &self.backoff)
+            .field("idle", &self.idle)
+            .field("ping", &self.ping)
+            .field("state", &self.state)
+            .finish()
+    }
+}
+
+impl<S, P, F, C: Clock> Probe<S, P, F, C> {
+    pub(crate) fn new(conn: S, interval: Duration, make_ping: P, is_control: F, clock: C) -> Self {
+        assert!(
+            !interval.is_zero(),
+            "probe: the idle time before a ping, `idle`, must be greater than zero"
+        );
+        Probe {
+            conn,
+            idle: SilenceTimer::new(),
+            ack: None,
+            clock,
+            make_ping,
+            is_control,
+            interval,
+            ack_timeout: DEFAULT_ACK_TIMEOUT,
+            backoff: None,
+            ping: Ping::NotDue,
+            ping_unflushed: false,
+            state: State::Running,
+        }
+    }
+
+    /// How long to wait for any inbound frame after a ping fell due before the
+    /// connection counts as dead (20 s by default, as gRPC's keepalive timeout).
+    /// `Duration::MAX` waits forever.
+    ///
+    /// The wait starts when the ping falls due, whether or not the write half
+    /// could take it at once: a write half that stays blocked is no sign of life.
+    ///
+    /// ```
+    /// use futures::channel::mpsc;
+    /// use futures_heartbeat::{Duplex, HeartbeatExt};
+    /// use std::time::Duration;
+    ///
+    /// let (to_peer, _peer_reads) = mpsc::unbounded::<&str>();
+    /// let (_peer_writes, from_peer) = mpsc::unbounded::<&str>();
+    /// let conn = Duplex::new(from_peer, to_peer)
+    ///     .probe(Duration::from_secs(30), || "ping")
+    ///     .ack_timeout(Duration::from_secs(10));
+    /// # drop(conn);
+    /// ```
+    pub fn ack_timeout(mut self, timeout: Duration) -> Self {
+        self.ack_timeout = timeout;
+        self
+    }
+
+    /// Inbound frames for which `is_control` is `true` count as life, as every
+    /// frame does, but are not yielded: pongs, and pings the connection answers
+    /// by itself.
+    ///
+    /// ```
+    /// use futures::{channel::mpsc, StreamExt};
+    /// use futures_heartbeat::{Duplex, HeartbeatExt};
+    /// use std::time::Duration;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let (to_peer, _peer_reads) = mpsc::unbounded::<&str>();
+    /// let (peer_writes, from_peer) = mpsc::unbounded::<&str>();
+    /// let mut conn = Duplex::new(from_peer, to_peer)
+    ///     .probe(Duration::from_secs(30), || "ping")
+    ///     .control_frames(|frame: &&str| *frame == "pong");
+    /// peer_writes.unbounded_send("pong").unwrap();
+    /// peer_writes.unbounded_send("update 1").unwrap();
+    /// assert_eq!(conn.next().await, Some("update 1"));
+    /// # });
+    /// ```
+    pub fn control_frames<F2>(self, is_control: F2) -> Probe<S, P, F2, C> {
+        Probe {
+            conn: self.conn,
+            idle: SilenceTimer::new(),
+            ack: None,
+            clock: self.clock,
+            make_ping: self.make_ping,
+            is_control,
+            interval: self.interval,
+            ack_timeout: self.ack_timeout,
+            backoff: self.backoff,
+            ping: self.ping,
+            ping_unflushed: self.ping_unflushed,
+            state: self.state,
+        }
+    }
+
+    /// Takes the ping interval's factor from `backoff`, which can double it when
+    /// the peer complains of too many pings (gRPC's `too_many_pings`). Share one
+    /// handle among the probes of successive connections to the same peer, so
+    /// that the doubling outlives a reconnect.
+    ///
+    /// ```
+    /// use futures::channel::mpsc;
+    /// use futures_heartbeat::{Duplex, HeartbeatExt, PingBackoff};
+    /// use std::time::Duration;
+    ///
+    /// let backoff = PingBackoff::new();
+    /// let (to_peer, _peer_reads) = mpsc::unbounded::<&str>();
+    /// let (_peer_writes, from_peer) = mpsc::unbounded::<&str>();
+    /// let conn = Duplex::new(from_peer, to_peer).probe(Duration::from_secs(10), || "ping").ping_backoff(backoff.clone());
+    /// backoff.double(); // the peer said "too many pings"
+    /// assert_eq!(conn.interval(), Duration::from_secs(20));
+    /// ```
+    pub fn ping_backoff(mut self, backoff: PingBackoff) -> Self {
+        self.backoff = Some(backoff);
+        self
+    }
+
+    /// The time without an inbound frame, while the consumer waits, before a
+    /// ping: the `idle` given to [`probe`](crate::HeartbeatExt::probe), times the
+    /// [`ping_backoff`](Self::ping_backoff)'s factor.
+    pub fn interval(&self) -> Duration {
+        let factor = self.backoff.as_ref().map_or(1, PingBackoff::factor);
+        self.interval.checked_mul(factor).unwrap_or(Duration::MAX)
+    }
+
+    /// The time allowed for an answer; see [`ack_timeout`](Self::ack_timeout).
+    pub fn ack_timeout_limit(&self) -> Duration {
+        self.ack_timeout
+    }
+
+    /// `true` once the probe has ended the stream because no frame came within
+    /// the ack timeout of a ping falling due. It stays `false` when the
+    /// connection ends by itself.
+    ///
+    /// ```
+    /// use futures::{channel::mpsc, StreamExt};
+    /// use futures_heartbeat::{clock::ManualClock, Duplex, HeartbeatExt};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let (to_peer, mut peer_reads) = mpsc::unbounded::<&str>();
+    /// let (_peer_writes, from_peer) = mpsc::unbounded::<&str>(); // a peer that never answers
+    /// let mut conn = Duplex::new(from_peer, to_peer)
+    ///     .probe_on(Duration::from_secs(30), || "ping", clock.clone())
+    ///     .ack_timeout(Duration::from_secs(10));
+    /// # futures::executor::block_on(async {
+    /// assert!(futures::poll!(conn.next()).is_pending());
+    /// clock.advance(Duration::from_secs(30));
+    /// assert!(futures::poll!(conn.next()).is_pending());
+    /// assert_eq!(peer_reads.next().await, Some("ping")); // the ping went out...
+    /// clock.advance(Duration::from_secs(10)); // ...and nothing comes back
+    /// assert_eq!(conn.next().await, None);
+    /// assert!(conn.timed_out());
+    /// # });
+    /// ```
+    pub fn timed_out(&self) -> bool {
+        self.state == State::TimedOut
+    }
+
+    /// The connection.
+    pub fn get_ref(&self) -> &S {
+        &self.conn
+    }
+
+    /// The connection, mutably. Frames taken from it directly do not count as life.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.conn
+    }
+
+    /// The connection, pinned.
+    pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut S> {
+        self.project().conn
+    }
+
+    /// Unwraps the connection, dropping the timers.
+    pub fn into_inner(self) -> S {
+        self.conn
+    }
+}
+
+impl<S, P, F, C, M> Probe<S, P, F, C>
+where
+    S: Stream + Sink<M>,
+    P: FnMut() -> M,
+    F: FnMut(&S::Item) -> bool,
+    C: Clock,
+{
+    /// One poll: the next frame to hand out, the end, or news of the probe.
+    /// `end_on_ping_failure` is the caller's choice: [`TryProbe`](crate::TryProbe)
+    /// reports the error and ends, `Probe` leaves it to the ack timeout.
+    #[inline]
+    pub(crate) fn poll_probe(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        end_on_ping_failure: bool,
+    ) -> Poll<Polled<S::Item, S::Error>> {
+        let mut this = self.project();
+        if *this.state != State::Running {
+            return Poll::Ready(Polled::Ended);
+        }
+        // Poll order: inbound frames first, so that a frame that is ready always
+        // goes before a ping or a timeout, however late the consumer polls.
+        let mut control_frames = 0;
+        loop {
+            match this.conn.as_mut().poll_next(cx) {
+                Poll::Ready(Some(frame)) => {
+                    // Any frame is an answer: at most one store each, no clock read.
+                    this.idle.as_mut().restart();
+                    *this.ping = Ping::NotDue;
+                    if !(this.is_control)(&frame) {
+                        return Poll::Ready(Polled::Item(frame));
+                    }
+                    control_frames += 1;
+                    if control_frames == MAX_CONTROL_FRAMES_PER_POLL {
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
+                    }
+                }
+                Poll::Ready(None) => {
+                    *this.state = State::Ended;
+                    this.idle.stop();
+                    this.ack.set(None);
+                    return Poll::Ready(Polled::Ended);
+                }
+                Poll::Pending => break,
+            }
+        }
+
+        // The connection is quiet while the consumer waits.
+        if *this.ping_unflushed {
+            match this.conn.as_mut().poll_flush(cx) {
+                Poll::Ready(Ok(())) => *this.ping_unflushed = false,
+                Poll::Ready(Err(error)) => {
+                    *this.ping_unflushed = false;
+                    return ping_failed(
+                        error,
+                        end_on_ping_failure,
+                        this.state,
+                        this.idle,
+                        this.ack,
+                    );
+                }
+                Poll::Pending => {}
+            }
+        }
+        if *this.ping == Ping::NotDue {
+            let interval = this
+                .interval
+                .checked_mul(this.backoff.as_ref().map_or(1, PingBackoff::factor));
+            let interval = interval.unwrap_or(Duration::MAX);
+            ready!(this.idle.as_mut().poll_elapsed(this.clock, interval, cx));
+            // Read once per ping, never per frame.
+            let now = this.clock.now();
+            arm(
+                this.ack.as_mut(),
+                this.clock,
+                now.checked_add(*this.ack_timeout),
+            );
+            *this.ping = Ping::Due;
+        }
+        if *this.ping == Ping::Due {
+            // Backpressure: no ping while a write is pending; it waits for the
+            // write half, and stays one ping, however long that takes.
+            match this.conn.as_mut().poll_ready(cx) {
+                Poll::Ready(Ok(())) => {
+                    *this.ping = Ping::Sent;
+                    let ping = (this.make_ping)();
+                    if let Err(error) = this.conn.as_mut().start_send(ping) {
+                        return ping_failed(
+                            error,
+                            end_on_ping_failure,
+                            this.state,
+                            this.idle,
+                            this.ack,
+                        );
+                    }
+                    match this.conn.as_mut().poll_flush(cx) {
+                        Poll::Ready(Ok(())) => {}
+                        Poll::Ready(Err(error)) => {
+                            return ping_failed(
+                                error,
+                                end_on_ping_failure,
+                                this.state,
+                                this.idle,
+                                this.ack,
+                            )
+                        }
+                        Poll::Pending => *this.ping_unflushed = true,
+                    }
+                }
+                Poll::Ready(Err(error)) => {
+                    *this.ping = Ping::Sent;
+                    return ping_failed(
+                        error,
+                        end_on_ping_failure,
+                        this.state,
+                        this.idle,
+                        this.ack,
+                    );
+                }
+                Poll::Pending => {}
+            }
+        }
+        if poll_timer(this.ack.as_mut(), cx).is_pending() {
+            return Poll::Pending;
+        }
+        *this.state = State::TimedOut;
+        this.idle.stop();
+        this.ack.set(None);
+        Poll::Ready(Polled::TimedOut)
+    }
+}
+
+/// A ping could not be written: the write half failed. `Probe` waits for the
+/// ack timeout, as it would for a ping lost on the way; `TryProbe` ends with the
+/// error, and lets go of its timers.
+fn ping_failed<I, E, T>(
+    error: E,
+    end: bool,
+    state: &mut State,
+    idle: Pin<&mut SilenceTimer<T>>,
+    mut ack: Pin<&mut Option<T>>,
+) -> Poll<Polled<I, E>>
+where
+    T: Timer,
+{
+    if end {
+        *state = State::Ended;
+        idle.stop();
+        ack.set(None);
+    }
+    Poll::Ready(Polled::PingFailed(error))
+}
+
+impl<S, P, F, C, M> Stream for Probe<S, P, F, C>
+where
+    S: Stream + Sink<M>,
+    P: FnMut() -> M,
+    F: FnMut(&S::Item) -> bool,
+    C: Clock,
+{
+    type Item = S::Item;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        loop {
+            match ready!(self.as_mut().poll_probe(cx, false)) {
+                Polled::Item(frame) => return Poll::Ready(Some(frame)),
+                Polled::Ended | Polled::TimedOut => return Poll::Ready(None),
+                // The ping counts as sent: the next round waits for its answer.
+                Polled::PingFailed(_) => continue,
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        if self.state != State::Running {
+            return (0, Some(0));
+        }
+        // Control frames are held back and a timeout may end it at any time, so
+        // nothing is certain; it never adds frames.
+        (0, self.conn.size_hint().1)
+    }
+}
+
+impl<S, P, F, C, M> FusedStream for Probe<S, P, F, C>
+where
+    S: Stream + Sink<M>,
+    P: FnMut() -> M,
+    F: FnMut(&S::Item) -> bool,
+    C: Clock,
+{
+    fn is_terminated(&self) -> bool {
+        self.state != State::Running
+    }
+}
+
+/// The user's own writes go straight to the connection. They do not count as
+/// life: only what comes in does.
+///
+/// A ping is written only from `poll_next`, so it never comes between the
+/// `poll_ready` and the `start_send` of one of the user's writes as long as
+/// the two come in one poll, as they do in `SinkExt::send` and `feed`.
+impl<S, P, F, C, Item> Sink<Item> for Probe<S, P, F, C>
+where
+    S: Sink<Item>,
+    C: Clock,
+{
+    type Error = S::Error;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.project().conn.poll_ready(cx)
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: Item) -> Result<(), S::Error> {
+        self.project().conn.start_send(item)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        let this = self.project();
+        let flushed = this.conn.poll_flush(cx);
+        if let Poll::Ready(Ok(())) = flushed {
+            *this.ping_unflushed = false; // the ping went with the user's writes
+        }
+        flushed
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.project().conn.poll_close(cx)
+    }
+}
+
+/// A shared handle that doubles the interval of the probes it was given to, when
+/// the peer says they ping too often: gRPC's rule for a `too_many_pings` GOAWAY.
+///
+/// Clones share the factor. A probe reads it when it starts counting an idle
+/// interval, so a doubling applies from the next one.
+///
+/// ```
+/// use futures_heartbeat::PingBackoff;
+///
+/// let backoff = PingBackoff::new();
+/// assert_eq!(backoff.factor(), 1);
+/// backoff.double();
+/// backoff.clone().double();
+/// assert_eq!(backoff.factor(), 4);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct PingBackoff {
+    factor: Arc<AtomicU32>,
+}
+
+impl PingBackoff {
+    /// A factor of 1: the interval as given.
+    pub fn new() -> Self {
+        PingBackoff {
+            factor: Arc::new(AtomicU32::new(1)),
+        }
+    }
+
+    /// Doubles the interval of every probe that shares this handle (up to
+    /// 2<sup>31</sup> times, far past any useful interval).
+    pub fn double(&self) {
+        let _ = self
+            .factor
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |factor| {
+                factor.checked_mul(2)
+            });
+    }
+
+    /// What the interval is multiplied by: 2 to the number of doublings.
+    pub fn factor(&self) -> u32 {
+        self.factor.load(Ordering::Relaxed).max(1)
+    }
+}
+
+/// Arms `timer` for `deadline`, or leaves it unarmed for a deadline past the end of time.
+fn arm<C: Clock>(mut timer: Pin<&mut Option<C::Timer>>, clock: &C, deadline: Option<Instant>) {
+    match (deadline, timer.as_mut().as_pin_mut()) {
+        (Some(deadline), Some(armed)) => armed.reset(deadline),
+        (Some(deadline), None) => timer.set(Some(clock.timer_at(deadline))),
+        (None, _) => timer.set(None),
+    }
+}
+
+/// `Ready` once the armed timer has fired; an unarmed timer never does.
+fn poll_timer<T: Timer>(timer: Pin<&mut Option<T>>, cx: &mut Context<'_>) -> Poll<()> {
+    match timer.as_pin_mut() {
+        Some(armed) => armed.poll_expired(cx),
+        None => Poll::Pending,
+    }
+}

@@ -1,0 +1,172 @@
+use core::fmt;
+use core::pin::Pin;
+use core::task::{ready, Context, Poll};
+use std::io;
+use std::time::Duration;
+
+use futures_core::stream::{FusedStream, Stream};
+use futures_sink::Sink;
+use pin_project_lite::pin_project;
+
+use crate::clock::{Clock, DefaultClock};
+use crate::probe::Polled;
+use crate::{PingBackoff, Probe, TimedOut};
+
+pin_project! {
+    /// Stream and sink returned by [`try_probe`](crate::HeartbeatExt::try_probe)
+    /// and [`try_probe_on`](crate::HeartbeatExt::try_probe_on).
+    #[must_use = "streams do nothing unless polled"]
+    pub struct TryProbe<S, P, F, C = DefaultClock>
+    where
+        C: Clock,
+    {
+        #[pin]
+        probe: Probe<S, P, F, C>,
+        reported: bool,
+    }
+}
+
+impl<S: fmt::Debug, P, F, C: Clock + fmt::Debug> fmt::Debug for TryProbe<S, P, F, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TryProbe")
+            .field("probe", &self.probe)
+            .field("reported", &self.reported)
+            .finish()
+    }
+}
+
+impl<S, P, F, C: Clock> TryProbe<S, P, F, C> {
+    pub(crate) fn new(probe: Probe<S, P, F, C>) -> Self {
+        TryProbe {
+            probe,
+            reported: false,
+        }
+    }
+
+    /// How long to wait for any inbound frame after a ping fell due; see [`Probe::ack_timeout`].
+    pub fn ack_timeout(self, timeout: Duration) -> Self {
+        TryProbe::new(self.probe.ack_timeout(timeout))
+    }
+
+    /// Frames that count as life without being yielded; see [`Probe::control_frames`].
+    pub fn control_frames<F2>(self, is_control: F2) -> TryProbe<S, P, F2, C> {
+        TryProbe::new(self.probe.control_frames(is_control))
+    }
+
+    /// A shared handle that can double the ping interval; see [`Probe::ping_backoff`].
+    pub fn ping_backoff(self, backoff: PingBackoff) -> Self {
+        TryProbe::new(self.probe.ping_backoff(backoff))
+    }
+
+    /// The time without an inbound frame before a ping; see [`Probe::interval`].
+    pub fn interval(&self) -> Duration {
+        self.probe.interval()
+    }
+
+    /// `true` once no frame came within the ack timeout; see [`Probe::timed_out`].
+    pub fn timed_out(&self) -> bool {
+        self.probe.timed_out()
+    }
+
+    /// The connection.
+    pub fn get_ref(&self) -> &S {
+        self.probe.get_ref()
+    }
+
+    /// The connection, mutably. Frames taken from it directly do not count as life.
+    pub fn get_mut(&mut self) -> &mut S {
+        self.probe.get_mut()
+    }
+
+    /// The connection, pinned.
+    pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut S> {
+        self.project().probe.get_pin_mut()
+    }
+
+    /// Unwraps the connection, dropping the timers.
+    pub fn into_inner(self) -> S {
+        self.probe.into_inner()
+    }
+}
+
+impl<S, P, F, C, M, T, E> Stream for TryProbe<S, P, F, C>
+where
+    S: Stream<Item = Result<T, E>> + Sink<M, Error = E>,
+    P: FnMut() -> M,
+    F: FnMut(&Result<T, E>) -> bool,
+    C: Clock,
+    E: From<io::Error>,
+{
+    type Item = Result<T, E>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let mut this = self.project();
+        match ready!(this.probe.as_mut().poll_probe(cx, true)) {
+            Polled::Item(frame) => Poll::Ready(Some(frame)),
+            Polled::PingFailed(error) => {
+                *this.reported = true;
+                Poll::Ready(Some(Err(error)))
+            }
+            Polled::TimedOut | Polled::Ended if this.probe.timed_out() && !*this.reported => {
+                *this.reported = true;
+                let silence = this
+                    .probe
+                    .interval()
+                    .saturating_add(this.probe.ack_timeout_limit());
+                let error = io::Error::from(TimedOut::new(silence));
+                Poll::Ready(Some(Err(error.into())))
+            }
+            Polled::TimedOut | Polled::Ended => Poll::Ready(None),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        if self.is_terminated() {
+            return (0, Some(0));
+        }
+        if self.probe.timed_out() {
+            return (1, Some(1)); // the error, not yet delivered
+        }
+        // The connection's frames, then perhaps one error.
+        let (_, upper) = self.probe.size_hint();
+        (0, upper.and_then(|upper| upper.checked_add(1)))
+    }
+}
+
+impl<S, P, F, C, M, T, E> FusedStream for TryProbe<S, P, F, C>
+where
+    S: Stream<Item = Result<T, E>> + Sink<M, Error = E>,
+    P: FnMut() -> M,
+    F: FnMut(&Result<T, E>) -> bool,
+    C: Clock,
+    E: From<io::Error>,
+{
+    fn is_terminated(&self) -> bool {
+        self.probe.is_terminated() && (self.reported || !self.probe.timed_out())
+    }
+}
+
+/// The user's own writes go straight to the connection; see [`Probe`]'s `Sink`.
+impl<S, P, F, C, Item> Sink<Item> for TryProbe<S, P, F, C>
+where
+    S: Sink<Item>,
+    C: Clock,
+{
+    type Error = S::Error;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.project().probe.poll_ready(cx)
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: Item) -> Result<(), S::Error> {
+        self.project().probe.start_send(item)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.project().probe.poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.project().probe.poll_close(cx)
+    }
+}

@@ -1,0 +1,448 @@
+//! `probe`, rule by rule (issue 20, part 1, and gRPC A8's rules), on the manual
+//! clock: exact times, the task's wakeups, and what went out on the write half.
+//! A `Fed` stream stands in for the read half and a `Wire` for the write half.
+
+mod support;
+
+use std::io;
+use std::task::Poll;
+use std::time::Duration;
+
+use futures::sink::SinkExt;
+use futures::stream::{FusedStream, StreamExt};
+use futures_heartbeat::clock::ManualClock;
+use futures_heartbeat::{Duplex, HeartbeatExt, PingBackoff};
+use support::wire::Wire;
+use support::{Fed, Feed, Task};
+
+const IDLE: Duration = Duration::from_secs(30);
+const ACK: Duration = Duration::from_secs(10);
+const NANO: Duration = Duration::from_nanos(1);
+
+type Conn<T> = Duplex<Fed<T>, Wire>;
+
+fn connection<T>() -> (Feed<T>, Wire, Conn<T>) {
+    let (feed, fed) = Feed::new();
+    let wire = Wire::default();
+    (feed, wire.clone(), Duplex::new(fed, wire))
+}
+
+fn is_pong(frame: &&str) -> bool {
+    *frame == "pong"
+}
+
+#[test]
+fn frames_pass_through_in_order_and_the_users_writes_go_to_the_connection() {
+    let clock = ManualClock::new();
+    let (feed, wire, conn) = connection();
+    let mut conn = conn.probe_on(IDLE, || "ping", clock.clone());
+    for n in 0..100u32 {
+        feed.push(n);
+    }
+    let frames: Vec<u32> = futures::executor::block_on(conn.by_ref().take(100).collect());
+    assert_eq!(frames, (0..100).collect::<Vec<_>>());
+    futures::executor::block_on(conn.send("hello")).unwrap();
+    assert_eq!(wire.written(), ["hello"]);
+}
+
+#[test]
+fn a_ping_goes_out_exactly_idle_after_the_first_wait_and_wakes_the_task() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn.probe_on(IDLE, || "ping", clock.clone());
+    let mut task = Task::new();
+    clock.advance(10 * IDLE); // before the first poll: nobody waits yet
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE - NANO);
+    assert!(!task.was_woken());
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 0);
+    clock.advance(NANO);
+    assert!(task.was_woken(), "not woken when the ping fell due");
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 1);
+    assert!(
+        wire.shared.lock().unwrap().flushes >= 1,
+        "the ping was not flushed"
+    );
+}
+
+#[test]
+fn idle_is_measured_from_the_last_inbound_frame_never_from_the_last_ping() {
+    let clock = ManualClock::new();
+    let (feed, wire, conn) = connection();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending); // ping 1 at 30 s
+    clock.advance(ACK / 2);
+    feed.push("pong"); // answered at 35 s
+    assert_eq!(task.poll(&mut conn), Poll::Ready(Some("pong")));
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    // 30 s after ping 1 is not 30 s after the answer: no ping yet.
+    clock.advance(IDLE - ACK / 2);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 1);
+    clock.advance(ACK / 2 - NANO);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 1);
+    clock.advance(NANO); // 30 s after the answer
+    assert!(task.was_woken());
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 2);
+}
+
+#[test]
+fn a_frame_that_keeps_coming_means_no_ping_at_all() {
+    let clock = ManualClock::new();
+    let (feed, wire, conn) = connection();
+    let mut conn = conn.probe_on(IDLE, || "ping", clock.clone());
+    let mut task = Task::new();
+    for n in 0..100u32 {
+        assert_eq!(task.poll(&mut conn), Poll::Pending);
+        clock.advance(IDLE - NANO);
+        feed.push(n);
+        assert_eq!(task.poll(&mut conn), Poll::Ready(Some(n)));
+    }
+    assert_eq!(wire.pings(), 0);
+}
+
+#[test]
+fn control_frames_count_as_life_but_are_not_yielded() {
+    let clock = ManualClock::new();
+    let (feed, wire, conn) = connection();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK)
+        .control_frames(is_pong);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 1);
+    clock.advance(ACK - NANO);
+    feed.push("pong");
+    assert_eq!(task.poll(&mut conn), Poll::Pending, "a pong was yielded");
+    clock.advance(ACK); // past the first ping's ack deadline: the pong answered it
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert!(!conn.timed_out());
+    feed.push("update");
+    assert_eq!(task.poll(&mut conn), Poll::Ready(Some("update")));
+}
+
+#[test]
+fn no_frame_within_the_ack_timeout_ends_the_stream_exactly_then() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    task.wakeups(); // the ping's
+    clock.advance(ACK - NANO);
+    assert!(!task.was_woken(), "woken before the ack timeout passed");
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(NANO);
+    assert!(task.was_woken(), "not woken when the ack timeout passed");
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
+    assert!(conn.is_terminated());
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert_eq!(wire.pings(), 1);
+    assert_eq!(clock.live_timers(), 0, "the timers outlived the end");
+}
+
+#[test]
+fn a_connection_that_ends_by_itself_is_not_timed_out() {
+    let clock = ManualClock::new();
+    let (feed, _wire, conn) = connection();
+    let mut conn = conn.probe_on(IDLE, || "ping", clock.clone());
+    let mut task = Task::new();
+    feed.push(1);
+    feed.end();
+    assert_eq!(task.poll(&mut conn), Poll::Ready(Some(1)));
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(!conn.timed_out());
+    assert!(conn.is_terminated());
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None)); // fused: the connection is not polled again
+}
+
+#[test]
+fn at_most_one_ping_is_outstanding() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(Duration::MAX);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    for _ in 0..50 {
+        clock.advance(IDLE);
+        assert_eq!(task.poll(&mut conn), Poll::Pending);
+    }
+    assert_eq!(wire.pings(), 1);
+    assert!(!conn.timed_out()); // an ack timeout of Duration::MAX never passes
+}
+
+#[test]
+fn time_the_consumer_spends_away_never_causes_a_ping() {
+    let clock = ManualClock::new();
+    let (feed, wire, conn) = connection();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    feed.push(1);
+    assert_eq!(task.poll(&mut conn), Poll::Ready(Some(1)));
+    clock.advance(100 * IDLE); // the consumer is busy elsewhere
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 0);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 1);
+}
+
+#[test]
+fn no_ping_while_a_write_is_pending_and_one_once_the_write_half_is_ready() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    wire.set(|state| state.blocked = true);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    for _ in 0..5 {
+        assert_eq!(task.poll(&mut conn), Poll::Pending);
+    }
+    assert_eq!(
+        wire.pings(),
+        0,
+        "a ping was written while the write half was not ready"
+    );
+    task.wakeups();
+    clock.advance(ACK / 2);
+    wire.set(|state| state.blocked = false);
+    assert!(
+        task.was_woken(),
+        "not woken when the write half became ready"
+    );
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(
+        wire.pings(),
+        1,
+        "not exactly one ping once ready: no pile-up"
+    );
+}
+
+#[test]
+fn a_write_half_that_stays_blocked_is_detected_within_idle_plus_ack() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    wire.set(|state| state.blocked = true);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(ACK - NANO);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(NANO);
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
+    assert_eq!(wire.pings(), 0);
+}
+
+#[test]
+fn a_ping_the_wire_is_slow_to_flush_is_flushed_by_later_polls() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    wire.set(|state| state.flush_blocked = true);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.shared.lock().unwrap().flushes, 0);
+    wire.set(|state| state.flush_blocked = false);
+    assert!(task.was_woken());
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.shared.lock().unwrap().flushes, 1);
+    assert_eq!(wire.pings(), 1);
+}
+
+#[test]
+fn backoff_doubles_the_interval_from_the_next_count() {
+    let clock = ManualClock::new();
+    let backoff = PingBackoff::new();
+    let (feed, wire, conn) = connection();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK)
+        .ping_backoff(backoff.clone());
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 1);
+    backoff.double(); // the peer answered "too many pings"
+    assert_eq!(conn.interval(), 2 * IDLE);
+    feed.push("too many pings");
+    assert_eq!(task.poll(&mut conn), Poll::Ready(Some("too many pings")));
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(2 * IDLE - NANO);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 1);
+    clock.advance(NANO);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 2);
+}
+
+#[test]
+fn no_clock_read_or_timer_work_per_inbound_frame() {
+    let clock = ManualClock::new();
+    let (feed, _wire, conn) = connection();
+    let mut conn = conn.probe_on(IDLE, || "ping", clock.clone());
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    let before = clock.counts();
+    for n in 0..10_000u32 {
+        feed.push(n);
+    }
+    for n in 0..10_000u32 {
+        assert_eq!(task.poll(&mut conn), Poll::Ready(Some(n)));
+    }
+    assert_eq!(clock.counts(), before);
+}
+
+#[test]
+fn a_flood_of_control_frames_yields_to_other_tasks() {
+    let clock = ManualClock::new();
+    let (feed, _wire, conn) = connection();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .control_frames(is_pong);
+    let mut task = Task::new();
+    for _ in 0..1000 {
+        feed.push("pong");
+    }
+    feed.push("update");
+    let mut polls = 0;
+    loop {
+        polls += 1;
+        match task.poll(&mut conn) {
+            Poll::Ready(frame) => {
+                assert_eq!(frame, Some("update"));
+                break;
+            }
+            Poll::Pending => assert!(task.was_woken(), "yielded without a wakeup"),
+        }
+    }
+    assert!(polls > 1, "a thousand pongs taken in one poll");
+}
+
+// Hostile write halves.
+
+#[test]
+fn a_write_half_that_fails_is_left_to_the_ack_timeout_without_a_busy_loop() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    wire.set(|state| state.failing = true);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    task.wakeups(); // the ping's
+    for _ in 0..10 {
+        assert_eq!(task.poll(&mut conn), Poll::Pending);
+    }
+    assert_eq!(
+        wire.ready_polls(),
+        1,
+        "the failed write half was asked again"
+    );
+    assert!(!task.was_woken(), "a busy loop: the task woke itself");
+    clock.advance(ACK);
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
+}
+
+#[test]
+fn try_probe_reports_a_failed_ping_at_once_and_ends() {
+    let clock = ManualClock::new();
+    let (feed, wire, conn) = connection::<io::Result<u8>>();
+    let mut conn = conn.try_probe_on(IDLE, || "ping", clock.clone());
+    let mut task = Task::new();
+    wire.set(|state| state.failing = true);
+    assert!(task.poll(&mut conn).is_pending());
+    clock.advance(IDLE);
+    match task.poll(&mut conn) {
+        Poll::Ready(Some(Err(error))) => assert_eq!(error.kind(), io::ErrorKind::BrokenPipe),
+        other => panic!("expected the write half's error, got {other:?}"),
+    }
+    assert_eq!(clock.live_timers(), 0, "the timers outlived the end");
+    feed.push(Ok(1)); // too late: it ended with the error
+    assert!(matches!(task.poll(&mut conn), Poll::Ready(None)));
+    assert!(conn.is_terminated());
+}
+
+#[test]
+fn try_probe_ends_with_a_timed_out_error_naming_the_whole_silence() {
+    let clock = ManualClock::new();
+    let (_feed, _wire, conn) = connection::<io::Result<u8>>();
+    let mut conn = conn
+        .try_probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert!(task.poll(&mut conn).is_pending());
+    clock.advance(IDLE);
+    assert!(task.poll(&mut conn).is_pending());
+    clock.advance(ACK);
+    let error = match task.poll(&mut conn) {
+        Poll::Ready(Some(Err(error))) => error,
+        other => panic!("expected a timeout error, got {other:?}"),
+    };
+    assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+    let timed_out = error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<futures_heartbeat::TimedOut>())
+        .expect("no TimedOut inside");
+    assert_eq!(timed_out.silence(), IDLE + ACK);
+    assert!(conn.timed_out());
+    assert!(matches!(task.poll(&mut conn), Poll::Ready(None)));
+    assert!(conn.is_terminated());
+}
+
+#[test]
+#[should_panic(expected = "must be greater than zero")]
+fn a_zero_idle_is_refused() {
+    let (_feed, _wire, conn) = connection::<u8>();
+    let _ = conn.probe(Duration::ZERO, || "ping");
+}
+
+#[test]
+fn the_probe_is_a_sink_whose_writes_are_not_life() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn.probe_on(IDLE, || "ping", clock.clone());
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE / 2);
+    futures::executor::block_on(conn.send("order 1")).unwrap();
+    clock.advance(IDLE / 2);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.written(), ["order 1", "ping"]);
+}
