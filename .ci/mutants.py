@@ -34,6 +34,8 @@ SCHEDULER = "src/clock/wheel/scheduler.rs"
 SCHEDULE = "src/clock/wheel/schedule.rs"
 DRIVER = "src/clock/wheel/driver.rs"
 WHEEL = "src/clock/wheel.rs"
+TOKIO_CLOCK = "src/clock/tokio.rs"
+WHEEL = "src/clock/wheel.rs"
 WEB_DRIVER = "src/clock/wheel/web_driver.rs"
 
 PROPERTIES = (["cargo", "test", "-q", "--test", "properties"], {})
@@ -43,6 +45,7 @@ FAULT_TESTS = (["cargo", "test", "-q", "--all-features", "--test", "wheel_waker_
                 "--test", "wheel_blocking_waker", "--test", "wheel_driver_restart",
                 "--test", "wheel_spawn_failure", "--test", "idle_wakeups"], {})
 LOCK_COUNTS = (["cargo", "test", "-q", "--all-features", "--test", "wheel_lock_counts"], {})
+BUSY_STREAM = (["cargo", "test", "-q", "--all-features", "--test", "busy_stream"], {})
 WASM_TESTS = (["cargo", "test", "-q", "--target", "wasm32-unknown-unknown", "--test", "wasm"],
               {"CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER": "wasm-bindgen-test-runner"})
 LOOM_MODELS = (["cargo", "test", "-q", "--release", "--lib", "loom_models"],
@@ -54,6 +57,14 @@ MUTANTS = {
         "    match grid_point_after(*next_pulse, now, interval) {",
         "    match next_pulse.checked_add(interval) {",
         "missed pulses are queued and delivered in a burst after a stall"),
+    "expiry-waits-for-the-driver": (WHEEL,
+        "|| tick::tick_started_by(Instant::now()) >= self.ready",
+        "|| false",
+        "the default clock's timer is expired only once its scheduler fired it, so a busy stream starves"),
+    "expiry-tokio-waits-for-its-driver": (TOKIO_CLOCK,
+        "    ::tokio::time::Instant::now() >= sleep.deadline()",
+        "    { let _ = sleep; false }",
+        "TokioClock's timer is expired only once tokio's driver fired it, so a busy stream starves"),
     "heartbeat-starves": (HEARTBEAT,
         "                *this.items_before_check -= 1;",
         "                *this.items_before_check = this.items_before_check.saturating_sub(1).max(1);",
@@ -259,6 +270,8 @@ def suite(name):
         return LOOM_MODELS
     if name.startswith("locks-"):
         return LOCK_COUNTS
+    if name.startswith("expiry-"):
+        return BUSY_STREAM
     if name.startswith("driver-"):
         return FAULT_TESTS
     if name.startswith("web-driver-"):
