@@ -33,11 +33,7 @@ pin_project! {
         #[pin]
         timer: Option<C::Timer>,
         clock: C,
-        // The interval, as whole seconds and nanoseconds: a `Duration` is padded to
-        // 16 bytes, and beside the counter below it would cost every stream 8 more;
-        // split, the nanoseconds and the counter share a word.
-        interval_secs: u64,
-        interval_nanos: u32,
+        interval: Duration,
         phase: Phase,
         // Counts down the ready items that may still pass before the timer is looked at.
         // Zero also before the start and after the end, so that the path of a ready
@@ -59,7 +55,7 @@ impl<S: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug for WithHeartbeat<S, C> {
         f.debug_struct("WithHeartbeat")
             .field("stream", &self.stream)
             .field("clock", &self.clock)
-            .field("interval", &self.interval())
+            .field("interval", &self.interval)
             .field("phase", &self.phase)
             .finish()
     }
@@ -75,8 +71,7 @@ impl<S, C: Clock> WithHeartbeat<S, C> {
             stream,
             timer: None,
             clock,
-            interval_secs: interval.as_secs(),
-            interval_nanos: interval.subsec_nanos(),
+            interval,
             phase: Phase::NotStarted,
             items_before_check: 0,
         }
@@ -93,7 +88,7 @@ impl<S, C: Clock> WithHeartbeat<S, C> {
     /// assert_eq!(events.interval(), Duration::from_secs(1));
     /// ```
     pub fn interval(&self) -> Duration {
-        Duration::new(self.interval_secs, self.interval_nanos)
+        self.interval
     }
 
     /// The wrapped stream.
@@ -177,8 +172,7 @@ impl<S: Stream, C: Clock> WithHeartbeat<S, C> {
         match this.phase {
             Phase::Ended => return Some(Poll::Ready(None)),
             Phase::NotStarted => {
-                let interval = Duration::new(*this.interval_secs, *this.interval_nanos);
-                *this.phase = start(this.timer.as_mut(), this.clock, interval)
+                *this.phase = start(this.timer.as_mut(), this.clock, *this.interval)
             }
             Phase::Running { next_pulse } => {
                 // A cheap look first: polling the timer may take a lock or read the clock.
@@ -193,7 +187,7 @@ impl<S: Stream, C: Clock> WithHeartbeat<S, C> {
                         this.timer.as_mut(),
                         next_pulse,
                         this.clock,
-                        Duration::new(*this.interval_secs, *this.interval_nanos),
+                        *this.interval,
                         cx,
                     )
                     .is_ready()
@@ -231,7 +225,7 @@ impl<S: Stream, C: Clock> WithHeartbeat<S, C> {
             this.timer,
             next_pulse,
             this.clock,
-            Duration::new(*this.interval_secs, *this.interval_nanos),
+            *this.interval,
             cx
         ));
         Poll::Ready(Some(Event::Pulse))

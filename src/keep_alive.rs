@@ -24,10 +24,7 @@ pin_project! {
         #[pin]
         idle: SilenceTimer<C::Timer>,
         clock: C,
-        // The idle time, as whole seconds and nanoseconds: a `Duration` is padded
-        // to 16 bytes, and split, its nanoseconds and the flag share a word.
-        max_idle_secs: u64,
-        max_idle_nanos: u32,
+        max_idle: Duration,
         ended: bool,
     }
 }
@@ -37,7 +34,7 @@ impl<S: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug for KeepAlive<S, C> {
         f.debug_struct("KeepAlive")
             .field("stream", &self.stream)
             .field("clock", &self.clock)
-            .field("max_idle", &self.max_idle())
+            .field("max_idle", &self.max_idle)
             .field("idle", &self.idle)
             .field("ended", &self.ended)
             .finish()
@@ -54,8 +51,7 @@ impl<S, C: Clock> KeepAlive<S, C> {
             stream,
             idle: SilenceTimer::new(),
             clock,
-            max_idle_secs: max_idle.as_secs(),
-            max_idle_nanos: max_idle.subsec_nanos(),
+            max_idle,
             ended: false,
         }
     }
@@ -71,7 +67,7 @@ impl<S, C: Clock> KeepAlive<S, C> {
     /// assert_eq!(events.max_idle(), Duration::from_secs(15));
     /// ```
     pub fn max_idle(&self) -> Duration {
-        Duration::new(self.max_idle_secs, self.max_idle_nanos)
+        self.max_idle
     }
 
     /// The wrapped stream.
@@ -157,9 +153,8 @@ impl<S: Stream, C: Clock> KeepAlive<S, C> {
     #[inline(never)]
     fn pulse_when_idle(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event<S::Item>>> {
         let this = self.project();
-        let max_idle = Duration::new(*this.max_idle_secs, *this.max_idle_nanos);
         let mut idle = this.idle;
-        ready!(idle.as_mut().poll_elapsed(this.clock, max_idle, cx));
+        ready!(idle.as_mut().poll_elapsed(this.clock, *this.max_idle, cx));
         // A pulse is activity too: the next wait counts afresh, so pulses never come in a burst.
         idle.restart();
         Poll::Ready(Some(Event::Pulse))

@@ -294,39 +294,32 @@ impl<S: Stream, C: Clock> FusedStream for Watchdog<S, C> {
     }
 }
 
-/// A watchdog's two timeouts, as whole seconds and nanoseconds: two `Duration`s
-/// take 32 bytes with their padding, and split, their nanoseconds share a word,
-/// so that every watchdog is 8 bytes smaller.
+/// A watchdog's two timeouts.
 #[derive(Debug, Clone, Copy)]
 struct Timeouts {
-    secs: u64,
-    first_item_secs: u64,
-    nanos: u32,
-    first_item_nanos: u32,
+    timeout: Duration,
+    first_item: Duration,
 }
 
 impl Timeouts {
     /// The same timeout for every wait, the first one included.
     fn new(timeout: Duration) -> Timeouts {
         Timeouts {
-            secs: timeout.as_secs(),
-            first_item_secs: timeout.as_secs(),
-            nanos: timeout.subsec_nanos(),
-            first_item_nanos: timeout.subsec_nanos(),
+            timeout,
+            first_item: timeout,
         }
     }
 
     fn timeout(self) -> Duration {
-        Duration::new(self.secs, self.nanos)
+        self.timeout
     }
 
     fn first_item(self) -> Duration {
-        Duration::new(self.first_item_secs, self.first_item_nanos)
+        self.first_item
     }
 
     fn set_first_item(&mut self, timeout: Duration) {
-        self.first_item_secs = timeout.as_secs();
-        self.first_item_nanos = timeout.subsec_nanos();
+        self.first_item = timeout;
     }
 
     /// The silence allowed for a wait: the first-item timeout until an item has come.
