@@ -163,7 +163,7 @@ pub struct WheelTimer {
 }
 
 /// A timer's key in the schedule, plus one: never zero, so that an adapter's
-/// `Option<WheelTimer>` is no larger than the timer (24 bytes, held by every stream).
+/// `Option<WheelTimer>` is no larger than the timer (32 bytes, held by every stream).
 #[derive(Debug, Clone, Copy)]
 struct TimerKey(NonZeroU32);
 
@@ -178,47 +178,36 @@ impl TimerKey {
     }
 }
 
-/// How late a timer may be woken, and its registered waker, in 32 bits: from
-/// the lowest, its burst (22 bits), the log2 of its grain (5 bits, at most 26)
-/// and the log2 of the grain its waker waits within (5 bits), so that the timer
-/// carries no second and third tick. The burst is at least 100. Bursts are capped at
-/// 2^22 - 1 timers, reached only by leads of about a quarter of an hour and more.
+/// How late a timer may be woken, and its registered waker: grains are powers
+/// of two ticks, kept as their log2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Coalescing(u32);
+struct Coalescing {
+    /// At most this many timers may share the tick at the grain's boundary (see
+    /// [`tick::burst_for`]): at least 100.
+    burst: u32,
+    /// The timer may be woken at the first boundary of 2^`grain_log2` ticks from
+    /// its deadline's tick (at most 2^26).
+    grain_log2: u32,
+    /// Its registered waker waits within a grain of 2^`waker_grain_log2` ticks.
+    waker_grain_log2: u32,
+}
 
 impl Coalescing {
-    const BURST_MASK: u32 = (1 << 22) - 1;
-    const GRAIN_SHIFT: u32 = 22;
-    const WAKER_GRAIN_SHIFT: u32 = 27;
-    const LOG2_MASK: u32 = (1 << 5) - 1;
-
     /// For a timer armed `lead` ahead of its deadline; its waker waits at one tick.
     fn for_lead(lead: Duration) -> Coalescing {
-        let grain_log2 = tick::grain_for(lead).trailing_zeros();
-        let burst = tick::burst_for(lead).min(Self::BURST_MASK);
-        Coalescing(grain_log2 << Self::GRAIN_SHIFT | burst)
-    }
-
-    fn grain_log2(self) -> u32 {
-        self.0 >> Self::GRAIN_SHIFT & Self::LOG2_MASK
-    }
-
-    fn waker_grain_log2(self) -> u32 {
-        self.0 >> Self::WAKER_GRAIN_SHIFT
-    }
-
-    /// This one, with its waker waiting within a grain of 2^`log2` ticks.
-    fn with_waker_grain_log2(self, log2: u32) -> Coalescing {
-        let rest = self.0 & !(Self::LOG2_MASK << Self::WAKER_GRAIN_SHIFT);
-        Coalescing(rest | log2 << Self::WAKER_GRAIN_SHIFT)
+        Coalescing {
+            burst: tick::burst_for(lead),
+            grain_log2: tick::grain_for(lead).trailing_zeros(),
+            waker_grain_log2: 0,
+        }
     }
 
     /// When a timer whose deadline is at tick `ready` is due.
     fn due(self, ready: Tick) -> Due {
         Due {
             ready,
-            coalesced: tick::grain_boundary_at_or_after(ready, 1 << self.grain_log2()),
-            burst: self.0 & Self::BURST_MASK,
+            coalesced: tick::grain_boundary_at_or_after(ready, 1 << self.grain_log2),
+            burst: self.burst,
         }
     }
 }
@@ -316,20 +305,20 @@ impl WheelTimer {
 
     /// The last tick at which the schedule may wake this timer's waker.
     fn waker_until(&self) -> Tick {
-        tick::grain_boundary_at_or_after(self.waker_from, 1 << self.coalescing.waker_grain_log2())
+        tick::grain_boundary_at_or_after(self.waker_from, 1 << self.coalescing.waker_grain_log2)
     }
 
     fn record_waker(&mut self, waits: Waits) {
         let (from, log2) = match waits {
             Waits::At(tick) => (tick, 0),
-            Waits::Between(ready, _) => (ready, self.coalescing.grain_log2()),
+            Waits::Between(ready, _) => (ready, self.coalescing.grain_log2),
         };
         debug_assert!(
             !matches!(waits, Waits::Between(_, last) if last != self.due().coalesced),
             "a waker handed over waits within the timer's grain"
         );
         self.waker_from = from;
-        self.coalescing = self.coalescing.with_waker_grain_log2(log2);
+        self.coalescing.waker_grain_log2 = log2;
     }
 }
 
@@ -349,9 +338,9 @@ impl Timer for WheelTimer {
     fn reset_read_at(self: Pin<&mut Self>, deadline: Instant, now: Instant) {
         let timer = self.get_mut();
         let wheel = Wheel::global();
-        let (ready, coalescing) = due_for(deadline, now);
-        timer.ready = ready;
-        timer.coalescing = coalescing.with_waker_grain_log2(timer.coalescing.waker_grain_log2());
+        let waker_grain_log2 = timer.coalescing.waker_grain_log2;
+        (timer.ready, timer.coalescing) = due_for(deadline, now);
+        timer.coalescing.waker_grain_log2 = waker_grain_log2;
         // A later deadline waits for the next poll (see the type's docs); an
         // earlier one must move a waker that may still wait now, or it would be woken late.
         let waker_until = timer.waker_until();
@@ -409,7 +398,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_packed_coalescing_gives_the_grain_and_burst_of_the_lead() {
+    fn the_coalescing_gives_the_grain_and_burst_of_the_lead() {
         let ms = Duration::from_millis;
         for lead in [ms(0), ms(10), ms(40), ms(100), ms(1_000), ms(60_000)] {
             let grain = tick::grain_for(lead);
@@ -424,9 +413,10 @@ mod tests {
                 assert_eq!(due.burst, tick::burst_for(lead), "lead {lead:?}");
             }
         }
-        // Beyond 24 bits the burst is capped, and the grain is kept.
-        let long = Coalescing::for_lead(Duration::from_secs(14 * 24 * 3600)).due(0);
-        assert_eq!(long.burst, Coalescing::BURST_MASK);
+        // The longest leads keep their whole burst, and the widest grain.
+        let two_weeks = Duration::from_secs(14 * 24 * 3600);
+        let long = Coalescing::for_lead(two_weeks).due(0);
+        assert_eq!(long.burst, tick::burst_for(two_weeks));
         assert_eq!(
             Coalescing::for_lead(Duration::MAX).due(1).coalesced,
             tick::grain_for(Duration::MAX)
@@ -435,8 +425,8 @@ mod tests {
 
     #[test]
     fn a_timer_adds_no_word_to_the_adapters_that_hold_an_optional_one() {
-        assert_eq!(core::mem::size_of::<WheelTimer>(), 24);
-        assert_eq!(core::mem::size_of::<Option<WheelTimer>>(), 24);
+        assert_eq!(core::mem::size_of::<WheelTimer>(), 32);
+        assert_eq!(core::mem::size_of::<Option<WheelTimer>>(), 32);
     }
 
     #[test]
@@ -447,14 +437,13 @@ mod tests {
     fn a_reset_from_a_caller_that_read_the_clock_takes_the_lead_from_its_reading() {
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut timer = WheelClock.timer_at(deadline);
-        assert_eq!(timer.coalescing.grain_log2(), 8, "10 s ahead: 256 ms");
+        assert_eq!(timer.coalescing.grain_log2, 8, "10 s ahead: 256 ms");
         // As the heartbeat does after a pulse: the reading is the lead's start.
         Pin::new(&mut timer).reset_read_at(deadline, deadline - Duration::from_millis(100));
-        assert_eq!(timer.coalescing.grain_log2(), 2, "100 ms ahead: 4 ms");
+        assert_eq!(timer.coalescing.grain_log2, 2, "100 ms ahead: 4 ms");
         Pin::new(&mut timer).reset(deadline);
         assert_eq!(
-            timer.coalescing.grain_log2(),
-            8,
+            timer.coalescing.grain_log2, 8,
             "a plain reset reads the clock"
         );
     }
