@@ -219,7 +219,9 @@ impl<S: Stream, C: Clock> WithHeartbeat<S, C> {
         let this = self.project();
         *this.items_before_check = MAX_ITEMS_BEFORE_PULSE;
         let Phase::Running { next_pulse } = this.phase else {
-            return Poll::Pending; // unreachable: the stream is only polled while running
+            debug_assert!(false, "the stream is polled only while the heartbeat runs");
+            // Safe all the same: the stream, which has just returned `Pending`, wakes the task.
+            return Poll::Pending;
         };
         ready!(poll_pulse(
             this.timer,

@@ -221,10 +221,16 @@ impl ManualTimer {
         let mut timeline = lock(&self.shared);
         let timeline = &mut *timeline;
         let now = timeline.now();
-        let armed = timeline
-            .timers
-            .get_mut(&self.id)
-            .expect("a ManualTimer is registered until it is dropped");
+        debug_assert!(
+            timeline.timers.contains_key(&self.id),
+            "a ManualTimer is registered until it is dropped"
+        );
+        // Safe all the same: a timer that is not registered counts as expired, so
+        // no task waits for it forever.
+        let armed = timeline.timers.entry(self.id).or_insert(Armed {
+            deadline: now,
+            waker: None,
+        });
         f(armed, now, &mut timeline.counts)
     }
 }

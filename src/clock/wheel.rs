@@ -164,13 +164,18 @@ pub struct WheelTimer {
 
 /// A timer's key in the schedule, plus one: never zero, so that an adapter's
 /// `Option<WheelTimer>` is no larger than the timer (32 bytes, held by every stream).
+/// The schedule never hands out `Key::MAX`, its end-of-list marker, so adding
+/// one never saturates.
 #[derive(Debug, Clone, Copy)]
 struct TimerKey(NonZeroU32);
 
 impl TimerKey {
     fn new(key: Key) -> TimerKey {
-        // The schedule's keys stop short of `Key::MAX`, its end-of-list marker.
-        TimerKey(NonZeroU32::new(key.wrapping_add(1)).expect("a key below Key::MAX"))
+        debug_assert!(
+            key < Key::MAX,
+            "the schedule's keys stop short of its end-of-list marker"
+        );
+        TimerKey(NonZeroU32::MIN.saturating_add(key))
     }
 
     fn get(self) -> Key {

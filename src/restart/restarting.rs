@@ -695,7 +695,9 @@ where
     fn poll_source(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Restart<T, E>>> {
         let mut this = self.as_mut().project();
         let Some(source) = this.source.as_mut().as_pin_mut() else {
-            return Poll::Ready(None); // unreachable: `Up` always has a source
+            debug_assert!(false, "`Up` has a source: a failed write is handled first");
+            // Safe all the same: the source is gone, as if it had ended.
+            return self.source_ended();
         };
         match source.poll_next(cx) {
             Poll::Ready(Some(Ok(item))) => {
@@ -720,6 +722,8 @@ where
                     *this.reader = Some(cx.waker().clone());
                 }
                 let State::Up { seen_item, .. } = *this.state else {
+                    debug_assert!(false, "the source is polled only while `Up`");
+                    // Safe all the same: the source, which has just returned `Pending`, wakes the task.
                     return Poll::Pending;
                 };
                 let settings = &mut *this.settings;

@@ -80,7 +80,11 @@ impl Schedule {
             Some(key) => key, // left unarmed and without a waker by `remove_timer`
             None => {
                 self.timers.push(TimerEntry::UNARMED);
-                Key::try_from(self.timers.len() - 1).expect("more than four billion live timers")
+                // `NO_KEY` ends lists, and a timer's stored key is one more than its key.
+                Key::try_from(self.timers.len() - 1)
+                    .ok()
+                    .filter(|&key| key != NO_KEY)
+                    .expect("more than four billion live timers")
             }
         }
     }
@@ -151,7 +155,11 @@ impl Schedule {
             self.timer_mut(previous).next = next;
         }
         let std::collections::btree_map::Entry::Occupied(mut list) = self.due.entry(tick) else {
-            unreachable!("a linked timer's tick has a list");
+            debug_assert!(
+                false,
+                "timer {key} was linked at tick {tick}, which has no list"
+            );
+            return; // no list to take it out of
         };
         if list.get().len == 1 {
             list.remove();
