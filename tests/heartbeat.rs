@@ -1,5 +1,5 @@
 //! `with_heartbeat`, rule by rule, on the manual clock: exact times, and the task's wakeups.
-//! Rule numbers refer to the heartbeat semantics of the crate issue and the docs of `with_heartbeat`.
+//! `ruleN_` in a test's name is rule HN, stated in the docs of `HeartbeatExt::with_heartbeat`.
 
 mod support;
 

@@ -1,4 +1,5 @@
-//! The adaptive watchdog (φ accrual), issue 21: exact timing on the manual clock,
+//! The adaptive watchdog (φ accrual; its rules are in the docs of `HeartbeatExt::watchdog_adaptive`
+//! and `PhiAccrual`): exact timing on the manual clock,
 //! properties of φ, the `Result` variant, `restarting` with it, and one run in real time.
 
 use std::task::{Context, Poll};

@@ -1,7 +1,9 @@
 //! Property tests on the manual clock: random schedules of arrivals, ends, consumer
 //! polls and stalls, with intervals and timeouts from a nanosecond to hours and
 //! `Duration::MAX`. Every rule of the adapters is checked at every step, as are
-//! the task's wakeups: none lost, none spurious.
+//! the task's wakeups: none lost, none spurious. Failure messages name the rule:
+//! H1–H7 in the docs of `HeartbeatExt::with_heartbeat`, W1–W8 of
+//! `HeartbeatExt::watchdog`, K1–K5 of `HeartbeatExt::keep_alive`.
 //!
 //! Under Miri the case count drops to two per property,
 //! since Miri runs each case thousands of times slower.
@@ -235,17 +237,17 @@ impl HeartbeatRun {
                         self.items_while_due += 1;
                         prop_assert!(
                             self.items_while_due <= MAX_ITEMS_BEFORE_PULSE,
-                            "rule 4: a due pulse starved"
+                            "H4: a due pulse starved"
                         );
                     }
                 }
                 Poll::Ready(Some(Event::Pulse)) => {
-                    prop_assert!(!self.ended, "rule 5: a pulse after the end");
+                    prop_assert!(!self.ended, "H5: a pulse after the end");
                     let index = self.grid_index(start);
-                    prop_assert!(index >= 1, "rule 2: a pulse before the first interval");
+                    prop_assert!(index >= 1, "H2: a pulse before the first interval");
                     prop_assert!(
                         index > self.last_pulse,
-                        "rule 3: two pulses for one grid point (a burst)"
+                        "H3: two pulses for one grid point (a burst)"
                     );
                     self.last_pulse = index;
                     self.items_while_due = 0;
@@ -257,7 +259,7 @@ impl HeartbeatRun {
                     return Ok(());
                 }
                 Poll::Pending => {
-                    prop_assert!(!self.ended, "rule 5: not fused");
+                    prop_assert!(!self.ended, "H5: not fused");
                     prop_assert_eq!(
                         self.grid_index(start),
                         self.last_pulse,
@@ -280,7 +282,7 @@ impl HeartbeatRun {
         prop_assert_eq!(
             &self.delivered,
             &(0..self.arrivals.pushed).collect::<Vec<_>>(),
-            "rule 1: pulses stripped, the items must be the inner sequence"
+            "H1: pulses stripped, the items must be the inner sequence"
         );
         prop_assert_eq!(self.clock.live_timers(), 0, "the timer outlived the stream");
         prop_assert_eq!(self.task.poll(&mut self.events), Poll::Ready(None));
@@ -564,17 +566,17 @@ where
             prop_assert_eq!(
                 actual,
                 expected,
-                "watchdog rules 2, 3, 6 and 8, keep-alive K1-K4: the adapter and the model disagree"
+                "W2, W3, W6 and W8, K1-K4: the adapter and the model disagree"
             );
             prop_assert_eq!(
                 self.items.timed_out(),
                 self.model.fired,
-                "rules 4 and 5: timed_out()"
+                "W4 and W5: timed_out()"
             );
             if self.model.fired {
                 prop_assert!(
                     self.arrivals.feeds[0].is_dropped(),
-                    "rule 4: the stream outlived the watchdog's firing"
+                    "W4: the stream outlived the watchdog's firing"
                 );
             }
             if self.model.fired || self.model.ended {

@@ -1,4 +1,5 @@
-//! `restarting` with a two-way source (issue 20, part 2): the stream is also a
+//! `restarting` with a two-way source (the "Two-way connections" section of the
+//! `restart` module's docs, and `Restarting`'s `Sink` impl): the stream is also a
 //! `Sink` of outbound messages to the current connection, on the manual clock.
 //! Each connection is a `Fed` read half and a `Wire` write half, both logging
 //! their drop.

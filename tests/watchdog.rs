@@ -1,5 +1,5 @@
 //! `watchdog` and `try_watchdog`, rule by rule, on the manual clock: exact times, and the task's wakeups.
-//! Rule numbers refer to the watchdog semantics of the crate issue and the docs of `watchdog`.
+//! `ruleN_` in a test's name is rule WN, stated in the docs of `HeartbeatExt::watchdog`.
 
 mod support;
 
