@@ -24,18 +24,7 @@ fn run(name: &str, args: &[&str]) -> Output {
 }
 
 fn examples() -> Vec<&'static str> {
-    let mut names = vec![
-        "heartbeat",
-        "phi_simulation",
-        "supervisor",
-        "tcp",
-        "web_client",
-        "websocket",
-    ];
-    if cfg!(all(feature = "async-io", feature = "tokio")) {
-        names.push("scale"); // it needs both features to be built
-    }
-    names
+    vec!["heartbeat", "supervisor", "tcp", "web_client", "websocket"]
 }
 
 #[test]
