@@ -80,8 +80,8 @@ mod wheel;
 #[cfg(feature = "async-io")]
 pub use self::async_io::{AsyncIoClock, AsyncIoTimer};
 pub use self::default::{DefaultClock, DefaultTimer};
-pub use self::futures_timer::{FuturesTimerClock, FuturesTimerDelay};
-pub use self::manual::{Counts, ManualClock, ManualTimer};
+pub use self::futures_timer::{FuturesTimerClock, FuturesTimerTimer};
+pub use self::manual::{ManualClock, ManualClockCounts, ManualTimer};
 pub use self::tick::TICK;
 #[cfg(feature = "tokio")]
 pub use self::tokio::{TokioClock, TokioTimer};

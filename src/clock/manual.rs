@@ -50,7 +50,7 @@ struct Timeline {
     origin: Instant,
     elapsed: Duration,
     next_id: u64,
-    counts: Counts,
+    counts: ManualClockCounts,
     // Ordered by creation, so that timers due together wake in a reproducible order.
     timers: BTreeMap<u64, Armed>,
 }
@@ -72,7 +72,7 @@ struct Timeline {
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct Counts {
+pub struct ManualClockCounts {
     /// Readings of the time through [`Clock::now`].
     pub time_reads: u64,
     /// Timers created.
@@ -95,7 +95,7 @@ impl Default for Timeline {
             origin: Instant::now(),
             elapsed: Duration::ZERO,
             next_id: 0,
-            counts: Counts::default(),
+            counts: ManualClockCounts::default(),
             timers: BTreeMap::new(),
         }
     }
@@ -157,7 +157,7 @@ impl ManualClock {
     }
 
     /// How often adapters have read this clock and used its timers so far.
-    pub fn counts(&self) -> Counts {
+    pub fn counts(&self) -> ManualClockCounts {
         self.lock().counts
     }
 
@@ -217,7 +217,7 @@ impl Clock for ManualClock {
 }
 
 impl ManualTimer {
-    fn with_armed<R>(&self, f: impl FnOnce(&mut Armed, Instant, &mut Counts) -> R) -> R {
+    fn with_armed<R>(&self, f: impl FnOnce(&mut Armed, Instant, &mut ManualClockCounts) -> R) -> R {
         let mut timeline = lock(&self.shared);
         let timeline = &mut *timeline;
         let now = timeline.now();
