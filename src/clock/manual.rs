@@ -138,8 +138,26 @@ impl ManualClock {
         due.into_iter().for_each(Waker::wake);
     }
 
-    /// The time this clock stands at.
-    pub fn now(&self) -> Instant {
+    /// The time this clock stands at, without counting the reading.
+    ///
+    /// For the test itself, which must not disturb what
+    /// [`counts`](ManualClock::counts) says of the adapters; `clock.now()` is
+    /// [`Clock::now`], the adapters' reading, and is counted in
+    /// [`time_reads`](ManualClockCounts::time_reads).
+    ///
+    /// ```
+    /// use futures_heartbeat::clock::{Clock, ManualClock};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let start = clock.uncounted_now();
+    /// clock.advance(Duration::from_secs(3));
+    /// assert_eq!(clock.uncounted_now() - start, Duration::from_secs(3));
+    /// assert_eq!(clock.counts().time_reads, 0);
+    /// assert_eq!(clock.now() - start, Duration::from_secs(3)); // the trait's reading
+    /// assert_eq!(clock.counts().time_reads, 1);
+    /// ```
+    pub fn uncounted_now(&self) -> Instant {
         self.lock().now()
     }
 
@@ -163,7 +181,7 @@ impl ManualClock {
 
     /// The earliest deadline of a timer that has not yet been reached, if any.
     ///
-    /// Advancing to it, `clock.advance(deadline - clock.now())`, runs a test
+    /// Advancing to it, `clock.advance(deadline - clock.uncounted_now())`, runs a test
     /// from one event to the next.
     pub fn next_deadline(&self) -> Option<Instant> {
         let timeline = self.lock();
