@@ -6,7 +6,7 @@ use std::io;
 use std::time::Duration;
 
 use super::tick::{self, Tick};
-use super::{Clock, Timer};
+use super::{Clock, Sealed, Timer};
 
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 mod driver;
@@ -343,10 +343,10 @@ fn due_for(deadline: Instant, now: Instant) -> (Tick, Coalescing) {
 
 impl Timer for WheelTimer {
     fn reset(self: Pin<&mut Self>, deadline: Instant) {
-        self.reset_read_at(deadline, Instant::now());
+        self.reset_read_at(deadline, Instant::now(), Sealed);
     }
 
-    fn reset_read_at(self: Pin<&mut Self>, deadline: Instant, now: Instant) {
+    fn reset_read_at(self: Pin<&mut Self>, deadline: Instant, now: Instant, _: Sealed) {
         let timer = self.get_mut();
         let wheel = Wheel::global();
         let (ready, coalescing) = due_for(deadline, now);
@@ -393,7 +393,7 @@ impl Timer for WheelTimer {
 
     /// Exact, and lock-free: one atomic load of the last tick the driver fired,
     /// and a clock read if the driver has not fired it.
-    fn may_have_expired(&self) -> bool {
+    fn may_have_expired(&self, _: Sealed) -> bool {
         self.has_expired(Wheel::global())
     }
 }
@@ -449,7 +449,7 @@ mod tests {
         let mut timer = WheelClock.timer_at(deadline);
         assert_eq!(timer.coalescing.grain_log2(), 8, "10 s ahead: 256 ms");
         // As the heartbeat does after a pulse: the reading is the lead's start.
-        Pin::new(&mut timer).reset_read_at(deadline, deadline - Duration::from_millis(100));
+        Pin::new(&mut timer).reset_read_at(deadline, deadline - Duration::from_millis(100), Sealed);
         assert_eq!(timer.coalescing.grain_log2(), 2, "100 ms ahead: 4 ms");
         Pin::new(&mut timer).reset(deadline);
         assert_eq!(
