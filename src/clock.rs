@@ -92,11 +92,15 @@ pub use self::tokio::{TokioClock, TokioTimer};
 ))]
 #[doc(hidden)]
 pub use self::wheel::inject as inject_wheel_faults;
-/// Acquisitions of the default clock's shared locks, for the crate's own tests and benchmarks.
+/// Acquisitions of the default clock's shared locks, and the ticks its
+/// scheduler fired and how late, for the crate's own tests and benchmarks.
 #[cfg(feature = "lock-counter")]
 #[doc(hidden)]
-pub use self::wheel::shared_lock_acquisitions as wheel_shared_lock_acquisitions;
-pub use self::wheel::{WheelClock, WheelStats, WheelTimer, LATENESS_BUCKETS};
+pub use self::wheel::{
+    shared_lock_acquisitions as wheel_shared_lock_acquisitions,
+    tick_lateness_histogram as wheel_tick_lateness_histogram, ticks_fired as wheel_ticks_fired,
+};
+pub use self::wheel::{WheelClock, WheelStats, WheelTimer};
 
 /// A source of the current time and of one-shot timers.
 ///
