@@ -73,7 +73,7 @@ struct Timeline {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ManualClockCounts {
-    /// Readings of the time through [`Clock::now`].
+    /// Readings of the time through [`Clock::now`] (not [`ManualClock::uncounted_now`]).
     pub time_reads: u64,
     /// Timers created.
     pub timers_created: u64,
