@@ -184,7 +184,7 @@ impl HeartbeatRun {
     }
 
     fn grid_index(&self, start: Instant) -> u128 {
-        grid_index(start, self.clock.now(), self.interval)
+        grid_index(start, self.clock.uncounted_now(), self.interval)
     }
 
     fn step(&mut self, step: &Step) -> Result<(), TestCaseError> {
@@ -224,7 +224,7 @@ impl HeartbeatRun {
 
     /// Polls up to `max_polls` times, or until `Pending` or the end, checking each result against the rules.
     fn poll(&mut self, max_polls: usize) -> Result<(), TestCaseError> {
-        let start = *self.start.get_or_insert(self.clock.now());
+        let start = *self.start.get_or_insert(self.clock.uncounted_now());
         self.arrivals.since_last_poll = false;
         self.woken_while_waiting = false;
         self.waiting = false;
@@ -515,10 +515,11 @@ where
                 self.queue.extend(pushed);
             }
             Step::Advance { eighths, nanos } => {
-                let before = self.clock.now();
+                let before = self.clock.uncounted_now();
                 self.clock.advance(advance_by(self.scale, eighths, nanos));
-                self.stale_passed_while_waiting |=
-                    self.model.stale_deadline_passed(before, self.clock.now());
+                self.stale_passed_while_waiting |= self
+                    .model
+                    .stale_deadline_passed(before, self.clock.uncounted_now());
                 self.check_wakeups()?;
             }
             Step::Drain | Step::PollOnce => self.poll(step.polls().unwrap_or(0))?,
@@ -533,7 +534,7 @@ where
             return Ok(());
         }
         self.woken_while_waiting |= self.task.wakeups() > 0;
-        if self.model.must_have_woken(self.clock.now()) {
+        if self.model.must_have_woken(self.clock.uncounted_now()) {
             prop_assert!(
                 self.woken_while_waiting,
                 "a wakeup was lost: the deadline passed and the task slept on"
@@ -549,7 +550,7 @@ where
 
     /// Polls up to `max_polls` times, or until `Pending` or the end; every result must be the model's.
     fn poll(&mut self, max_polls: usize) -> Result<(), TestCaseError> {
-        let now = self.clock.now();
+        let now = self.clock.uncounted_now();
         self.waiting = false;
         self.arrivals.since_last_poll = false;
         self.woken_while_waiting = false;
@@ -646,7 +647,8 @@ fn check_heartbeat_inside_watchdog(
             }
             Step::Drain | Step::PollOnce => {
                 for _ in 0..step.polls().unwrap_or(0) {
-                    let expected = model.poll(lone_clock.now(), || lone_task.poll(&mut lone));
+                    let expected =
+                        model.poll(lone_clock.uncounted_now(), || lone_task.poll(&mut lone));
                     let actual = chained_task.poll(&mut chained);
                     prop_assert_eq!(&actual, &expected);
                     prop_assert_eq!(chained.timed_out(), model.fired);
