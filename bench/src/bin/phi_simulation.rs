@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use futures::stream::{Stream, StreamExt};
 use futures::task::noop_waker;
-use futures_heartbeat::clock::{Clock, ManualClock};
+use futures_heartbeat::clock::ManualClock;
 use futures_heartbeat::{AdaptiveWatchdog, HeartbeatExt, PhiAccrual, Watchdog};
 use futures_heartbeat_bench::args;
 
