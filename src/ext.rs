@@ -250,7 +250,7 @@ pub trait HeartbeatExt: Stream {
     /// - `Duration::ZERO` ends the stream at the first `Pending`; a timeout too
     ///   long to represent (such as `Duration::MAX`) never fires.
     ///
-    /// [`Watchdog::with_first_item_timeout`] allows a longer wait for the first
+    /// [`Watchdog::first_item_timeout`] allows a longer wait for the first
     /// item, and [`try_watchdog`](HeartbeatExt::try_watchdog) ends a fallible
     /// stream with an error instead of `None`.
     ///

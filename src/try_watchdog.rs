@@ -60,7 +60,7 @@ impl<S, C: Clock> TryWatchdog<S, C> {
     }
 
     /// Allows a different silence before the first item; see
-    /// [`Watchdog::with_first_item_timeout`].
+    /// [`Watchdog::first_item_timeout`].
     ///
     /// ```
     /// use futures::stream;
@@ -69,12 +69,12 @@ impl<S, C: Clock> TryWatchdog<S, C> {
     ///
     /// let frames = stream::iter([io::Result::Ok(1)])
     ///     .try_watchdog(Duration::from_secs(5))
-    ///     .with_first_item_timeout(Duration::from_secs(30));
+    ///     .first_item_timeout(Duration::from_secs(30));
     /// # drop(frames);
     /// ```
-    pub fn with_first_item_timeout(self, timeout: Duration) -> Self {
+    pub fn first_item_timeout(self, timeout: Duration) -> Self {
         TryWatchdog {
-            watchdog: self.watchdog.with_first_item_timeout(timeout),
+            watchdog: self.watchdog.first_item_timeout(timeout),
             reported: self.reported,
         }
     }
