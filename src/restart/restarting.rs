@@ -127,15 +127,15 @@ const DEFAULT_BACKOFF_MIN: Duration = Duration::from_millis(500);
 const DEFAULT_BACKOFF_MAX: Duration = Duration::from_secs(30);
 const DEFAULT_STABLE_AFTER: Duration = Duration::from_secs(30);
 
-impl<F, Fut, S, T, E, K> Restarting<F, Fut, S, T, E, K, DefaultClock> {
-    pub(super) fn new(connect: F, cursor_of: Option<CursorOf<T, K>>) -> Self {
+impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
+    pub(super) fn new(connect: F, cursor_of: Option<CursorOf<T, K>>, clock: C) -> Self {
         Restarting {
             connect,
             connecting: None,
             source: None,
             timer: None,
             silence: SilenceTimer::new(),
-            clock: DefaultClock,
+            clock,
             state: State::NotStarted,
             name: None,
             settings: Settings {
@@ -162,9 +162,7 @@ impl<F, Fut, S, T, E, K> Restarting<F, Fut, S, T, E, K, DefaultClock> {
             reader: None,
         }
     }
-}
 
-impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
     /// Restarts a source that has been silent for `limit` while the consumer
     /// waited, as the [`watchdog`](crate::HeartbeatExt::watchdog) counts silence:
     /// the time the consumer spends between polls never counts, so a slow consumer
@@ -218,12 +216,12 @@ impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
     ///
     /// ```
     /// use futures::{stream, StreamExt};
-    /// use futures_heartbeat::{clock::ManualClock, restart::{restarting, Cause, Restart}};
+    /// use futures_heartbeat::{clock::ManualClock, restart::{restarting_on, Cause, Restart}};
     /// use std::time::Duration;
     ///
     /// let clock = ManualClock::new();
-    /// let events = restarting(|_| async { Ok::<_, ()>(stream::pending::<Result<u8, ()>>()) })
-    ///     .on(clock.clone())
+    /// let never_delivers = |_| async { Ok::<_, ()>(stream::pending::<Result<u8, ()>>()) };
+    /// let events = restarting_on(never_delivers, clock.clone())
     ///     .first_item_timeout(Duration::from_secs(5));
     /// let mut events = std::pin::pin!(events);
     /// # futures::executor::block_on(async {
@@ -252,13 +250,12 @@ impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
     ///
     /// ```
     /// use futures::{future, stream, StreamExt};
-    /// use futures_heartbeat::{clock::ManualClock, restart::{restarting, Cause, Restart}};
+    /// use futures_heartbeat::{clock::ManualClock, restart::{restarting_on, Cause, Restart}};
     /// use std::time::Duration;
     ///
     /// let clock = ManualClock::new();
     /// let never_connects = |_| future::pending::<Result<stream::Empty<Result<u8, ()>>, ()>>();
-    /// let events = restarting(never_connects)
-    ///     .on(clock.clone())
+    /// let events = restarting_on(never_connects, clock.clone())
     ///     .connect_timeout(Duration::from_secs(10));
     /// let mut events = std::pin::pin!(events);
     /// # futures::executor::block_on(async {
@@ -453,40 +450,6 @@ impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
     pub fn restart_on_end(mut self, restart: bool) -> Self {
         self.settings.restart_on_end = restart;
         self
-    }
-
-    /// Takes timers and the time from `clock` instead of the [`DefaultClock`].
-    ///
-    /// ```
-    /// use futures::stream;
-    /// use futures_heartbeat::{clock::ManualClock, restart::restarting};
-    ///
-    /// let clock = ManualClock::new(); // time moves only when the test says so
-    /// let events = restarting(|_| async { Ok::<_, ()>(stream::iter([Ok::<u8, ()>(1)])) })
-    ///     .on(clock.clone());
-    /// # drop(events);
-    /// ```
-    pub fn on<C2: Clock>(self, clock: C2) -> Restarting<F, Fut, S, T, E, K, C2> {
-        Restarting {
-            connect: self.connect,
-            connecting: None,
-            source: None,
-            timer: None,
-            silence: SilenceTimer::new(),
-            clock,
-            state: self.state,
-            name: self.name,
-            settings: self.settings,
-            cursor_of: self.cursor_of,
-            cursor: self.cursor,
-            attempt: self.attempt,
-            restarts: self.restarts,
-            recent_restarts: self.recent_restarts,
-            down_since: self.down_since,
-            write_failed: self.write_failed,
-            writer: self.writer,
-            reader: self.reader,
-        }
     }
 
     /// Names the stream in the events of the `tracing` feature.
