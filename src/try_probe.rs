@@ -63,6 +63,25 @@ impl<S, P, F, C: Clock> TryProbe<S, P, F, C> {
         self.probe.interval()
     }
 
+    /// The time allowed for an answer; see [`Probe::ack_timeout_limit`].
+    ///
+    /// ```
+    /// use futures::channel::mpsc;
+    /// use futures_heartbeat::{Duplex, HeartbeatExt};
+    /// use std::{io, time::Duration};
+    ///
+    /// let (to_peer, _peer_reads) = mpsc::unbounded::<&str>();
+    /// let (_peer_writes, from_peer) = mpsc::unbounded::<io::Result<&str>>();
+    /// let to_peer = futures::SinkExt::sink_map_err(to_peer, |_| io::Error::from(io::ErrorKind::BrokenPipe));
+    /// let conn = Duplex::new(from_peer, to_peer).try_probe(Duration::from_secs(30), || "ping");
+    /// assert_eq!(conn.ack_timeout_limit(), Duration::from_secs(20)); // the default
+    /// let conn = conn.ack_timeout(Duration::from_secs(10));
+    /// assert_eq!(conn.ack_timeout_limit(), Duration::from_secs(10));
+    /// ```
+    pub fn ack_timeout_limit(&self) -> Duration {
+        self.probe.ack_timeout_limit()
+    }
+
     /// `true` once no frame came within the ack timeout; see [`Probe::timed_out`].
     pub fn timed_out(&self) -> bool {
         self.probe.timed_out()

@@ -79,6 +79,35 @@ impl<S, C: Clock> TryWatchdog<S, C> {
         }
     }
 
+    /// The name given with [`named`](Self::named); see [`Watchdog::name`].
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::HeartbeatExt;
+    /// use std::{io, time::Duration};
+    ///
+    /// let frames = stream::iter([io::Result::Ok(1)]).try_watchdog(Duration::from_secs(5));
+    /// assert_eq!(frames.name(), None);
+    /// assert_eq!(frames.named("frames").name(), Some("frames"));
+    /// ```
+    pub fn name(&self) -> Option<&'static str> {
+        self.watchdog.name()
+    }
+
+    /// The longest silence allowed between items; see [`Watchdog::timeout`].
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::HeartbeatExt;
+    /// use std::{io, time::Duration};
+    ///
+    /// let frames = stream::iter([io::Result::Ok(1)]).try_watchdog(Duration::from_secs(5));
+    /// assert_eq!(frames.timeout(), Duration::from_secs(5));
+    /// ```
+    pub fn timeout(&self) -> Duration {
+        self.watchdog.timeout()
+    }
+
     /// `true` once the watchdog has fired; see [`Watchdog::timed_out`].
     ///
     /// ```

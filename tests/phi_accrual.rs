@@ -240,6 +240,31 @@ fn try_variant_yields_one_timed_out_error_then_ends() {
 }
 
 #[test]
+fn try_variant_has_the_accessors_of_the_adaptive_watchdog_and_learns_the_same_rhythm() {
+    let detector = PhiAccrual::new(SECOND).threshold(12.0);
+    let mut h = Harness::new(detector);
+    let (tx, rx) = mpsc::unbounded::<Result<u32, TimedOut>>();
+    let jobs = rx.try_watchdog_adaptive_on(detector, h.clock.clone());
+    assert_eq!(jobs.name(), None);
+    let mut jobs = jobs.named("jobs");
+    assert_eq!(jobs.name(), Some("jobs"));
+    assert_eq!(jobs.detector(), detector);
+    assert_eq!(jobs.learned_rhythm(), h.beats.learned_rhythm());
+    // Both fed the same gaps of 2 s, both waited for by their consumer.
+    let (waker, _) = new_count_waker();
+    let mut cx = Context::from_waker(&waker);
+    for _ in 0..20 {
+        assert!(jobs.poll_next_unpin(&mut cx).is_pending());
+        h.beat_after(2 * SECOND);
+        tx.unbounded_send(Ok(0)).unwrap();
+        assert_eq!(jobs.poll_next_unpin(&mut cx), Poll::Ready(Some(Ok(0))));
+    }
+    let learned = jobs.learned_rhythm();
+    assert_ne!(learned, (SECOND, SECOND / 4), "nothing learned");
+    assert_eq!(learned, h.beats.learned_rhythm());
+}
+
+#[test]
 fn restarting_with_an_adaptive_silence_restarts_a_source_that_stops_beating() {
     let clock = ManualClock::new();
     let connects = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));

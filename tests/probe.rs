@@ -400,6 +400,19 @@ fn try_probe_reports_a_failed_ping_at_once_and_ends() {
 }
 
 #[test]
+fn try_probe_has_the_accessors_of_probe() {
+    let (_feed, _wire, conn) = connection::<io::Result<u8>>();
+    let conn = conn.try_probe(IDLE, || "ping");
+    assert_eq!(conn.ack_timeout_limit(), Duration::from_secs(20)); // gRPC's default
+    assert_eq!(conn.interval(), IDLE);
+    let conn = conn
+        .ack_timeout(ACK)
+        .control_frames(|_: &io::Result<u8>| false);
+    assert_eq!(conn.ack_timeout_limit(), ACK);
+    assert_eq!(conn.interval(), IDLE);
+}
+
+#[test]
 fn try_probe_ends_with_a_timed_out_error_naming_the_whole_silence() {
     let clock = ManualClock::new();
     let (_feed, _wire, conn) = connection::<io::Result<u8>>();

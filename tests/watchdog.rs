@@ -321,6 +321,17 @@ fn rule8_try_watchdog_reports_the_first_item_timeout_it_exceeded() {
 }
 
 #[test]
+fn try_watchdog_has_the_accessors_of_watchdog() {
+    let frames = stream::pending::<Result<u8, TimedOut>>().try_watchdog(TIMEOUT);
+    assert_eq!(frames.timeout(), TIMEOUT);
+    assert_eq!(frames.name(), None);
+    // The first-item timeout is a setting of its own: `timeout` stays the steady one.
+    let frames = frames.first_item_timeout(3 * TIMEOUT).named("frames");
+    assert_eq!(frames.timeout(), TIMEOUT);
+    assert_eq!(frames.name(), Some("frames"));
+}
+
+#[test]
 fn rule8_try_watchdog_adds_no_error_when_the_stream_ends_by_itself() {
     let clock = ManualClock::new();
     let mut frames = stream::iter([Ok::<u8, TimedOut>(1)]).try_watchdog_on(TIMEOUT, clock);
