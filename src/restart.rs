@@ -47,14 +47,13 @@
 //!
 //! # futures::executor::block_on(async {
 //! // A source that delivers two items and then fails, every time.
-//! let events = restarting(|attempt| async move {
+//! let mut events = restarting(|attempt| async move {
 //!     let items = vec![Ok(attempt.number * 10), Ok(attempt.number * 10 + 1), Err("connection reset")];
 //!     Ok::<_, &str>(stream::iter(items))
 //! })
 //! .backoff(Duration::from_millis(1), Duration::from_millis(4))
 //! .max_restarts(1, Duration::from_secs(60));
-//! // The connect function's future lives inside the stream: pin it to poll it.
-//! let mut events = std::pin::pin!(events);
+//! // `Unpin`, as its source is: no need to pin it.
 //!
 //! assert!(matches!(events.next().await, Some(Restart::Up { attempt: 0, .. })));
 //! assert_eq!(events.next().await, Some(Restart::Item(0)));
@@ -78,10 +77,12 @@ use futures_core::stream::Stream;
 use crate::clock::{Clock, DefaultClock};
 
 mod backoff;
+mod connect;
 mod events;
 mod restarting;
 
 pub use self::backoff::Jitter;
+pub use self::connect::Connect;
 pub use self::events::{Attempt, Cause, Disconnected, Restart};
 use self::restarting::CursorOf;
 pub use self::restarting::Restarting;
@@ -93,7 +94,7 @@ pub use self::restarting::Restarting;
 ///
 /// See the [module](self) for the guarantees, and [`Restarting`]'s methods for the
 /// settings and their defaults.
-pub fn restarting<F, Fut, S, T, E>(connect: F) -> Restarting<F, Fut, S, T, E>
+pub fn restarting<F, Fut, S, T, E>(connect: F) -> Restarting<F>
 where
     F: FnMut(Attempt) -> Fut,
     Fut: Future<Output = Result<S, E>>,
@@ -123,7 +124,7 @@ where
 /// assert!(matches!(events.next().await, Some(Restart::Down { cause: Cause::Silent, .. })));
 /// # });
 /// ```
-pub fn restarting_on<F, Fut, S, T, E, C>(connect: F, clock: C) -> Restarting<F, Fut, S, T, E, (), C>
+pub fn restarting_on<F, Fut, S, T, E, C>(connect: F, clock: C) -> Restarting<F, (), C>
 where
     F: FnMut(Attempt) -> Fut,
     Fut: Future<Output = Result<S, E>>,
@@ -167,7 +168,7 @@ where
 pub fn resuming<F, Fut, S, T, E, K>(
     key_of: impl FnMut(&T) -> K + Send + 'static,
     connect: F,
-) -> Restarting<F, Fut, S, T, E, K>
+) -> Restarting<F, K>
 where
     F: FnMut(Attempt<K>) -> Fut,
     Fut: Future<Output = Result<S, E>>,
@@ -200,7 +201,7 @@ pub fn resuming_on<F, Fut, S, T, E, K, C>(
     key_of: impl FnMut(&T) -> K + Send + 'static,
     connect: F,
     clock: C,
-) -> Restarting<F, Fut, S, T, E, K, C>
+) -> Restarting<F, K, C>
 where
     F: FnMut(Attempt<K>) -> Fut,
     Fut: Future<Output = Result<S, E>>,
@@ -236,7 +237,7 @@ where
 pub fn resuming_if_keyed<F, Fut, S, T, E, K>(
     key_of: impl FnMut(&T) -> Option<K> + Send + 'static,
     connect: F,
-) -> Restarting<F, Fut, S, T, E, K>
+) -> Restarting<F, K>
 where
     F: FnMut(Attempt<K>) -> Fut,
     Fut: Future<Output = Result<S, E>>,
@@ -270,7 +271,7 @@ pub fn resuming_if_keyed_on<F, Fut, S, T, E, K, C>(
     key_of: impl FnMut(&T) -> Option<K> + Send + 'static,
     connect: F,
     clock: C,
-) -> Restarting<F, Fut, S, T, E, K, C>
+) -> Restarting<F, K, C>
 where
     F: FnMut(Attempt<K>) -> Fut,
     Fut: Future<Output = Result<S, E>>,

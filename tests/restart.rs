@@ -12,7 +12,7 @@ use futures_heartbeat::clock::ManualClock;
 use futures_heartbeat::restart::{
     restarting_on, resuming_on, Attempt, Cause, Jitter, Restart, Restarting,
 };
-use support::restart_lab::{Connecting, Error, Lab, Plan, Source};
+use support::restart_lab::{Connecting, Error, Lab, Plan};
 use support::Task;
 
 const MS: Duration = Duration::from_millis(1);
@@ -43,7 +43,7 @@ fn item(n: u32) -> Poll<Option<Restart<u32, Error>>> {
     Poll::Ready(Some(Restart::Item(n)))
 }
 
-type LabStream<F> = Restarting<F, Connecting, Source, u32, Error, (), ManualClock>;
+type LabStream<F> = Restarting<F, (), ManualClock>;
 
 /// A restarting stream on `clock` with no jitter and 1 s to 8 s of backoff,
 /// whose connect function is `lab`'s.
