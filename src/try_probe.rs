@@ -45,17 +45,26 @@ impl<S, P, F, C: Clock> TryProbe<S, P, F, C> {
 
     /// How long to wait for any inbound frame after a ping fell due; see [`Probe::ack_timeout`].
     pub fn ack_timeout(self, timeout: Duration) -> Self {
-        TryProbe::new(self.probe.ack_timeout(timeout))
+        TryProbe {
+            probe: self.probe.ack_timeout(timeout),
+            reported: self.reported,
+        }
     }
 
     /// Frames that count as life without being yielded; see [`Probe::control_frames`].
     pub fn control_frames<F2>(self, is_control: F2) -> TryProbe<S, P, F2, C> {
-        TryProbe::new(self.probe.control_frames(is_control))
+        TryProbe {
+            probe: self.probe.control_frames(is_control),
+            reported: self.reported,
+        }
     }
 
     /// A shared handle that can double the ping interval; see [`Probe::ping_backoff`].
     pub fn ping_backoff(self, backoff: PingBackoff) -> Self {
-        TryProbe::new(self.probe.ping_backoff(backoff))
+        TryProbe {
+            probe: self.probe.ping_backoff(backoff),
+            reported: self.reported,
+        }
     }
 
     /// The time without an inbound frame before a ping; see [`Probe::interval`].

@@ -413,6 +413,23 @@ fn try_probe_has_the_accessors_of_probe() {
 }
 
 #[test]
+fn try_probe_reports_its_timeout_once_even_if_a_setting_is_changed_afterwards() {
+    let clock = ManualClock::new();
+    let (_feed, _wire, conn) = connection::<io::Result<u8>>();
+    let mut conn = conn
+        .try_probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert!(task.poll(&mut conn).is_pending());
+    clock.advance(IDLE);
+    assert!(task.poll(&mut conn).is_pending());
+    clock.advance(ACK);
+    assert!(matches!(task.poll(&mut conn), Poll::Ready(Some(Err(_)))));
+    let mut conn = conn.ack_timeout(2 * ACK);
+    assert!(matches!(task.poll(&mut conn), Poll::Ready(None)));
+}
+
+#[test]
 fn try_probe_ends_with_a_timed_out_error_naming_the_whole_silence() {
     let clock = ManualClock::new();
     let (_feed, _wire, conn) = connection::<io::Result<u8>>();

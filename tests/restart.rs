@@ -484,3 +484,11 @@ fn resuming_hands_connect_the_last_delivered_key_kept_across_failed_attempts() {
     assert_eq!(attempts, [(0, None), (1, Some(8)), (2, Some(8))]);
     assert_eq!(events.cursor(), Some(&8));
 }
+
+#[test]
+fn the_name_given_with_named_is_read_back_with_name() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    let events = lab_stream(&lab, &clock);
+    assert_eq!(events.name(), None);
+    assert_eq!(events.named("feed").name(), Some("feed"));
+}

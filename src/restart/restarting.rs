@@ -466,11 +466,16 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     ///     Ok::<_, std::io::Error>(futures::stream::pending::<std::io::Result<u8>>())
     /// })
     /// .named("prices feed");
-    /// # drop(events);
+    /// assert_eq!(events.name(), Some("prices feed"));
     /// ```
     pub fn named(mut self, name: &'static str) -> Self {
         self.name = Some(name);
         self
+    }
+
+    /// The name given with [`named`](Self::named).
+    pub fn name(&self) -> Option<&'static str> {
+        self.name
     }
 
     /// Restarts made so far.
