@@ -14,21 +14,19 @@ use super::Attempt;
 /// for every such function, and sealed: nothing else implements it.
 ///
 /// ```
-/// use futures::stream::{self, Iter};
-/// use futures_heartbeat::restart::{Attempt, Connect};
-/// use std::future::Ready;
-/// use std::vec::IntoIter;
+/// use futures::{stream, StreamExt};
+/// use futures_heartbeat::restart::{restarting, Connect, Restart, Restarting};
 ///
-/// type Source = Iter<IntoIter<Result<u8, String>>>;
-///
-/// fn connect(_: Attempt) -> Ready<Result<Source, String>> {
-///     std::future::ready(Ok(stream::iter(vec![Ok(1)])))
+/// /// Gives up at the first error, whatever the connect function.
+/// fn fail_fast<F: Connect>(events: Restarting<F>) -> Restarting<F> {
+///     events.fatal_if(|_: &F::Error| true)
 /// }
 ///
-/// fn source_of<F: Connect>(_: &F) -> &'static str {
-///     std::any::type_name::<F::Source>()
-/// }
-/// assert!(source_of(&connect).contains("Iter"));
+/// # futures::executor::block_on(async {
+/// let refused = |_| async { Err::<stream::Empty<Result<u8, &str>>, _>("refused") };
+/// let events: Vec<_> = fail_fast(restarting(refused)).collect().await;
+/// assert!(matches!(events[..], [Restart::GaveUp { restarts: 0, .. }]));
+/// # });
 /// ```
 pub trait Connect<K = ()>: sealed::Sealed<K> {
     /// The items of the source's `Ok`s.
