@@ -278,7 +278,7 @@ pub trait HeartbeatExt: Stream {
     /// - **W7.** While items are ready, no clock read, timer re-arm or allocation
     ///   per item (a flag per item); a busy stream re-arms its timer at most once
     ///   per `timeout`.
-    /// - **W8.** [`Watchdog::with_first_item_timeout`] allows a separate, longer
+    /// - **W8.** [`first_item_timeout`](Watchdog::first_item_timeout) allows a separate, longer
     ///   wait for the first item, and [`try_watchdog`](HeartbeatExt::try_watchdog)
     ///   ends a stream of `Result`s with one error made from [`TimedOut`] (which
     ///   names the limit that was exceeded) instead of a bare `None`.

@@ -1,5 +1,5 @@
 //! `probe`, rule by rule (P1–P10, stated in the docs of `HeartbeatExt::probe`;
-//! each test's name starts with the rules it checks), on the manual
+//! a test of a rule starts its name with the rule's number), on the manual
 //! clock: exact times, the task's wakeups, and what went out on the write half.
 //! A `Fed` stream stands in for the read half and a `Wire` for the write half.
 
@@ -398,6 +398,36 @@ fn p5_p6_try_probe_reports_a_failed_ping_at_once_and_ends() {
     feed.push(Ok(1)); // too late: it ended with the error
     assert!(matches!(task.poll(&mut conn), Poll::Ready(None)));
     assert!(conn.is_terminated());
+}
+
+#[test]
+fn try_probe_has_the_accessors_of_probe() {
+    let (_feed, _wire, conn) = connection::<io::Result<u8>>();
+    let conn = conn.try_probe(IDLE, || "ping");
+    assert_eq!(conn.ack_timeout_limit(), Duration::from_secs(20)); // gRPC's default
+    assert_eq!(conn.interval(), IDLE);
+    let conn = conn
+        .ack_timeout(ACK)
+        .control_frames(|_: &io::Result<u8>| false);
+    assert_eq!(conn.ack_timeout_limit(), ACK);
+    assert_eq!(conn.interval(), IDLE);
+}
+
+#[test]
+fn p5_try_probe_reports_its_timeout_once_even_if_a_setting_is_changed_afterwards() {
+    let clock = ManualClock::new();
+    let (_feed, _wire, conn) = connection::<io::Result<u8>>();
+    let mut conn = conn
+        .try_probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert!(task.poll(&mut conn).is_pending());
+    clock.advance(IDLE);
+    assert!(task.poll(&mut conn).is_pending());
+    clock.advance(ACK);
+    assert!(matches!(task.poll(&mut conn), Poll::Ready(Some(Err(_)))));
+    let mut conn = conn.ack_timeout(2 * ACK);
+    assert!(matches!(task.poll(&mut conn), Poll::Ready(None)));
 }
 
 #[test]

@@ -469,7 +469,7 @@ impl SilenceRun<Watchdog<Fed<u32>, ManualClock>> {
         let (feed, fed) = Feed::new();
         let items = fed
             .watchdog_on(timeout, clock.clone())
-            .with_first_item_timeout(first_item_timeout);
+            .first_item_timeout(first_item_timeout);
         SilenceRun::new(items, clock, feed, timeout, first_item_timeout)
     }
 }

@@ -12,7 +12,7 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use futures_heartbeat::clock::ManualClock;
-use futures_heartbeat::restart::{restarting, Cause, Jitter, Restart};
+use futures_heartbeat::restart::{restarting_on, Cause, Jitter, Restart};
 use proptest::prelude::*;
 use support::restart_lab::{Lab, Plan};
 use support::Task;
@@ -181,8 +181,7 @@ impl Run {
 fn check(min_secs: u64, max_secs: u64, steps: &[Step]) -> Result<(), TestCaseError> {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     let (min, max) = (SEC * min_secs as u32, SEC * max_secs as u32);
-    let mut events = restarting(lab.connect())
-        .on(clock.clone())
+    let mut events = restarting_on(lab.connect(), clock.clone())
         .jitter(Jitter::None)
         .backoff(min, max)
         .stable_after(STABLE_AFTER)
