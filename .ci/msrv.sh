@@ -18,10 +18,11 @@ cp -r src README.md "$work"/
 python3 - "$work/Cargo.toml" <<'PY'
 import re, sys
 manifest = open("Cargo.toml").read()
-# Drop every dev-dependency table, bench, example and the lints table (newer than the MSRV's cargo).
+# Drop every dev-dependency table, bench, example and the lints table (newer than the MSRV's cargo),
+# and the workspace table: the copy is the library alone, without the measuring tools (bench/).
 sections = re.split(r"(?m)^(?=\[)", manifest)
 keep = [s for s in sections
-        if not re.match(r"\[(\[bench\]|\[example\]|lints|.*dev-dependencies)", s)]
+        if not re.match(r"\[(\[bench\]|\[example\]|lints|workspace|.*dev-dependencies)", s)]
 open(sys.argv[1], "w").write("".join(keep))
 PY
 cd "$work"

@@ -24,6 +24,7 @@ import sys
 HANG_AFTER_SECS = 15 * 60
 
 HEARTBEAT = "src/heartbeat.rs"
+CLOCK = "src/clock.rs"
 WATCHDOG = "src/watchdog.rs"
 SILENCE = "src/silence.rs"
 KEEP_ALIVE = "src/keep_alive.rs"
@@ -78,6 +79,11 @@ MUTANTS = {
         "                self.end()\n"
         "            }\n",
         "a pulse after the inner stream ended (and the ended stream polled again)"),
+    "heartbeat-starves-a-timer-without-a-cheap-look": (CLOCK,
+        "    fn may_have_expired(&self, _: Sealed) -> bool {\n        true\n",
+        "    fn may_have_expired(&self, _: Sealed) -> bool {\n        false\n",
+        "a timer with no fast path (any from outside the crate, and the manual clock's) is never "
+        "polled while items are ready: an always-ready stream gets no pulse"),
     "heartbeat-drifts": (HEARTBEAT,
         "    match grid_point_after(*next_pulse, now, interval) {",
         "    match now.checked_add(interval) {",
@@ -171,8 +177,8 @@ MUTANTS = {
         "                this.silence.set(SilenceTimer::new());\n                this.settings.backoff.reset();",
         "a mere connect resets the backoff, so a flapping source retries at full speed"),
     "restart-keeps-the-old-source": (RESTARTING,
-        "        let mut this = self.project();\n        this.source.set(None);\n        this.connecting.set(None);",
-        "        let mut this = self.project();\n        this.connecting.set(None);",
+        "        let mut this = self.project();\n        this.source.set(None);\n        *this.connecting = None;",
+        "        let mut this = self.project();\n        *this.connecting = None;",
         "the failed source lives on until the next one replaces it, after connect ran"),
     "restart-downtime-from-any-down": (RESTARTING,
         "        let settings = &mut *this.settings;\n        if let State::Up",

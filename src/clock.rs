@@ -80,8 +80,8 @@ mod wheel;
 #[cfg(feature = "async-io")]
 pub use self::async_io::{AsyncIoClock, AsyncIoTimer};
 pub use self::default::{DefaultClock, DefaultTimer};
-pub use self::futures_timer::{FuturesTimerClock, FuturesTimerDelay};
-pub use self::manual::{Counts, ManualClock, ManualTimer};
+pub use self::futures_timer::{FuturesTimerClock, FuturesTimerTimer};
+pub use self::manual::{ManualClock, ManualClockCounts, ManualTimer};
 pub use self::tick::TICK;
 #[cfg(feature = "tokio")]
 pub use self::tokio::{TokioClock, TokioTimer};
@@ -92,11 +92,15 @@ pub use self::tokio::{TokioClock, TokioTimer};
 ))]
 #[doc(hidden)]
 pub use self::wheel::inject as inject_wheel_faults;
-/// Acquisitions of the default clock's shared locks, for the crate's own tests and benchmarks.
+/// Acquisitions of the default clock's shared locks, and the ticks its
+/// scheduler fired and how late, for the crate's own tests and benchmarks.
 #[cfg(feature = "lock-counter")]
 #[doc(hidden)]
-pub use self::wheel::shared_lock_acquisitions as wheel_shared_lock_acquisitions;
-pub use self::wheel::{WheelClock, WheelStats, WheelTimer, LATENESS_BUCKETS};
+pub use self::wheel::{
+    shared_lock_acquisitions as wheel_shared_lock_acquisitions,
+    tick_lateness_histogram as wheel_tick_lateness_histogram, ticks_fired as wheel_ticks_fired,
+};
+pub use self::wheel::{WheelClock, WheelStats, WheelTimer};
 
 /// A source of the current time and of one-shot timers.
 ///
@@ -118,22 +122,88 @@ pub trait Clock {
 /// Once `poll_expired` has returned `Ready`, it may keep returning `Ready` or
 /// return `Pending` until the next [`reset`](Timer::reset); the adapters never
 /// rely on either.
+///
+/// # Implementing a timer
+///
+/// A time source outside this crate implements [`Clock`] and this trait's two
+/// methods, and every adapter runs on it. Two rules matter:
+///
+/// - `poll_expired` is `Ready` once the deadline has passed **by the clock's own
+///   time**, even if whatever fires the timers (a thread, a reactor) has not got
+///   to it yet. The heartbeat of a stream that is always ready polls its timer
+///   every [`MAX_ITEMS_BEFORE_PULSE`](crate::MAX_ITEMS_BEFORE_PULSE) items and
+///   would otherwise wait for a driver that may not know of the deadline.
+/// - When it returns `Pending`, the task in `cx` (the latest one) is woken once
+///   the deadline passes.
+///
+/// The crate's own clocks also have fast paths the adapters take (re-arming
+/// with a time already read, a look at the deadline without a waker); they are
+/// not part of this trait's API, and a timer without them is simply polled.
+///
+/// A clock on futures-timer's `Delay`, unrounded, driving a heartbeat on a
+/// stream that is always ready:
+///
+/// ```
+/// use futures::stream::{self, StreamExt};
+/// use futures_heartbeat::clock::{Clock, Instant, Timer};
+/// use futures_heartbeat::{Event, HeartbeatExt, MAX_ITEMS_BEFORE_PULSE};
+/// use std::future::Future;
+/// use std::pin::Pin;
+/// use std::task::{Context, Poll};
+/// use std::time::Duration;
+///
+/// #[derive(Clone)]
+/// struct DelayClock;
+///
+/// struct DelayTimer {
+///     deadline: Instant,
+///     delay: futures_timer::Delay,
+/// }
+///
+/// impl Clock for DelayClock {
+///     type Timer = DelayTimer;
+///
+///     fn now(&self) -> Instant {
+///         Instant::now()
+///     }
+///
+///     fn timer_at(&self, deadline: Instant) -> DelayTimer {
+///         let delay = futures_timer::Delay::new(deadline.saturating_duration_since(Instant::now()));
+///         DelayTimer { deadline, delay }
+///     }
+/// }
+///
+/// impl Timer for DelayTimer {
+///     fn reset(self: Pin<&mut Self>, deadline: Instant) {
+///         let timer = self.get_mut();
+///         timer.deadline = deadline;
+///         timer.delay.reset(deadline.saturating_duration_since(Instant::now()));
+///     }
+///
+///     fn poll_expired(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+///         let timer = self.get_mut();
+///         if Instant::now() >= timer.deadline {
+///             return Poll::Ready(()); // by the clock, even if the helper thread is late
+///         }
+///         Pin::new(&mut timer.delay).poll(cx)
+///     }
+/// }
+///
+/// let mut events = stream::repeat('x').with_heartbeat_on(Duration::from_millis(5), DelayClock);
+/// # futures::executor::block_on(async {
+/// assert_eq!(events.next().await, Some(Event::Item('x'))); // the first poll starts the clock
+/// std::thread::sleep(Duration::from_millis(10)); // the first pulse is now due
+/// let items_before_pulse = (&mut events)
+///     .take_while(|event| futures::future::ready(event.is_item()))
+///     .take(MAX_ITEMS_BEFORE_PULSE as usize + 1)
+///     .count()
+///     .await;
+/// assert!(items_before_pulse <= MAX_ITEMS_BEFORE_PULSE as usize);
+/// # });
+/// ```
 pub trait Timer {
     /// Moves the deadline to `deadline`, earlier or later, whether or not the timer has fired.
     fn reset(self: Pin<&mut Self>, deadline: Instant);
-
-    /// [`reset`](Timer::reset), from a caller that has just read the clock:
-    /// `now` is what it read, no later than the present.
-    ///
-    /// A timer that needs the present to arm itself, such as
-    /// [`WheelTimer`], whose precision depends on how far ahead the deadline
-    /// lies, takes it from here instead of reading the clock a second time. The
-    /// heartbeat re-arms through this after every pulse. The default ignores
-    /// `now` and calls `reset`.
-    fn reset_read_at(self: Pin<&mut Self>, deadline: Instant, now: Instant) {
-        let _ = now;
-        self.reset(deadline);
-    }
 
     /// `Ready` once the deadline has passed; otherwise `Pending`, and the task in
     /// `cx` (only the latest one) is woken when it passes.
@@ -143,17 +213,49 @@ pub trait Timer {
     /// is `Ready`, within the clock's documented tolerance.
     fn poll_expired(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()>;
 
-    /// A cheap look, with no waker to register: `false` only when the deadline
-    /// has certainly not passed yet.
+    // The two fast paths of the crate's own clocks. Each takes a `Sealed`, which
+    // only this crate can name, so no code outside it can call or override them:
+    // they promise nothing beyond the crate, and a timer from outside gets the
+    // defaults, which are right for any timer.
+
+    /// Not part of the API (see the comment above it in the source).
     ///
-    /// While items keep coming, the heartbeat asks this, not
-    /// [`poll_expired`](Timer::poll_expired), every
+    /// [`reset`](Timer::reset), from a caller that has just read the clock:
+    /// `now` is what it read, no later than the present. A timer that needs the
+    /// present to arm itself, such as [`WheelTimer`], whose precision depends on
+    /// how far ahead the deadline lies, takes it from here instead of reading the
+    /// clock a second time. The heartbeat re-arms through this after every pulse.
+    /// The default ignores `now` and calls `reset`.
+    #[doc(hidden)]
+    fn reset_read_at(self: Pin<&mut Self>, deadline: Instant, now: Instant, _: Sealed) {
+        let _ = now;
+        self.reset(deadline);
+    }
+
+    /// Not part of the API (see the comment above `reset_read_at` in the source).
+    ///
+    /// A cheap look, with no waker to register: `false` only when the deadline
+    /// has certainly not passed yet. While items keep coming, the heartbeat asks
+    /// this, not [`poll_expired`](Timer::poll_expired), every
     /// [`MAX_ITEMS_BEFORE_PULSE`](crate::MAX_ITEMS_BEFORE_PULSE) items, so it
-    /// should cost no more than a clock read, and like `poll_expired` it must
-    /// not wait for a driver that may not know of the deadline: a stream that
-    /// stays ready registers no waker. The default, `true`, sends it to
-    /// `poll_expired` each time.
-    fn may_have_expired(&self) -> bool {
+    /// should cost no more than a clock read, and like `poll_expired` it must not
+    /// wait for a driver that may not know of the deadline: a stream that stays
+    /// ready registers no waker. The default, `true`, sends the heartbeat to
+    /// `poll_expired` each time; `false` would leave a stream that stays ready
+    /// without pulses, so only a timer that knows its deadline overrides it.
+    #[doc(hidden)]
+    fn may_have_expired(&self, _: Sealed) -> bool {
         true
     }
 }
+
+mod sealed {
+    /// The key to [`Timer`](super::Timer)'s crate-private methods. It is public
+    /// only in name, inside a private module: outside the crate nothing can name
+    /// it, so nothing can make one, call those methods, or write their signature
+    /// to override them.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Sealed;
+}
+
+pub(crate) use self::sealed::Sealed;

@@ -1,4 +1,5 @@
-/// What a [`WithHeartbeat`](crate::WithHeartbeat) stream yields: a pulse, or an item of the stream it wraps.
+/// What [`with_heartbeat`](crate::HeartbeatExt::with_heartbeat) and
+/// [`keep_alive`](crate::HeartbeatExt::keep_alive) yield: a pulse, or an item of the stream they wrap.
 ///
 /// ```
 /// use futures_heartbeat::Event;
@@ -10,7 +11,8 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Event<T> {
-    /// The stream is alive: an interval passed while its consumer was waiting.
+    /// No item came for a while the consumer was waiting: a heartbeat's interval,
+    /// or a keep-alive's idle time.
     Pulse,
     /// An item of the wrapped stream, unchanged.
     Item(T),

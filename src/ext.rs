@@ -11,10 +11,13 @@ use crate::{
 };
 
 /// Adds [`with_heartbeat`](HeartbeatExt::with_heartbeat),
-/// [`watchdog`](HeartbeatExt::watchdog),
-/// [`watchdog_adaptive`](HeartbeatExt::watchdog_adaptive) and
-/// [`keep_alive`](HeartbeatExt::keep_alive) to every [`Stream`], and
-/// [`probe`](HeartbeatExt::probe) to every connection that is also a [`Sink`].
+/// [`keep_alive`](HeartbeatExt::keep_alive), [`watchdog`](HeartbeatExt::watchdog)
+/// and [`watchdog_adaptive`](HeartbeatExt::watchdog_adaptive) to every [`Stream`],
+/// their `try_` variants to every stream of `Result`s, and
+/// [`probe`](HeartbeatExt::probe) and [`try_probe`](HeartbeatExt::try_probe) to
+/// every connection that is also a [`Sink`].
+///
+/// Each method uses the [`DefaultClock`]; its `_on` twin takes the clock, last.
 pub trait HeartbeatExt: Stream {
     /// Yields [`Event::Pulse`](crate::Event::Pulse) every `interval` while this
     /// stream is quiet, and [`Event::Item`](crate::Event::Item) for each of its items.
@@ -23,19 +26,30 @@ pub trait HeartbeatExt: Stream {
     /// or on the far side of a channel or a connection, learns that the worker is
     /// alive even when it has nothing to say.
     ///
-    /// - Items pass through unchanged and in order.
-    /// - The clock starts at the first poll; the first pulse comes one `interval`
-    ///   later, and the next ones on the grid `start + k * interval`, without drift.
-    /// - Pulses nobody polled for are dropped, never queued: after a stall of the
-    ///   consumer of any length, at most one pulse is ready, then the grid resumes.
-    /// - A ready item is yielded before a due pulse, but a stream that is always
-    ///   ready cannot starve the pulses: a due pulse waits at most
-    ///   [`MAX_ITEMS_BEFORE_PULSE`](crate::MAX_ITEMS_BEFORE_PULSE) items.
-    /// - When this stream ends, the heartbeat ends too, with no trailing pulse.
-    ///   The result is fused.
-    /// - An `interval` too long to represent (such as `Duration::MAX`) never pulses.
+    /// # Rules
     ///
-    /// Nothing happens until the first poll: no timer exists before it. Timers come
+    /// The crate's tests cite these by number.
+    ///
+    /// - **H1.** Items pass through unchanged and in order; none is lost or
+    ///   duplicated.
+    /// - **H2.** The clock starts at the first poll, and the first pulse comes one
+    ///   `interval` later, not at once. Nothing happens before the first poll: no
+    ///   timer exists before it.
+    /// - **H3.** Pulses stay on the grid `start + k * interval`, without drift.
+    ///   Pulses nobody polled for are dropped, never queued: after a stall of the
+    ///   consumer of any length, at most one pulse is ready, then the grid resumes.
+    /// - **H4.** A ready item is yielded before a due pulse, but a stream that is
+    ///   always ready cannot starve the pulses: a due pulse waits at most
+    ///   [`MAX_ITEMS_BEFORE_PULSE`](crate::MAX_ITEMS_BEFORE_PULSE) (64) items.
+    /// - **H5.** When this stream ends, the heartbeat ends too, at once, with no
+    ///   trailing pulse. The result is fused.
+    /// - **H6.** A zero `interval` panics, naming the argument (see *Panics*); an
+    ///   `interval` too long to represent (such as `Duration::MAX`) never pulses
+    ///   and never overflows.
+    /// - **H7.** While items are ready, no clock read, timer re-arm or allocation
+    ///   per item: a counter per item, and a look at the timer every
+    ///   `MAX_ITEMS_BEFORE_PULSE` items.
+    /// Timers come
     /// from the [`DefaultClock`]; [`with_heartbeat_on`](HeartbeatExt::with_heartbeat_on)
     /// takes another time source.
     ///
@@ -108,18 +122,24 @@ pub trait HeartbeatExt: Stream {
     /// of protocols (a WebSocket ping, an SSE comment, an HTTP/2 PING), which need
     /// no ping while data flows.
     ///
-    /// - Items pass through unchanged and in order.
-    /// - Idleness is counted like the [`watchdog`](HeartbeatExt::watchdog)'s
+    /// # Rules
+    ///
+    /// The crate's tests cite these by number.
+    ///
+    /// - **K1.** Items pass through unchanged and in order.
+    /// - **K2.** A pulse comes only after `idle` with neither an item nor a pulse.
+    ///   Idleness is counted like the [`watchdog`](HeartbeatExt::watchdog)'s
     ///   silence, only while the consumer waits: from the first poll, and from the
     ///   first poll that finds this stream pending after each item or pulse. A
     ///   stream that keeps delivering never pulses; a silent one pulses every `idle`.
-    /// - After a stall of any length, at most one pulse is ready, never a burst;
-    ///   a ready item goes before a due pulse.
-    /// - When this stream ends, so does the keep-alive, with no trailing pulse. The
-    ///   result is fused.
-    /// - An `idle` too long to represent (such as `Duration::MAX`) never pulses.
-    /// - No clock read, timer re-arm or allocation per ready item: one clock read
-    ///   when the stream goes from items to waiting.
+    /// - **K3.** After a stall of any length, at most one pulse is ready, never a
+    ///   burst; a ready item goes before a due pulse.
+    /// - **K4.** When this stream ends, so does the keep-alive, with no trailing
+    ///   pulse, and it lets go of its timer. The result is fused. A zero `idle`
+    ///   panics, naming the argument; an `idle` too long to represent (such as
+    ///   `Duration::MAX`) never pulses.
+    /// - **K5.** No clock read, timer re-arm or allocation per ready item: one
+    ///   clock read when the stream goes from items to waiting.
     ///
     /// # The two directions
     ///
@@ -236,23 +256,32 @@ pub trait HeartbeatExt: Stream {
     /// This is the consumer's side of the heartbeat pattern: give up on a worker
     /// when neither a pulse nor a result has come for a while.
     ///
-    /// - Items pass through unchanged and in order.
-    /// - Silence is measured only while the consumer waits: the clock starts at
-    ///   the first poll and again at the first poll after each item. Time the
-    ///   consumer spends away, between polls, never counts.
-    /// - It fires only when this stream has nothing ready and `timeout` has
-    ///   passed. An item that is ready is always delivered, however late: a slow
-    ///   consumer never loses data and never causes a false timeout.
-    /// - When it fires, it drops this stream at once (closing whatever it holds),
-    ///   returns `None`, and [`timed_out`](Watchdog::timed_out) becomes `true`.
-    ///   When this stream ends by itself, `timed_out` stays `false`. Either way the
-    ///   result is fused.
-    /// - `Duration::ZERO` ends the stream at the first `Pending`; a timeout too
-    ///   long to represent (such as `Duration::MAX`) never fires.
+    /// # Rules
     ///
-    /// [`Watchdog::with_first_item_timeout`] allows a longer wait for the first
-    /// item, and [`try_watchdog`](HeartbeatExt::try_watchdog) ends a fallible
-    /// stream with an error instead of `None`.
+    /// The crate's tests cite these by number.
+    ///
+    /// - **W1.** Items pass through unchanged and in order.
+    /// - **W2.** Silence is measured only while the consumer waits: the clock
+    ///   starts at the first poll and again at the first poll after each item.
+    ///   Time the consumer spends away, between polls, never counts.
+    /// - **W3.** It fires only when this stream has nothing ready and `timeout`
+    ///   has passed. An item that is ready is always delivered, however late: a
+    ///   slow consumer never loses data and never causes a false timeout.
+    /// - **W4.** When it fires, it drops this stream at once (closing whatever it
+    ///   holds) and its timer, returns `None`, and
+    ///   [`timed_out`](Watchdog::timed_out) becomes `true`; the result is fused.
+    /// - **W5.** When this stream ends by itself, the watchdog returns `None` too
+    ///   and `timed_out` stays `false`.
+    /// - **W6.** `Duration::ZERO` ends the stream at the first `Pending`; a timeout
+    ///   too long to represent (such as `Duration::MAX`) never fires and never
+    ///   overflows.
+    /// - **W7.** While items are ready, no clock read, timer re-arm or allocation
+    ///   per item (a flag per item); a busy stream re-arms its timer at most once
+    ///   per `timeout`.
+    /// - **W8.** [`first_item_timeout`](Watchdog::first_item_timeout) allows a separate, longer
+    ///   wait for the first item, and [`try_watchdog`](HeartbeatExt::try_watchdog)
+    ///   ends a stream of `Result`s with one error made from [`TimedOut`] (which
+    ///   names the limit that was exceeded) instead of a bare `None`.
     ///
     /// # What keeps it alive
     ///
@@ -585,30 +614,35 @@ pub trait HeartbeatExt: Stream {
     /// `Sink` of outbound ones: a `WebSocketStream`, a `Framed` codec, or two
     /// channel ends joined with [`Duplex`](crate::Duplex).
     ///
-    /// - Frames pass through unchanged and in order; those that
+    /// # Rules
+    ///
+    /// The crate's tests cite these by number.
+    ///
+    /// - **P1.** Frames pass through unchanged and in order; those that
     ///   [`control_frames`](Probe::control_frames) picks (pongs) count as life
     ///   but are not yielded.
-    /// - Any inbound frame is an answer, pongs included. Idleness is measured
+    /// - **P2.** Any inbound frame is an answer, pongs included. Idleness is measured
     ///   from the last inbound frame, never from the last ping, and only while
     ///   the consumer waits, as the [`watchdog`](HeartbeatExt::watchdog) counts
     ///   silence: a slow consumer never causes a ping or a timeout.
-    /// - At most one ping is outstanding: the next one falls due only `idle`
+    /// - **P3.** At most one ping is outstanding: the next one falls due only `idle`
     ///   after an answer.
-    /// - No ping while a write is pending: a ping that falls due waits until the
+    /// - **P4.** No ping while a write is pending: a ping that falls due waits until the
     ///   write half is ready (`poll_ready`), and the ack timeout runs from when it
     ///   fell due, so a write half that stays blocked is detected too.
-    /// - When nothing comes in within the ack timeout, the stream ends (`None`)
+    /// - **P5.** When nothing comes in within the ack timeout, the stream ends (`None`)
     ///   and [`timed_out`](Probe::timed_out) is `true`; the connection itself is
     ///   kept until the probe is dropped. [`try_probe`](HeartbeatExt::try_probe)
     ///   ends with an error instead.
-    /// - A ping that cannot be written (the write half failed) counts as sent:
+    /// - **P6.** A ping that cannot be written (the write half failed) counts as sent:
     ///   the ack timeout ends the stream if nothing more comes in.
-    /// - The probe is a `Sink` too: the user's own messages go through it to the
+    /// - **P7.** The probe is a `Sink` too: the user's own messages go through it to the
     ///   connection, so one object is read, written and kept alive. They do not
     ///   count as life (only inbound frames do).
-    /// - The interval can be doubled when the peer complains of too many pings,
+    /// - **P8.** The interval can be doubled when the peer complains of too many pings,
     ///   through a shared [`PingBackoff`](crate::PingBackoff).
-    /// - No clock read, timer re-arm or allocation per inbound frame.
+    /// - **P9.** No clock read, timer re-arm or allocation per inbound frame.
+    /// - **P10.** A zero `idle` panics, naming the argument.
     ///
     /// Timers come from the [`DefaultClock`]; [`probe_on`](HeartbeatExt::probe_on)
     /// takes another time source.

@@ -8,7 +8,7 @@ use crate::clock::Instant;
 use futures_core::stream::{FusedStream, Stream};
 use pin_project_lite::pin_project;
 
-use crate::clock::{Clock, DefaultClock, Timer};
+use crate::clock::{Clock, DefaultClock, Sealed, Timer};
 use crate::Event;
 
 /// The most items [`WithHeartbeat`] yields in a row, from an inner stream that is
@@ -181,7 +181,7 @@ impl<S: Stream, C: Clock> WithHeartbeat<S, C> {
                     .as_ref()
                     .get_ref()
                     .as_ref()
-                    .is_some_and(Timer::may_have_expired);
+                    .is_some_and(|timer| timer.may_have_expired(Sealed));
                 if may_be_due
                     && poll_pulse(
                         this.timer.as_mut(),
@@ -305,7 +305,7 @@ fn poll_pulse<C: Clock>(
     match grid_point_after(*next_pulse, now, interval) {
         Some(following) => {
             *next_pulse = following;
-            armed.reset_read_at(following, now);
+            armed.reset_read_at(following, now, Sealed);
         }
         None => timer.set(None),
     }

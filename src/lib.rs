@@ -1,17 +1,29 @@
-//! Heartbeats and watchdogs for any [`Stream`](futures_core::Stream), on any executor.
+//! Heartbeats, watchdogs, keep-alives and reconnects for any
+//! [`Stream`](futures_core::Stream), on any executor.
 //!
 //! Go programs show that a worker is alive with the heartbeat pattern (Katherine
 //! Cox-Buday, *Concurrency in Go*, ch. 5): the worker pulses on a ticker while it
 //! works, dropping pulses nobody waits for, and its consumer gives up when neither
-//! a pulse nor a result arrives in time. This crate brings both sides to `Stream`:
+//! a pulse nor a result arrives in time. This crate brings both sides to `Stream`,
+//! and the loop every network client writes next. [`HeartbeatExt`] adds to every
+//! stream:
 //!
-//! - [`with_heartbeat`](HeartbeatExt::with_heartbeat) yields [`Event::Pulse`] every
-//!   interval while the stream is quiet, and [`Event::Item`] for each of its items;
-//! - [`watchdog`](HeartbeatExt::watchdog) ends a stream that has been silent too
-//!   long while its consumer waited, drops it, and tells you it
-//!   [timed out](Watchdog::timed_out);
+//! - [`with_heartbeat`](HeartbeatExt::with_heartbeat), which yields
+//!   [`Event::Pulse`] every interval while the stream is quiet, and
+//!   [`Event::Item`] for each of its items;
+//! - [`watchdog`](HeartbeatExt::watchdog), which ends a stream that has been
+//!   silent too long while its consumer waited, drops it, and tells you it
+//!   [timed out](Watchdog::timed_out); [`try_watchdog`](HeartbeatExt::try_watchdog)
+//!   ends a stream of `Result`s with one [`TimedOut`] error instead, and
 //!   [`watchdog_adaptive`](HeartbeatExt::watchdog_adaptive) learns how long is too
-//!   long from the stream's rhythm (the φ accrual failure detector, [`PhiAccrual`]).
+//!   long from the stream's rhythm (the φ accrual failure detector, [`PhiAccrual`]);
+//! - [`keep_alive`](HeartbeatExt::keep_alive), which pulses only when the line
+//!   has been idle: the moment to send a ping;
+//! - [`probe`](HeartbeatExt::probe), which sends that ping itself on a two-way
+//!   connection's own write half, and ends the connection when nothing answers.
+//!
+//! The [`restart`] module reconnects a source that ended, failed or fell silent,
+//! with backoff, and tells the consumer in band.
 //!
 //! ```
 //! use futures::{channel::mpsc, StreamExt};
@@ -52,16 +64,93 @@
 //! # });
 //! ```
 //!
-//! Both adapters work under any executor: their timers come from a [`Clock`](clock::Clock),
-//! by default a [shared timer wheel](clock::WheelClock) that needs no runtime.
-//! The [`clock`] module has the others, including a [`ManualClock`](clock::ManualClock)
-//! for deterministic tests of your own code.
+//! # Semantics
+//!
+//! Each adapter states its rules, numbered, in the docs of the method that makes
+//! it, and the crate's tests cite those numbers: the heartbeat's H1–H7 under
+//! [`with_heartbeat`](HeartbeatExt::with_heartbeat), the watchdog's W1–W8 under
+//! [`watchdog`](HeartbeatExt::watchdog), the keep-alive's K1–K5 under
+//! [`keep_alive`](HeartbeatExt::keep_alive), the probe's P1–P10 under
+//! [`probe`](HeartbeatExt::probe); the [`restart`] module states the restarting
+//! stream's guarantees. In short: no item is lost, reordered or held back by an
+//! adapter; timing starts at the first poll; silence counts only while the
+//! consumer waits, so a slow consumer never causes a timeout; pulses missed
+//! during a stall are dropped, never delivered in a burst; an adapter that gives
+//! up drops what it wraps at once.
+//!
+//! The order of adapters says what counts as life: `rx.watchdog(t)` on the far
+//! side of a channel from a producer's `with_heartbeat` counts its pulses as
+//! life (the Go pattern), while `inner.with_heartbeat(i).watchdog(t)` in one task
+//! never times out, its own pulses keeping it alive. [`watchdog`](HeartbeatExt::watchdog)
+//! lists the shapes.
+//!
+//! # Keeping a connection alive
+//!
+//! [`probe`](HeartbeatExt::probe) keeps a connection that is a `Stream` of
+//! inbound frames and a `Sink` of outbound ones alive from its own write half, by
+//! gRPC's keepalive rules; [`Duplex`] joins two halves into one such connection.
+//! [`restart::resuming_if_keyed`] reconnects it, resumes after the last update
+//! delivered, and is itself a `Sink` to the current connection. The
+//! [`restart`] module's docs show the whole client.
+//!
+//! # Learning the rhythm
+//!
+//! [`watchdog_adaptive`](HeartbeatExt::watchdog_adaptive) (and
+//! [`Restarting::silence_adaptive`](restart::Restarting::silence_adaptive))
+//! replaces a fixed timeout with [`PhiAccrual`]: it learns the gaps between
+//! items and ends the stream when a silence becomes improbable for them.
+//!
+//! # Clocks, and the threads they start
+//!
+//! Every adapter takes its timers from a [`Clock`](clock::Clock): the methods
+//! without a suffix use [`DefaultClock`](clock::DefaultClock), and each has an
+//! `_on` twin that takes the clock last, such as
+//! [`with_heartbeat_on`](HeartbeatExt::with_heartbeat_on) or
+//! [`restarting_on`](restart::restarting_on). The [`clock`] module lists the
+//! clocks, including a [`ManualClock`](clock::ManualClock) for deterministic
+//! tests of your own code, and how to write one.
+//!
+//! The default clock needs no runtime. Its timers are [`WheelClock`](clock::WheelClock)'s,
+//! which starts two threads per process at its first timer, and none before:
+//! `futures-heartbeat-wheel`, which fires the timers and wakes their tasks, and
+//! `futures-heartbeat-wheel-supervisor`, which starts a successor when the first
+//! is stuck in a waker that blocks. Both sleep with no timeout while no timer is due. A
+//! program that may run where threads cannot be started calls
+//! [`WheelClock::start`](clock::WheelClock::start) first to find out. With the
+//! `tokio` feature, inside a current-thread tokio runtime whose clock is paused
+//! or advanced, the default clock's timers are tokio's instead, so that paused
+//! tests run in virtual time ([`DefaultClock`](clock::DefaultClock) states the
+//! rule).
+//!
+//! # Features
+//!
+//! All are off by default and additive.
+//!
+//! | feature | adds |
+//! |---|---|
+//! | `tokio` | `clock::TokioClock`, on tokio's time driver; the default clock follows a paused tokio clock |
+//! | `async-io` | `clock::AsyncIoClock`, on async-io's reactor (smol's): no thread of the crate's |
+//! | `serde` | `Serialize` and `Deserialize` for [`Event`] |
+//! | `tracing` | one `tracing` event when a watchdog fires, a source is restarted or given up, or the default clock's scheduler recovers from a fault; nothing per item |
+//!
+//! Two more, `fault-injection` and `lock-counter`, exist for the crate's own tests
+//! and benchmarks; a program never enables them.
+//!
+//! # In the browser
+//!
+//! The crate builds for `wasm32-unknown-unknown` with its default features, and
+//! every adapter runs under `wasm-bindgen-futures`. There the default clock
+//! starts no thread: its scheduler is driven by the host's `setTimeout`, and
+//! [`clock::Instant`] reads `performance.now()` (on native targets it is
+//! `std::time::Instant`).
 //!
 //! # Cost
 //!
-//! While the wrapped stream has items ready, neither adapter reads the clock, arms
-//! a timer or allocates per item: the watchdog sets a flag, the heartbeat counts
-//! down to its next look at the timer.
+//! While the wrapped stream has items ready, no adapter reads the clock, arms a
+//! timer or allocates per item: the watchdog sets a flag, the heartbeat counts
+//! down to its next look at the timer (every
+//! [`MAX_ITEMS_BEFORE_PULSE`] items). The README's Performance section has the
+//! figures for many idle streams, and the command that measures them.
 #![forbid(unsafe_code)]
 #![warn(
     missing_docs,

@@ -47,14 +47,13 @@
 //!
 //! # futures::executor::block_on(async {
 //! // A source that delivers two items and then fails, every time.
-//! let events = restarting(|attempt| async move {
+//! let mut events = restarting(|attempt| async move {
 //!     let items = vec![Ok(attempt.number * 10), Ok(attempt.number * 10 + 1), Err("connection reset")];
 //!     Ok::<_, &str>(stream::iter(items))
 //! })
 //! .backoff(Duration::from_millis(1), Duration::from_millis(4))
 //! .max_restarts(1, Duration::from_secs(60));
-//! // The connect function's future lives inside the stream: pin it to poll it.
-//! let mut events = std::pin::pin!(events);
+//! // `Unpin`, as its source is: no need to pin it.
 //!
 //! assert!(matches!(events.next().await, Some(Restart::Up { attempt: 0, .. })));
 //! assert_eq!(events.next().await, Some(Restart::Item(0)));
@@ -75,33 +74,70 @@ use core::future::Future;
 
 use futures_core::stream::Stream;
 
+use crate::clock::{Clock, DefaultClock};
+
 mod backoff;
+mod connect;
 mod events;
 mod restarting;
 
 pub use self::backoff::Jitter;
+pub use self::connect::Connect;
 pub use self::events::{Attempt, Cause, Disconnected, Restart};
+use self::restarting::CursorOf;
 pub use self::restarting::Restarting;
 
 /// A stream of [`Restart`] events from the sources that `connect` makes: called
 /// for the first attempt and again after each `Down`, once the backoff's delay has
-/// passed.
+/// passed. Its timers and time are the [`DefaultClock`]'s; [`restarting_on`]
+/// takes another clock.
 ///
 /// See the [module](self) for the guarantees, and [`Restarting`]'s methods for the
 /// settings and their defaults.
-pub fn restarting<F, Fut, S, T, E>(connect: F) -> Restarting<F, Fut, S, T, E>
+pub fn restarting<F, Fut, S, T, E>(connect: F) -> Restarting<F>
 where
     F: FnMut(Attempt) -> Fut,
     Fut: Future<Output = Result<S, E>>,
     S: Stream<Item = Result<T, E>>,
 {
-    Restarting::new(connect, None)
+    restarting_on(connect, DefaultClock)
+}
+
+/// [`restarting`], with timers and the time taken from `clock`.
+///
+/// The clock is chosen here, once: a stream never changes clocks.
+///
+/// ```
+/// use futures::{stream, StreamExt};
+/// use futures_heartbeat::clock::ManualClock;
+/// use futures_heartbeat::restart::{restarting_on, Cause, Restart};
+/// use std::time::Duration;
+///
+/// # futures::executor::block_on(async {
+/// let clock = ManualClock::new(); // time moves only when the test says so
+/// let silent = |_| async { Ok::<_, ()>(stream::pending::<Result<u8, ()>>()) };
+/// let events = restarting_on(silent, clock.clone()).silence(Duration::from_secs(45));
+/// let mut events = std::pin::pin!(events);
+/// assert!(matches!(events.next().await, Some(Restart::Up { .. })));
+/// assert!(futures::poll!(events.next()).is_pending());
+/// clock.advance(Duration::from_secs(45));
+/// assert!(matches!(events.next().await, Some(Restart::Down { cause: Cause::Silent, .. })));
+/// # });
+/// ```
+pub fn restarting_on<F, Fut, S, T, E, C>(connect: F, clock: C) -> Restarting<F, (), C>
+where
+    F: FnMut(Attempt) -> Fut,
+    Fut: Future<Output = Result<S, E>>,
+    S: Stream<Item = Result<T, E>>,
+    C: Clock,
+{
+    Restarting::new(connect, None, clock)
 }
 
 /// [`restarting`], resuming where the consumer left off: each attempt's
 /// [`Attempt::cursor`] is `key_of` the last item delivered to the consumer, from
 /// whichever source delivered it (`None` before the first), so that `connect` can
-/// ask the new source for what follows.
+/// ask the new source for what follows. [`resuming_on`] takes a clock.
 ///
 /// ```
 /// use futures::{stream, StreamExt};
@@ -132,20 +168,55 @@ where
 pub fn resuming<F, Fut, S, T, E, K>(
     key_of: impl FnMut(&T) -> K + Send + 'static,
     connect: F,
-) -> Restarting<F, Fut, S, T, E, K>
+) -> Restarting<F, K>
 where
     F: FnMut(Attempt<K>) -> Fut,
     Fut: Future<Output = Result<S, E>>,
     S: Stream<Item = Result<T, E>>,
     K: Clone,
 {
+    resuming_on(key_of, connect, DefaultClock)
+}
+
+/// [`resuming`], with timers and the time taken from `clock`.
+///
+/// ```
+/// use futures::{stream, StreamExt};
+/// use futures_heartbeat::{clock::ManualClock, restart::resuming_on};
+///
+/// # futures::executor::block_on(async {
+/// let clock = ManualClock::new();
+/// let events = resuming_on(
+///     |n: &u32| *n,
+///     |_| async { Ok::<_, ()>(stream::iter([Ok(7), Ok(8)])) },
+///     clock.clone(),
+/// );
+/// let mut events = std::pin::pin!(events);
+/// events.next().await; // Up
+/// events.next().await; // 7
+/// assert_eq!(events.cursor(), Some(&7));
+/// # });
+/// ```
+pub fn resuming_on<F, Fut, S, T, E, K, C>(
+    key_of: impl FnMut(&T) -> K + Send + 'static,
+    connect: F,
+    clock: C,
+) -> Restarting<F, K, C>
+where
+    F: FnMut(Attempt<K>) -> Fut,
+    Fut: Future<Output = Result<S, E>>,
+    S: Stream<Item = Result<T, E>>,
+    K: Clone,
+    C: Clock,
+{
     let mut key_of = key_of;
-    Restarting::new(connect, Some(Box::new(move |item: &T| Some(key_of(item)))))
+    let cursor_of: CursorOf<T, K> = Box::new(move |item: &T| Some(key_of(item)));
+    Restarting::new(connect, Some(cursor_of), clock)
 }
 
 /// [`resuming`], where items for which `key_of` gives `None` leave the cursor
 /// where it is: control frames, greetings, pongs that a source yields among its
-/// keyed items.
+/// keyed items. [`resuming_if_keyed_on`] takes a clock.
 ///
 /// ```
 /// use futures::{stream, StreamExt};
@@ -166,12 +237,47 @@ where
 pub fn resuming_if_keyed<F, Fut, S, T, E, K>(
     key_of: impl FnMut(&T) -> Option<K> + Send + 'static,
     connect: F,
-) -> Restarting<F, Fut, S, T, E, K>
+) -> Restarting<F, K>
 where
     F: FnMut(Attempt<K>) -> Fut,
     Fut: Future<Output = Result<S, E>>,
     S: Stream<Item = Result<T, E>>,
     K: Clone,
 {
-    Restarting::new(connect, Some(Box::new(key_of)))
+    resuming_if_keyed_on(key_of, connect, DefaultClock)
+}
+
+/// [`resuming_if_keyed`], with timers and the time taken from `clock`.
+///
+/// ```
+/// use futures::{stream, StreamExt};
+/// use futures_heartbeat::{clock::ManualClock, restart::resuming_if_keyed_on};
+///
+/// # futures::executor::block_on(async {
+/// let clock = ManualClock::new();
+/// let events = resuming_if_keyed_on(
+///     |frame: &&str| frame.strip_prefix("update ").map(str::to_string),
+///     |_| async { Ok::<_, ()>(stream::iter(["update 7", "pong"].map(Ok))) },
+///     clock.clone(),
+/// );
+/// let mut events = std::pin::pin!(events);
+/// for _ in 0..3 {
+///     events.next().await; // Up, "update 7", "pong"
+/// }
+/// assert_eq!(events.cursor().map(String::as_str), Some("7"));
+/// # });
+/// ```
+pub fn resuming_if_keyed_on<F, Fut, S, T, E, K, C>(
+    key_of: impl FnMut(&T) -> Option<K> + Send + 'static,
+    connect: F,
+    clock: C,
+) -> Restarting<F, K, C>
+where
+    F: FnMut(Attempt<K>) -> Fut,
+    Fut: Future<Output = Result<S, E>>,
+    S: Stream<Item = Result<T, E>>,
+    K: Clone,
+    C: Clock,
+{
+    Restarting::new(connect, Some(Box::new(key_of)), clock)
 }

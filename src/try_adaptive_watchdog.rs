@@ -10,7 +10,7 @@ use crate::clock::{Clock, DefaultClock};
 use crate::try_watchdog::{
     is_terminated_reporting_timeout, poll_reporting_timeout, size_hint_reporting_timeout, Fires,
 };
-use crate::{AdaptiveWatchdog, TimedOut};
+use crate::{AdaptiveWatchdog, PhiAccrual, TimedOut};
 
 pin_project! {
     /// Stream returned by [`try_watchdog_adaptive`](crate::HeartbeatExt::try_watchdog_adaptive)
@@ -62,6 +62,37 @@ impl<S, C: Clock> TryAdaptiveWatchdog<S, C> {
         }
     }
 
+    /// The name given with [`named`](Self::named); see [`AdaptiveWatchdog::name`].
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+    /// use std::{io, time::Duration};
+    ///
+    /// let frames = stream::iter([io::Result::Ok(1)])
+    ///     .try_watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
+    /// assert_eq!(frames.name(), None);
+    /// assert_eq!(frames.named("frames").name(), Some("frames"));
+    /// ```
+    pub fn name(&self) -> Option<&'static str> {
+        self.watchdog.name()
+    }
+
+    /// The detector's settings; see [`AdaptiveWatchdog::detector`].
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+    /// use std::{io, time::Duration};
+    ///
+    /// let detector = PhiAccrual::new(Duration::from_secs(1)).threshold(12.0);
+    /// let frames = stream::iter([io::Result::Ok(1)]).try_watchdog_adaptive(detector);
+    /// assert_eq!(frames.detector(), detector);
+    /// ```
+    pub fn detector(&self) -> PhiAccrual {
+        self.watchdog.detector()
+    }
+
     /// The suspicion now; see [`AdaptiveWatchdog::phi`].
     ///
     /// ```
@@ -80,6 +111,23 @@ impl<S, C: Clock> TryAdaptiveWatchdog<S, C> {
     /// How long the current wait may last; see [`AdaptiveWatchdog::silence_limit`].
     pub fn silence_limit(&self) -> Duration {
         self.watchdog.silence_limit()
+    }
+
+    /// The mean and the standard deviation of the gaps learned so far; see
+    /// [`AdaptiveWatchdog::learned_rhythm`].
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+    /// use std::{io, time::Duration};
+    ///
+    /// let frames = stream::iter([io::Result::Ok(1)])
+    ///     .try_watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
+    /// // Before any gap is learned: the first estimate.
+    /// assert_eq!(frames.learned_rhythm(), (Duration::from_secs(1), Duration::from_millis(250)));
+    /// ```
+    pub fn learned_rhythm(&self) -> (Duration, Duration) {
+        self.watchdog.learned_rhythm()
     }
 
     /// `true` once the watchdog has fired; see [`AdaptiveWatchdog::timed_out`].

@@ -45,22 +45,50 @@ impl<S, P, F, C: Clock> TryProbe<S, P, F, C> {
 
     /// How long to wait for any inbound frame after a ping fell due; see [`Probe::ack_timeout`].
     pub fn ack_timeout(self, timeout: Duration) -> Self {
-        TryProbe::new(self.probe.ack_timeout(timeout))
+        TryProbe {
+            probe: self.probe.ack_timeout(timeout),
+            reported: self.reported,
+        }
     }
 
     /// Frames that count as life without being yielded; see [`Probe::control_frames`].
     pub fn control_frames<F2>(self, is_control: F2) -> TryProbe<S, P, F2, C> {
-        TryProbe::new(self.probe.control_frames(is_control))
+        TryProbe {
+            probe: self.probe.control_frames(is_control),
+            reported: self.reported,
+        }
     }
 
     /// A shared handle that can double the ping interval; see [`Probe::ping_backoff`].
     pub fn ping_backoff(self, backoff: PingBackoff) -> Self {
-        TryProbe::new(self.probe.ping_backoff(backoff))
+        TryProbe {
+            probe: self.probe.ping_backoff(backoff),
+            reported: self.reported,
+        }
     }
 
     /// The time without an inbound frame before a ping; see [`Probe::interval`].
     pub fn interval(&self) -> Duration {
         self.probe.interval()
+    }
+
+    /// The time allowed for an answer; see [`Probe::ack_timeout_limit`].
+    ///
+    /// ```
+    /// use futures::channel::mpsc;
+    /// use futures_heartbeat::{Duplex, HeartbeatExt};
+    /// use std::{io, time::Duration};
+    ///
+    /// let (to_peer, _peer_reads) = mpsc::unbounded::<&str>();
+    /// let (_peer_writes, from_peer) = mpsc::unbounded::<io::Result<&str>>();
+    /// let to_peer = futures::SinkExt::sink_map_err(to_peer, |_| io::Error::from(io::ErrorKind::BrokenPipe));
+    /// let conn = Duplex::new(from_peer, to_peer).try_probe(Duration::from_secs(30), || "ping");
+    /// assert_eq!(conn.ack_timeout_limit(), Duration::from_secs(20)); // the default
+    /// let conn = conn.ack_timeout(Duration::from_secs(10));
+    /// assert_eq!(conn.ack_timeout_limit(), Duration::from_secs(10));
+    /// ```
+    pub fn ack_timeout_limit(&self) -> Duration {
+        self.probe.ack_timeout_limit()
     }
 
     /// `true` once no frame came within the ack timeout; see [`Probe::timed_out`].

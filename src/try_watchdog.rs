@@ -60,7 +60,7 @@ impl<S, C: Clock> TryWatchdog<S, C> {
     }
 
     /// Allows a different silence before the first item; see
-    /// [`Watchdog::with_first_item_timeout`].
+    /// [`Watchdog::first_item_timeout`].
     ///
     /// ```
     /// use futures::stream;
@@ -69,14 +69,43 @@ impl<S, C: Clock> TryWatchdog<S, C> {
     ///
     /// let frames = stream::iter([io::Result::Ok(1)])
     ///     .try_watchdog(Duration::from_secs(5))
-    ///     .with_first_item_timeout(Duration::from_secs(30));
+    ///     .first_item_timeout(Duration::from_secs(30));
     /// # drop(frames);
     /// ```
-    pub fn with_first_item_timeout(self, timeout: Duration) -> Self {
+    pub fn first_item_timeout(self, timeout: Duration) -> Self {
         TryWatchdog {
-            watchdog: self.watchdog.with_first_item_timeout(timeout),
+            watchdog: self.watchdog.first_item_timeout(timeout),
             reported: self.reported,
         }
+    }
+
+    /// The name given with [`named`](Self::named); see [`Watchdog::name`].
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::HeartbeatExt;
+    /// use std::{io, time::Duration};
+    ///
+    /// let frames = stream::iter([io::Result::Ok(1)]).try_watchdog(Duration::from_secs(5));
+    /// assert_eq!(frames.name(), None);
+    /// assert_eq!(frames.named("frames").name(), Some("frames"));
+    /// ```
+    pub fn name(&self) -> Option<&'static str> {
+        self.watchdog.name()
+    }
+
+    /// The longest silence allowed between items; see [`Watchdog::timeout`].
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::HeartbeatExt;
+    /// use std::{io, time::Duration};
+    ///
+    /// let frames = stream::iter([io::Result::Ok(1)]).try_watchdog(Duration::from_secs(5));
+    /// assert_eq!(frames.timeout(), Duration::from_secs(5));
+    /// ```
+    pub fn timeout(&self) -> Duration {
+        self.watchdog.timeout()
     }
 
     /// `true` once the watchdog has fired; see [`Watchdog::timed_out`].

@@ -81,7 +81,7 @@ impl<S, C: Clock> Watchdog<S, C> {
     /// let clock = ManualClock::new();
     /// let mut slow_start = stream::pending::<u8>()
     ///     .watchdog_on(Duration::from_secs(1), clock.clone())
-    ///     .with_first_item_timeout(Duration::from_secs(30));
+    ///     .first_item_timeout(Duration::from_secs(30));
     /// # futures::executor::block_on(async {
     /// assert!(futures::poll!(slow_start.next()).is_pending());
     /// clock.advance(Duration::from_secs(29));
@@ -90,7 +90,7 @@ impl<S, C: Clock> Watchdog<S, C> {
     /// assert_eq!(slow_start.next().await, None);
     /// # });
     /// ```
-    pub fn with_first_item_timeout(mut self, timeout: Duration) -> Self {
+    pub fn first_item_timeout(mut self, timeout: Duration) -> Self {
         self.timeouts.set_first_item(timeout);
         self
     }

@@ -1,12 +1,16 @@
 //! `Send`, `Sync` and `Unpin` of the adapters follow the stream they wrap, checked at compile time.
+//! `Restarting` is `Unpin` when its source is, whatever its connect function's future.
 
 use std::cell::Cell;
-use std::marker::PhantomPinned;
+use std::future::Future;
+use std::marker::{PhantomData, PhantomPinned};
 use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll};
 
 use futures::stream::{BoxStream, Stream};
 use futures_heartbeat::clock::{FuturesTimerClock, ManualClock, WheelClock};
+use futures_heartbeat::restart::{Attempt, Restarting};
 use futures_heartbeat::{
     AdaptiveWatchdog, Duplex, EveryFrame, Probe, TryAdaptiveWatchdog, TryProbe, TryWatchdog,
     Watchdog, WithHeartbeat,
@@ -126,3 +130,39 @@ assert_not_impl!(Watchdog<NotSync>: Sync);
 assert_not_impl!(WithHeartbeat<PinnedStream>: Unpin);
 assert_not_impl!(Watchdog<PinnedStream>: Unpin);
 assert_not_impl!(TryWatchdog<PinnedStream>: Unpin);
+
+/// A connect future that must stay pinned, as an `async` block holding a
+/// `PhantomPinned` across an `.await` must; it yields a source of type `S`.
+struct PinnedConnect<S>(PhantomPinned, PhantomData<S>);
+
+impl<S> Future for PinnedConnect<S> {
+    type Output = Result<S, ()>;
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<S, ()>> {
+        Poll::Pending
+    }
+}
+
+/// A source of `Result`s that must stay pinned.
+struct PinnedSource(PhantomPinned);
+
+impl Stream for PinnedSource {
+    type Item = Result<u8, ()>;
+    fn poll_next(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<u8, ()>>> {
+        Poll::Ready(None)
+    }
+}
+
+type UnpinSource = futures::stream::Iter<std::vec::IntoIter<Result<u8, ()>>>;
+type NotSendSource = futures::stream::Iter<std::vec::IntoIter<Result<Rc<u8>, ()>>>;
+type RestartingOf<S> = Restarting<fn(Attempt) -> PinnedConnect<S>>;
+
+#[test]
+fn restarting_is_unpin_when_its_source_is_even_if_the_connect_future_is_not() {
+    is_unpin::<RestartingOf<UnpinSource>>();
+    is_send::<RestartingOf<UnpinSource>>();
+    is_unpin::<Restarting<fn(Attempt) -> PinnedConnect<UnpinSource>, (), ManualClock>>();
+}
+
+assert_not_impl!(PinnedConnect<UnpinSource>: Unpin);
+assert_not_impl!(RestartingOf<PinnedSource>: Unpin);
+assert_not_impl!(RestartingOf<NotSendSource>: Send);

@@ -1,7 +1,7 @@
 //! A busy stream pulses on every real clock, in real time, with the heartbeat
 //! the only timer of its process.
 //!
-//! The rule under test is the heartbeat's (`HeartbeatExt::with_heartbeat`): a
+//! The rule under test is the heartbeat's H4 (`HeartbeatExt::with_heartbeat`): a
 //! ready item goes before a due pulse, but a due pulse waits at most
 //! `MAX_ITEMS_BEFORE_PULSE` items, so a stream that is always ready still pulses
 //! on its grid. It must hold on the clock itself, not thanks to other timers

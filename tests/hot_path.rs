@@ -1,4 +1,5 @@
-//! Rule 7 of both adapters: no allocation per item while items are ready.
+//! Rules H7 and W7 (the docs of `HeartbeatExt::with_heartbeat` and `HeartbeatExt::watchdog`):
+//! no allocation per item while items are ready.
 //! (No clock read and no timer re-arm per item is checked on the manual clock,
 //! in `heartbeat.rs` and `watchdog.rs`.)
 

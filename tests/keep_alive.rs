@@ -1,4 +1,4 @@
-//! `keep_alive`, rule by rule (K1–K5 of its issue and its docs), on the manual
+//! `keep_alive`, rule by rule (K1–K5, stated in the docs of `HeartbeatExt::keep_alive`), on the manual
 //! clock: exact times, and the task's wakeups.
 
 mod support;

@@ -1,4 +1,5 @@
-//! The adaptive watchdog (φ accrual), issue 21: exact timing on the manual clock,
+//! The adaptive watchdog (φ accrual; its rules are in the docs of `HeartbeatExt::watchdog_adaptive`
+//! and `PhiAccrual`): exact timing on the manual clock,
 //! properties of φ, the `Result` variant, `restarting` with it, and one run in real time.
 
 use std::task::{Context, Poll};
@@ -7,7 +8,7 @@ use std::time::{Duration, Instant};
 use futures::channel::mpsc;
 use futures::stream::{self, Stream, StreamExt};
 use futures_heartbeat::clock::ManualClock;
-use futures_heartbeat::restart::{restarting, Cause, Restart};
+use futures_heartbeat::restart::{restarting, restarting_on, Cause, Restart};
 use futures_heartbeat::{AdaptiveWatchdog, Event, HeartbeatExt, PhiAccrual, TimedOut};
 use futures_test::task::new_count_waker;
 use proptest::prelude::*;
@@ -240,21 +241,48 @@ fn try_variant_yields_one_timed_out_error_then_ends() {
 }
 
 #[test]
+fn try_variant_has_the_accessors_of_the_adaptive_watchdog_and_learns_the_same_rhythm() {
+    let detector = PhiAccrual::new(SECOND).threshold(12.0);
+    let mut h = Harness::new(detector);
+    let (tx, rx) = mpsc::unbounded::<Result<u32, TimedOut>>();
+    let jobs = rx.try_watchdog_adaptive_on(detector, h.clock.clone());
+    assert_eq!(jobs.name(), None);
+    let mut jobs = jobs.named("jobs");
+    assert_eq!(jobs.name(), Some("jobs"));
+    assert_eq!(jobs.detector(), detector);
+    assert_eq!(jobs.learned_rhythm(), h.beats.learned_rhythm());
+    // Both fed the same gaps of 2 s, both waited for by their consumer.
+    let (waker, _) = new_count_waker();
+    let mut cx = Context::from_waker(&waker);
+    for _ in 0..20 {
+        assert!(jobs.poll_next_unpin(&mut cx).is_pending());
+        h.beat_after(2 * SECOND);
+        tx.unbounded_send(Ok(0)).unwrap();
+        assert_eq!(jobs.poll_next_unpin(&mut cx), Poll::Ready(Some(Ok(0))));
+    }
+    let learned = jobs.learned_rhythm();
+    assert_ne!(learned, (SECOND, SECOND / 4), "nothing learned");
+    assert_eq!(learned, h.beats.learned_rhythm());
+}
+
+#[test]
 fn restarting_with_an_adaptive_silence_restarts_a_source_that_stops_beating() {
     let clock = ManualClock::new();
     let connects = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
     let (tx, rx) = mpsc::unbounded::<Result<u8, ()>>();
     let mut rx = Some(rx);
     let counter = connects.clone();
-    let events = restarting(move |_| {
-        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let source = rx
-            .take()
-            .map(|rx| rx.boxed())
-            .unwrap_or_else(|| stream::pending().boxed());
-        async move { Ok::<_, ()>(source) }
-    })
-    .on(clock.clone())
+    let events = restarting_on(
+        move |_| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let source = rx
+                .take()
+                .map(|rx| rx.boxed())
+                .unwrap_or_else(|| stream::pending().boxed());
+            async move { Ok::<_, ()>(source) }
+        },
+        clock.clone(),
+    )
     .silence_adaptive(PhiAccrual::new(SECOND));
     let mut events = std::pin::pin!(events);
     let (waker, wakes) = new_count_waker();
@@ -348,11 +376,13 @@ fn restarting_keeps_the_learned_rhythm_across_sources() {
     let (first_tx, first_rx) = mpsc::unbounded::<Result<u8, ()>>();
     let (second_tx, second_rx) = mpsc::unbounded::<Result<u8, ()>>();
     let mut sources: Vec<Source> = vec![second_rx, first_rx];
-    let events = restarting(move |_| {
-        let source = sources.pop().expect("two connects");
-        async move { Ok::<_, ()>(source) }
-    })
-    .on(clock.clone())
+    let events = restarting_on(
+        move |_| {
+            let source = sources.pop().expect("two connects");
+            async move { Ok::<_, ()>(source) }
+        },
+        clock.clone(),
+    )
     .backoff(Duration::from_millis(1), Duration::from_millis(1))
     .silence_adaptive(PhiAccrual::new(SECOND));
     let mut events = std::pin::pin!(events);
@@ -389,10 +419,12 @@ fn restarting_keeps_the_learned_rhythm_across_sources() {
 #[test]
 fn restarting_uses_the_first_item_timeout_before_a_sources_first_item() {
     let clock = ManualClock::new();
-    let events = restarting(|_| async { Ok::<_, ()>(stream::pending::<Result<u8, ()>>()) })
-        .on(clock.clone())
-        .silence_adaptive(PhiAccrual::new(SECOND)) // would allow 3.4 s
-        .first_item_timeout(10 * SECOND);
+    let events = restarting_on(
+        |_| async { Ok::<_, ()>(stream::pending::<Result<u8, ()>>()) },
+        clock.clone(),
+    )
+    .silence_adaptive(PhiAccrual::new(SECOND)) // would allow 3.4 s
+    .first_item_timeout(10 * SECOND);
     let mut events = std::pin::pin!(events);
     let (waker, _) = new_count_waker();
     let mut cx = Context::from_waker(&waker);

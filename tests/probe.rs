@@ -1,4 +1,5 @@
-//! `probe`, rule by rule (issue 20, part 1, and gRPC A8's rules), on the manual
+//! `probe`, rule by rule (P1–P10, stated in the docs of `HeartbeatExt::probe`;
+//! a test of a rule starts its name with the rule's number), on the manual
 //! clock: exact times, the task's wakeups, and what went out on the write half.
 //! A `Fed` stream stands in for the read half and a `Wire` for the write half.
 
@@ -32,7 +33,7 @@ fn is_pong(frame: &&str) -> bool {
 }
 
 #[test]
-fn frames_pass_through_in_order_and_the_users_writes_go_to_the_connection() {
+fn p1_p7_frames_pass_through_in_order_and_the_users_writes_go_to_the_connection() {
     let clock = ManualClock::new();
     let (feed, wire, conn) = connection();
     let mut conn = conn.probe_on(IDLE, || "ping", clock.clone());
@@ -46,7 +47,7 @@ fn frames_pass_through_in_order_and_the_users_writes_go_to_the_connection() {
 }
 
 #[test]
-fn a_ping_goes_out_exactly_idle_after_the_first_wait_and_wakes_the_task() {
+fn p2_a_ping_goes_out_exactly_idle_after_the_first_wait_and_wakes_the_task() {
     let clock = ManualClock::new();
     let (_feed, wire, conn) = connection::<&str>();
     let mut conn = conn.probe_on(IDLE, || "ping", clock.clone());
@@ -68,7 +69,7 @@ fn a_ping_goes_out_exactly_idle_after_the_first_wait_and_wakes_the_task() {
 }
 
 #[test]
-fn idle_is_measured_from_the_last_inbound_frame_never_from_the_last_ping() {
+fn p2_idle_is_measured_from_the_last_inbound_frame_never_from_the_last_ping() {
     let clock = ManualClock::new();
     let (feed, wire, conn) = connection();
     let mut conn = conn
@@ -96,7 +97,7 @@ fn idle_is_measured_from_the_last_inbound_frame_never_from_the_last_ping() {
 }
 
 #[test]
-fn a_frame_that_keeps_coming_means_no_ping_at_all() {
+fn p2_a_frame_that_keeps_coming_means_no_ping_at_all() {
     let clock = ManualClock::new();
     let (feed, wire, conn) = connection();
     let mut conn = conn.probe_on(IDLE, || "ping", clock.clone());
@@ -111,7 +112,7 @@ fn a_frame_that_keeps_coming_means_no_ping_at_all() {
 }
 
 #[test]
-fn control_frames_count_as_life_but_are_not_yielded() {
+fn p1_control_frames_count_as_life_but_are_not_yielded() {
     let clock = ManualClock::new();
     let (feed, wire, conn) = connection();
     let mut conn = conn
@@ -134,7 +135,7 @@ fn control_frames_count_as_life_but_are_not_yielded() {
 }
 
 #[test]
-fn no_frame_within_the_ack_timeout_ends_the_stream_exactly_then() {
+fn p5_no_frame_within_the_ack_timeout_ends_the_stream_exactly_then() {
     let clock = ManualClock::new();
     let (_feed, wire, conn) = connection::<&str>();
     let mut conn = conn
@@ -159,7 +160,7 @@ fn no_frame_within_the_ack_timeout_ends_the_stream_exactly_then() {
 }
 
 #[test]
-fn a_connection_that_ends_by_itself_is_not_timed_out() {
+fn p5_a_connection_that_ends_by_itself_is_not_timed_out() {
     let clock = ManualClock::new();
     let (feed, _wire, conn) = connection();
     let mut conn = conn.probe_on(IDLE, || "ping", clock.clone());
@@ -174,7 +175,7 @@ fn a_connection_that_ends_by_itself_is_not_timed_out() {
 }
 
 #[test]
-fn at_most_one_ping_is_outstanding() {
+fn p3_at_most_one_ping_is_outstanding() {
     let clock = ManualClock::new();
     let (_feed, wire, conn) = connection::<&str>();
     let mut conn = conn
@@ -191,7 +192,7 @@ fn at_most_one_ping_is_outstanding() {
 }
 
 #[test]
-fn time_the_consumer_spends_away_never_causes_a_ping() {
+fn p2_time_the_consumer_spends_away_never_causes_a_ping() {
     let clock = ManualClock::new();
     let (feed, wire, conn) = connection();
     let mut conn = conn
@@ -209,7 +210,7 @@ fn time_the_consumer_spends_away_never_causes_a_ping() {
 }
 
 #[test]
-fn no_ping_while_a_write_is_pending_and_one_once_the_write_half_is_ready() {
+fn p4_no_ping_while_a_write_is_pending_and_one_once_the_write_half_is_ready() {
     let clock = ManualClock::new();
     let (_feed, wire, conn) = connection::<&str>();
     let mut conn = conn
@@ -243,7 +244,7 @@ fn no_ping_while_a_write_is_pending_and_one_once_the_write_half_is_ready() {
 }
 
 #[test]
-fn a_write_half_that_stays_blocked_is_detected_within_idle_plus_ack() {
+fn p4_a_write_half_that_stays_blocked_is_detected_within_idle_plus_ack() {
     let clock = ManualClock::new();
     let (_feed, wire, conn) = connection::<&str>();
     let mut conn = conn
@@ -263,7 +264,7 @@ fn a_write_half_that_stays_blocked_is_detected_within_idle_plus_ack() {
 }
 
 #[test]
-fn a_ping_the_wire_is_slow_to_flush_is_flushed_by_later_polls() {
+fn p4_a_ping_the_wire_is_slow_to_flush_is_flushed_by_later_polls() {
     let clock = ManualClock::new();
     let (_feed, wire, conn) = connection::<&str>();
     let mut conn = conn
@@ -283,7 +284,7 @@ fn a_ping_the_wire_is_slow_to_flush_is_flushed_by_later_polls() {
 }
 
 #[test]
-fn backoff_doubles_the_interval_from_the_next_count() {
+fn p8_backoff_doubles_the_interval_from_the_next_count() {
     let clock = ManualClock::new();
     let backoff = PingBackoff::new();
     let (feed, wire, conn) = connection();
@@ -310,7 +311,7 @@ fn backoff_doubles_the_interval_from_the_next_count() {
 }
 
 #[test]
-fn no_clock_read_or_timer_work_per_inbound_frame() {
+fn p9_no_clock_read_or_timer_work_per_inbound_frame() {
     let clock = ManualClock::new();
     let (feed, _wire, conn) = connection();
     let mut conn = conn.probe_on(IDLE, || "ping", clock.clone());
@@ -327,7 +328,7 @@ fn no_clock_read_or_timer_work_per_inbound_frame() {
 }
 
 #[test]
-fn a_flood_of_control_frames_yields_to_other_tasks() {
+fn p1_a_flood_of_control_frames_yields_to_other_tasks() {
     let clock = ManualClock::new();
     let (feed, _wire, conn) = connection();
     let mut conn = conn
@@ -355,7 +356,7 @@ fn a_flood_of_control_frames_yields_to_other_tasks() {
 // Hostile write halves.
 
 #[test]
-fn a_write_half_that_fails_is_left_to_the_ack_timeout_without_a_busy_loop() {
+fn p6_a_write_half_that_fails_is_left_to_the_ack_timeout_without_a_busy_loop() {
     let clock = ManualClock::new();
     let (_feed, wire, conn) = connection::<&str>();
     let mut conn = conn
@@ -381,7 +382,7 @@ fn a_write_half_that_fails_is_left_to_the_ack_timeout_without_a_busy_loop() {
 }
 
 #[test]
-fn try_probe_reports_a_failed_ping_at_once_and_ends() {
+fn p5_p6_try_probe_reports_a_failed_ping_at_once_and_ends() {
     let clock = ManualClock::new();
     let (feed, wire, conn) = connection::<io::Result<u8>>();
     let mut conn = conn.try_probe_on(IDLE, || "ping", clock.clone());
@@ -400,7 +401,37 @@ fn try_probe_reports_a_failed_ping_at_once_and_ends() {
 }
 
 #[test]
-fn try_probe_ends_with_a_timed_out_error_naming_the_whole_silence() {
+fn try_probe_has_the_accessors_of_probe() {
+    let (_feed, _wire, conn) = connection::<io::Result<u8>>();
+    let conn = conn.try_probe(IDLE, || "ping");
+    assert_eq!(conn.ack_timeout_limit(), Duration::from_secs(20)); // gRPC's default
+    assert_eq!(conn.interval(), IDLE);
+    let conn = conn
+        .ack_timeout(ACK)
+        .control_frames(|_: &io::Result<u8>| false);
+    assert_eq!(conn.ack_timeout_limit(), ACK);
+    assert_eq!(conn.interval(), IDLE);
+}
+
+#[test]
+fn p5_try_probe_reports_its_timeout_once_even_if_a_setting_is_changed_afterwards() {
+    let clock = ManualClock::new();
+    let (_feed, _wire, conn) = connection::<io::Result<u8>>();
+    let mut conn = conn
+        .try_probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert!(task.poll(&mut conn).is_pending());
+    clock.advance(IDLE);
+    assert!(task.poll(&mut conn).is_pending());
+    clock.advance(ACK);
+    assert!(matches!(task.poll(&mut conn), Poll::Ready(Some(Err(_)))));
+    let mut conn = conn.ack_timeout(2 * ACK);
+    assert!(matches!(task.poll(&mut conn), Poll::Ready(None)));
+}
+
+#[test]
+fn p5_try_probe_ends_with_a_timed_out_error_naming_the_whole_silence() {
     let clock = ManualClock::new();
     let (_feed, _wire, conn) = connection::<io::Result<u8>>();
     let mut conn = conn
@@ -428,13 +459,13 @@ fn try_probe_ends_with_a_timed_out_error_naming_the_whole_silence() {
 
 #[test]
 #[should_panic(expected = "must be greater than zero")]
-fn a_zero_idle_is_refused() {
+fn p10_a_zero_idle_is_refused() {
     let (_feed, _wire, conn) = connection::<u8>();
     let _ = conn.probe(Duration::ZERO, || "ping");
 }
 
 #[test]
-fn the_probe_is_a_sink_whose_writes_are_not_life() {
+fn p7_the_probe_is_a_sink_whose_writes_are_not_life() {
     let clock = ManualClock::new();
     let (_feed, wire, conn) = connection::<&str>();
     let mut conn = conn.probe_on(IDLE, || "ping", clock.clone());

@@ -1,7 +1,9 @@
 //! Property tests on the manual clock: random schedules of arrivals, ends, consumer
 //! polls and stalls, with intervals and timeouts from a nanosecond to hours and
 //! `Duration::MAX`. Every rule of the adapters is checked at every step, as are
-//! the task's wakeups: none lost, none spurious.
+//! the task's wakeups: none lost, none spurious. Failure messages name the rule:
+//! H1–H7 in the docs of `HeartbeatExt::with_heartbeat`, W1–W8 of
+//! `HeartbeatExt::watchdog`, K1–K5 of `HeartbeatExt::keep_alive`.
 //!
 //! Under Miri the case count drops to two per property,
 //! since Miri runs each case thousands of times slower.
@@ -182,7 +184,7 @@ impl HeartbeatRun {
     }
 
     fn grid_index(&self, start: Instant) -> u128 {
-        grid_index(start, self.clock.now(), self.interval)
+        grid_index(start, self.clock.uncounted_now(), self.interval)
     }
 
     fn step(&mut self, step: &Step) -> Result<(), TestCaseError> {
@@ -222,7 +224,7 @@ impl HeartbeatRun {
 
     /// Polls up to `max_polls` times, or until `Pending` or the end, checking each result against the rules.
     fn poll(&mut self, max_polls: usize) -> Result<(), TestCaseError> {
-        let start = *self.start.get_or_insert(self.clock.now());
+        let start = *self.start.get_or_insert(self.clock.uncounted_now());
         self.arrivals.since_last_poll = false;
         self.woken_while_waiting = false;
         self.waiting = false;
@@ -235,17 +237,17 @@ impl HeartbeatRun {
                         self.items_while_due += 1;
                         prop_assert!(
                             self.items_while_due <= MAX_ITEMS_BEFORE_PULSE,
-                            "rule 4: a due pulse starved"
+                            "H4: a due pulse starved"
                         );
                     }
                 }
                 Poll::Ready(Some(Event::Pulse)) => {
-                    prop_assert!(!self.ended, "rule 5: a pulse after the end");
+                    prop_assert!(!self.ended, "H5: a pulse after the end");
                     let index = self.grid_index(start);
-                    prop_assert!(index >= 1, "rule 2: a pulse before the first interval");
+                    prop_assert!(index >= 1, "H2: a pulse before the first interval");
                     prop_assert!(
                         index > self.last_pulse,
-                        "rule 3: two pulses for one grid point (a burst)"
+                        "H3: two pulses for one grid point (a burst)"
                     );
                     self.last_pulse = index;
                     self.items_while_due = 0;
@@ -257,7 +259,7 @@ impl HeartbeatRun {
                     return Ok(());
                 }
                 Poll::Pending => {
-                    prop_assert!(!self.ended, "rule 5: not fused");
+                    prop_assert!(!self.ended, "H5: not fused");
                     prop_assert_eq!(
                         self.grid_index(start),
                         self.last_pulse,
@@ -280,7 +282,7 @@ impl HeartbeatRun {
         prop_assert_eq!(
             &self.delivered,
             &(0..self.arrivals.pushed).collect::<Vec<_>>(),
-            "rule 1: pulses stripped, the items must be the inner sequence"
+            "H1: pulses stripped, the items must be the inner sequence"
         );
         prop_assert_eq!(self.clock.live_timers(), 0, "the timer outlived the stream");
         prop_assert_eq!(self.task.poll(&mut self.events), Poll::Ready(None));
@@ -467,7 +469,7 @@ impl SilenceRun<Watchdog<Fed<u32>, ManualClock>> {
         let (feed, fed) = Feed::new();
         let items = fed
             .watchdog_on(timeout, clock.clone())
-            .with_first_item_timeout(first_item_timeout);
+            .first_item_timeout(first_item_timeout);
         SilenceRun::new(items, clock, feed, timeout, first_item_timeout)
     }
 }
@@ -513,10 +515,11 @@ where
                 self.queue.extend(pushed);
             }
             Step::Advance { eighths, nanos } => {
-                let before = self.clock.now();
+                let before = self.clock.uncounted_now();
                 self.clock.advance(advance_by(self.scale, eighths, nanos));
-                self.stale_passed_while_waiting |=
-                    self.model.stale_deadline_passed(before, self.clock.now());
+                self.stale_passed_while_waiting |= self
+                    .model
+                    .stale_deadline_passed(before, self.clock.uncounted_now());
                 self.check_wakeups()?;
             }
             Step::Drain | Step::PollOnce => self.poll(step.polls().unwrap_or(0))?,
@@ -531,7 +534,7 @@ where
             return Ok(());
         }
         self.woken_while_waiting |= self.task.wakeups() > 0;
-        if self.model.must_have_woken(self.clock.now()) {
+        if self.model.must_have_woken(self.clock.uncounted_now()) {
             prop_assert!(
                 self.woken_while_waiting,
                 "a wakeup was lost: the deadline passed and the task slept on"
@@ -547,7 +550,7 @@ where
 
     /// Polls up to `max_polls` times, or until `Pending` or the end; every result must be the model's.
     fn poll(&mut self, max_polls: usize) -> Result<(), TestCaseError> {
-        let now = self.clock.now();
+        let now = self.clock.uncounted_now();
         self.waiting = false;
         self.arrivals.since_last_poll = false;
         self.woken_while_waiting = false;
@@ -564,17 +567,17 @@ where
             prop_assert_eq!(
                 actual,
                 expected,
-                "watchdog rules 2, 3, 6 and 8, keep-alive K1-K4: the adapter and the model disagree"
+                "W2, W3, W6 and W8, K1-K4: the adapter and the model disagree"
             );
             prop_assert_eq!(
                 self.items.timed_out(),
                 self.model.fired,
-                "rules 4 and 5: timed_out()"
+                "W4 and W5: timed_out()"
             );
             if self.model.fired {
                 prop_assert!(
                     self.arrivals.feeds[0].is_dropped(),
-                    "rule 4: the stream outlived the watchdog's firing"
+                    "W4: the stream outlived the watchdog's firing"
                 );
             }
             if self.model.fired || self.model.ended {
@@ -644,7 +647,8 @@ fn check_heartbeat_inside_watchdog(
             }
             Step::Drain | Step::PollOnce => {
                 for _ in 0..step.polls().unwrap_or(0) {
-                    let expected = model.poll(lone_clock.now(), || lone_task.poll(&mut lone));
+                    let expected =
+                        model.poll(lone_clock.uncounted_now(), || lone_task.poll(&mut lone));
                     let actual = chained_task.poll(&mut chained);
                     prop_assert_eq!(&actual, &expected);
                     prop_assert_eq!(chained.timed_out(), model.fired);

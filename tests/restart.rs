@@ -10,9 +10,9 @@ use std::time::Duration;
 use futures::stream::FusedStream;
 use futures_heartbeat::clock::ManualClock;
 use futures_heartbeat::restart::{
-    restarting, resuming, Attempt, Cause, Jitter, Restart, Restarting,
+    restarting_on, resuming_on, Attempt, Cause, Jitter, Restart, Restarting,
 };
-use support::restart_lab::{Connecting, Error, Lab, Plan, Source};
+use support::restart_lab::{Connecting, Error, Lab, Plan};
 use support::Task;
 
 const MS: Duration = Duration::from_millis(1);
@@ -43,13 +43,12 @@ fn item(n: u32) -> Poll<Option<Restart<u32, Error>>> {
     Poll::Ready(Some(Restart::Item(n)))
 }
 
-type LabStream<F> = Restarting<F, Connecting, Source, u32, Error, (), ManualClock>;
+type LabStream<F> = Restarting<F, (), ManualClock>;
 
 /// A restarting stream on `clock` with no jitter and 1 s to 8 s of backoff,
 /// whose connect function is `lab`'s.
 fn lab_stream(lab: &Lab, clock: &ManualClock) -> LabStream<impl FnMut(Attempt) -> Connecting> {
-    restarting(lab.connect())
-        .on(clock.clone())
+    restarting_on(lab.connect(), clock.clone())
         .jitter(Jitter::None)
         .backoff(SEC, 8 * SEC)
 }
@@ -194,8 +193,7 @@ fn jittered_delays_never_exceed_the_maximum() {
     for jitter in [Jitter::Equal, Jitter::Full] {
         let (lab, clock) = (Lab::default(), ManualClock::new());
         lab.plan([Plan::Fail("refused"); 200]);
-        let mut events = restarting(lab.connect())
-            .on(clock.clone())
+        let mut events = restarting_on(lab.connect(), clock.clone())
             .backoff(SEC, 8 * SEC)
             .jitter(jitter)
             .jitter_seed(1);
@@ -230,7 +228,7 @@ fn a_thousand_streams_failing_at_once_spread_their_first_retries() {
         .map(|_| {
             let lab = Lab::default();
             lab.plan([Plan::Fail("server down")]);
-            let mut events = restarting(lab.connect()).on(clock.clone()); // the defaults: 500 ms, Equal
+            let mut events = restarting_on(lab.connect(), clock.clone()); // the defaults: 500 ms, Equal
             let Poll::Ready(Some(Restart::Down { retry_in, .. })) = Task::new().poll(&mut events)
             else {
                 panic!("expected Down");
@@ -313,7 +311,7 @@ fn a_connect_that_takes_longer_than_connect_timeout_is_dropped_and_retried() {
 fn the_default_connect_timeout_is_twenty_seconds_as_grpcs() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     lab.plan([Plan::Hang]);
-    let mut events = restarting(lab.connect()).on(clock.clone());
+    let mut events = restarting_on(lab.connect(), clock.clone());
     let mut task = Task::new();
     assert_eq!(task.poll(&mut events), Poll::Pending);
     clock.advance(20 * SEC - NANO);
@@ -460,8 +458,7 @@ fn a_custom_backoff_that_runs_out_gives_up() {
 #[test]
 fn resuming_hands_connect_the_last_delivered_key_kept_across_failed_attempts() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
-    let mut events = resuming(|n: &u32| *n, lab.connect_resuming())
-        .on(clock.clone())
+    let mut events = resuming_on(|n: &u32| *n, lab.connect_resuming(), clock.clone())
         .jitter(Jitter::None)
         .backoff(SEC, SEC);
     let mut task = Task::new();
@@ -486,4 +483,12 @@ fn resuming_hands_connect_the_last_delivered_key_kept_across_failed_attempts() {
     let attempts = lab.attempts.lock().unwrap().clone();
     assert_eq!(attempts, [(0, None), (1, Some(8)), (2, Some(8))]);
     assert_eq!(events.cursor(), Some(&8));
+}
+
+#[test]
+fn the_name_given_with_named_is_read_back_with_name() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    let events = lab_stream(&lab, &clock);
+    assert_eq!(events.name(), None);
+    assert_eq!(events.named("feed").name(), Some("feed"));
 }

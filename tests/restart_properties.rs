@@ -12,7 +12,7 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use futures_heartbeat::clock::ManualClock;
-use futures_heartbeat::restart::{restarting, Cause, Jitter, Restart};
+use futures_heartbeat::restart::{restarting_on, Cause, Jitter, Restart};
 use proptest::prelude::*;
 use support::restart_lab::{Lab, Plan};
 use support::Task;
@@ -102,7 +102,7 @@ impl Run {
     }
 
     fn check_event(&mut self, event: Restart<u32, &'static str>) -> Result<(), TestCaseError> {
-        let now = self.clock.now();
+        let now = self.clock.uncounted_now();
         let calls = self.lab.calls();
         match event {
             Restart::Item(item) => {
@@ -181,14 +181,13 @@ impl Run {
 fn check(min_secs: u64, max_secs: u64, steps: &[Step]) -> Result<(), TestCaseError> {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     let (min, max) = (SEC * min_secs as u32, SEC * max_secs as u32);
-    let mut events = restarting(lab.connect())
-        .on(clock.clone())
+    let mut events = restarting_on(lab.connect(), clock.clone())
         .jitter(Jitter::None)
         .backoff(min, max)
         .stable_after(STABLE_AFTER)
         .connect_timeout(CONNECT_TIMEOUT);
     let mut run = Run {
-        down_since: clock.now(),
+        down_since: clock.uncounted_now(),
         lab,
         clock,
         task: Task::new(),
@@ -232,7 +231,7 @@ fn check(min_secs: u64, max_secs: u64, steps: &[Step]) -> Result<(), TestCaseErr
             Step::Advance(eighths) => {
                 run.clock.advance(SEC * u32::from(eighths) / 8);
                 if let Some(retry_at) = run.retry_at {
-                    if run.waiting && run.clock.now() >= retry_at {
+                    if run.waiting && run.clock.uncounted_now() >= retry_at {
                         prop_assert!(
                             run.task.wakeups() > 0,
                             "the delay ended and the task slept on"
@@ -243,7 +242,7 @@ fn check(min_secs: u64, max_secs: u64, steps: &[Step]) -> Result<(), TestCaseErr
             }
             Step::Drain | Step::PollOnce => {
                 if !started {
-                    run.down_since = run.clock.now();
+                    run.down_since = run.clock.uncounted_now();
                     started = true;
                 }
                 let polls = if matches!(step, Step::Drain) {
@@ -253,7 +252,9 @@ fn check(min_secs: u64, max_secs: u64, steps: &[Step]) -> Result<(), TestCaseErr
                 };
                 for _ in 0..polls {
                     let calls_before = run.lab.calls();
-                    let backing_off = run.retry_at.is_some_and(|at| run.clock.now() < at);
+                    let backing_off = run
+                        .retry_at
+                        .is_some_and(|at| run.clock.uncounted_now() < at);
                     let polled = run.task.poll(&mut events);
                     if backing_off {
                         prop_assert_eq!(

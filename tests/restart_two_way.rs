@@ -1,4 +1,5 @@
-//! `restarting` with a two-way source (issue 20, part 2): the stream is also a
+//! `restarting` with a two-way source (the "Two-way connections" section of the
+//! `restart` module's docs, and `Restarting`'s `Sink` impl): the stream is also a
 //! `Sink` of outbound messages to the current connection, on the manual clock.
 //! Each connection is a `Fed` read half and a `Wire` write half, both logging
 //! their drop.
@@ -15,7 +16,7 @@ use futures::future::{self, Ready};
 use futures::sink::Sink;
 use futures_heartbeat::clock::ManualClock;
 use futures_heartbeat::restart::{
-    restarting, resuming_if_keyed, Attempt, Cause, Disconnected, Jitter, Restart,
+    restarting_on, resuming_if_keyed_on, Attempt, Cause, Disconnected, Jitter, Restart,
 };
 use futures_heartbeat::{Duplex, HeartbeatExt};
 use futures_test::task::new_count_waker;
@@ -132,8 +133,7 @@ fn is_up<T, E>(polled: Poll<Option<Restart<T, E>>>, number: u32) -> bool {
 fn writes_go_to_the_current_connection_and_wait_while_there_is_none() {
     let clock = ManualClock::new();
     let peers = Peers::default();
-    let mut events = restarting(peers.connect())
-        .on(clock.clone())
+    let mut events = restarting_on(peers.connect(), clock.clone())
         .jitter(Jitter::None)
         .backoff(BACKOFF, BACKOFF);
     let mut task = Task::new();
@@ -179,8 +179,7 @@ fn writes_go_to_the_current_connection_and_wait_while_there_is_none() {
 fn a_failed_write_brings_the_connection_down_as_failed_and_is_not_resent() {
     let clock = ManualClock::new();
     let peers = Peers::default();
-    let mut events = restarting(peers.connect())
-        .on(clock.clone())
+    let mut events = restarting_on(peers.connect(), clock.clone())
         .jitter(Jitter::None)
         .backoff(BACKOFF, BACKOFF);
     let mut task = Task::new();
@@ -218,8 +217,7 @@ fn a_failed_write_brings_the_connection_down_as_failed_and_is_not_resent() {
 fn both_halves_are_dropped_before_the_next_connect() {
     let clock = ManualClock::new();
     let peers = Peers::default();
-    let mut events = restarting(peers.connect())
-        .on(clock.clone())
+    let mut events = restarting_on(peers.connect(), clock.clone())
         .jitter(Jitter::None)
         .backoff(BACKOFF, BACKOFF);
     let mut task = Task::new();
@@ -259,17 +257,19 @@ fn probing_belongs_to_each_connection_so_nothing_is_sent_while_down() {
     let peers = Peers::default();
     let probe_clock = clock.clone();
     let mut connect = peers.connect::<()>();
-    let events = restarting(move |attempt| {
-        let probe_clock = probe_clock.clone();
-        let connecting = connect(attempt);
-        async move {
-            let conn = connecting.await?;
-            Ok(conn
-                .try_probe_on(IDLE, || "ping", probe_clock)
-                .ack_timeout(ACK))
-        }
-    })
-    .on(clock.clone())
+    let events = restarting_on(
+        move |attempt| {
+            let probe_clock = probe_clock.clone();
+            let connecting = connect(attempt);
+            async move {
+                let conn = connecting.await?;
+                Ok(conn
+                    .try_probe_on(IDLE, || "ping", probe_clock)
+                    .ack_timeout(ACK))
+            }
+        },
+        clock.clone(),
+    )
     .jitter(Jitter::None)
     .backoff(BACKOFF, BACKOFF);
     let mut events = std::pin::pin!(events);
@@ -318,14 +318,14 @@ fn resuming_if_keyed_leaves_the_cursor_on_frames_without_a_key() {
     let cursors = Arc::new(Mutex::new(Vec::new()));
     let seen = cursors.clone();
     let mut connect = peers.connect::<u32>();
-    let mut events = resuming_if_keyed(
+    let mut events = resuming_if_keyed_on(
         |frame: &&str| frame.strip_prefix("update ")?.parse::<u32>().ok(),
         move |attempt: Attempt<u32>| {
             seen.lock().unwrap().push(attempt.cursor);
             connect(attempt)
         },
+        clock.clone(),
     )
-    .on(clock.clone())
     .jitter(Jitter::None)
     .backoff(SEC, SEC);
     let mut task = Task::new();
@@ -348,9 +348,7 @@ fn resuming_if_keyed_leaves_the_cursor_on_frames_without_a_key() {
 fn once_given_up_writes_fail_with_disconnected() {
     let clock = ManualClock::new();
     let peers = Peers::default();
-    let mut events = restarting(peers.connect())
-        .on(clock.clone())
-        .max_restarts(0, SEC);
+    let mut events = restarting_on(peers.connect(), clock.clone()).max_restarts(0, SEC);
     let mut task = Task::new();
     let writer = Writer::new();
     assert!(is_up(task.poll(&mut events), 0));

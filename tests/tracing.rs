@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use futures::stream;
 use futures_heartbeat::clock::ManualClock;
-use futures_heartbeat::restart::{restarting, Restart};
+use futures_heartbeat::restart::{restarting_on, Restart};
 use futures_heartbeat::HeartbeatExt;
 use support::wheel::{pending_timer, quietly, wait_for, waker_with};
 use support::{Feed, Task};
@@ -101,11 +101,13 @@ fn each_restart_and_giving_up_is_an_event_with_the_cause() {
     let recorder = Recorder::default();
     tracing::subscriber::with_default(recorder.clone(), || {
         let clock = ManualClock::new();
-        let events = restarting(|_| async { Err::<stream::Empty<Result<u8, &str>>, _>("refused") })
-            .on(clock.clone())
-            .backoff(Duration::from_secs(1), Duration::from_secs(1))
-            .max_restarts(1, Duration::from_secs(60))
-            .named("prices");
+        let events = restarting_on(
+            |_| async { Err::<stream::Empty<Result<u8, &str>>, _>("refused") },
+            clock.clone(),
+        )
+        .backoff(Duration::from_secs(1), Duration::from_secs(1))
+        .max_restarts(1, Duration::from_secs(60))
+        .named("prices");
         let mut task = Task::new();
         let mut events = Box::pin(events);
         assert!(matches!(

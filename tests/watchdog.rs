@@ -1,5 +1,5 @@
 //! `watchdog` and `try_watchdog`, rule by rule, on the manual clock: exact times, and the task's wakeups.
-//! Rule numbers refer to the watchdog semantics of the crate issue and the docs of `watchdog`.
+//! `ruleN_` in a test's name is rule WN, stated in the docs of `HeartbeatExt::watchdog`.
 
 mod support;
 
@@ -240,7 +240,7 @@ fn rule8_first_item_timeout_applies_until_the_first_item() {
     let (feed, fed) = Feed::new();
     let mut items = fed
         .watchdog_on(TIMEOUT, clock.clone())
-        .with_first_item_timeout(10 * TIMEOUT);
+        .first_item_timeout(10 * TIMEOUT);
     let mut task = Task::new();
     assert_eq!(task.poll(&mut items), Poll::Pending);
     clock.advance(10 * TIMEOUT - NANO);
@@ -263,7 +263,7 @@ fn rule8_first_item_timeout_fires_on_a_stream_that_never_starts() {
     let clock = ManualClock::new();
     let mut items = stream::pending::<()>()
         .watchdog_on(TIMEOUT, clock.clone())
-        .with_first_item_timeout(5 * TIMEOUT);
+        .first_item_timeout(5 * TIMEOUT);
     let mut task = Task::new();
     assert_eq!(task.poll(&mut items), Poll::Pending);
     clock.advance(5 * TIMEOUT - NANO);
@@ -310,7 +310,7 @@ fn rule8_try_watchdog_reports_the_first_item_timeout_it_exceeded() {
     let clock = ManualClock::new();
     let mut frames = stream::pending::<Result<u8, TimedOut>>()
         .try_watchdog_on(TIMEOUT, clock.clone())
-        .with_first_item_timeout(3 * TIMEOUT);
+        .first_item_timeout(3 * TIMEOUT);
     let mut task = Task::new();
     assert!(task.poll(&mut frames).is_pending());
     clock.advance(3 * TIMEOUT);
@@ -318,6 +318,17 @@ fn rule8_try_watchdog_reports_the_first_item_timeout_it_exceeded() {
         Poll::Ready(Some(Err(timed_out))) => assert_eq!(timed_out.silence(), 3 * TIMEOUT),
         other => panic!("expected the timeout error, got {other:?}"),
     }
+}
+
+#[test]
+fn try_watchdog_has_the_accessors_of_watchdog() {
+    let frames = stream::pending::<Result<u8, TimedOut>>().try_watchdog(TIMEOUT);
+    assert_eq!(frames.timeout(), TIMEOUT);
+    assert_eq!(frames.name(), None);
+    // The first-item timeout is a setting of its own: `timeout` stays the steady one.
+    let frames = frames.first_item_timeout(3 * TIMEOUT).named("frames");
+    assert_eq!(frames.timeout(), TIMEOUT);
+    assert_eq!(frames.name(), Some("frames"));
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! The `websocket` example's client against its server, a real tokio-tungstenite
-//! WebSocket on 127.0.0.1 (issue 20, part 3): killed and restarted, frozen,
+//! WebSocket on 127.0.0.1: killed and restarted, frozen,
 //! frozen in the handshake, and quiet but healthy. In every case each update
 //! arrives exactly once, in order.
 //!

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use futures_heartbeat::clock::{wheel_shared_lock_acquisitions, WheelClock};
+use futures_heartbeat::clock::{wheel_shared_lock_acquisitions, wheel_ticks_fired};
 use futures_heartbeat::{Event, HeartbeatExt};
 
 const STREAMS: usize = 1_000;
@@ -71,6 +71,6 @@ fn counts(pulses: &AtomicU64) -> (u64, u64, u64) {
     (
         wheel_shared_lock_acquisitions(),
         pulses.load(Ordering::Relaxed),
-        WheelClock::stats().ticks_fired,
+        wheel_ticks_fired(),
     )
 }

@@ -1,7 +1,7 @@
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use super::{Clock, Instant, Timer, WheelClock, WheelTimer};
+use super::{Clock, Instant, Sealed, Timer, WheelClock, WheelTimer};
 #[cfg(feature = "tokio")]
 use super::{TokioClock, TokioTimer};
 
@@ -85,11 +85,11 @@ impl Timer for DefaultTimer {
         }
     }
 
-    fn reset_read_at(self: Pin<&mut Self>, deadline: Instant, now: Instant) {
+    fn reset_read_at(self: Pin<&mut Self>, deadline: Instant, now: Instant, sealed: Sealed) {
         match &mut self.get_mut().0 {
-            Backend::Wheel(timer) => Pin::new(timer).reset_read_at(deadline, now),
+            Backend::Wheel(timer) => Pin::new(timer).reset_read_at(deadline, now, sealed),
             #[cfg(feature = "tokio")]
-            Backend::Tokio(timer) => Pin::new(timer).reset_read_at(deadline, now),
+            Backend::Tokio(timer) => Pin::new(timer).reset_read_at(deadline, now, sealed),
         }
     }
 
@@ -101,11 +101,11 @@ impl Timer for DefaultTimer {
         }
     }
 
-    fn may_have_expired(&self) -> bool {
+    fn may_have_expired(&self, sealed: Sealed) -> bool {
         match &self.0 {
-            Backend::Wheel(timer) => timer.may_have_expired(),
+            Backend::Wheel(timer) => timer.may_have_expired(sealed),
             #[cfg(feature = "tokio")]
-            Backend::Tokio(timer) => timer.may_have_expired(),
+            Backend::Tokio(timer) => timer.may_have_expired(sealed),
         }
     }
 }

@@ -26,7 +26,7 @@ pub struct FuturesTimerClock;
 
 /// Timer of [`FuturesTimerClock`].
 #[derive(Debug)]
-pub struct FuturesTimerDelay {
+pub struct FuturesTimerTimer {
     delay: ::futures_timer::Delay,
     /// The deadline, rounded up as the delay's. The delay is ready only once the
     /// helper thread has fired it; a poll after the deadline says it has passed
@@ -35,22 +35,22 @@ pub struct FuturesTimerDelay {
 }
 
 impl Clock for FuturesTimerClock {
-    type Timer = FuturesTimerDelay;
+    type Timer = FuturesTimerTimer;
 
     fn now(&self) -> Instant {
         Instant::now()
     }
 
-    fn timer_at(&self, deadline: Instant) -> FuturesTimerDelay {
+    fn timer_at(&self, deadline: Instant) -> FuturesTimerTimer {
         let deadline = super::tick::round_up(deadline);
-        FuturesTimerDelay {
+        FuturesTimerTimer {
             delay: ::futures_timer::Delay::new(until(deadline)),
             deadline,
         }
     }
 }
 
-impl Timer for FuturesTimerDelay {
+impl Timer for FuturesTimerTimer {
     fn reset(self: Pin<&mut Self>, deadline: Instant) {
         let timer = self.get_mut();
         timer.deadline = super::tick::round_up(deadline);

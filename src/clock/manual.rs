@@ -50,7 +50,7 @@ struct Timeline {
     origin: Instant,
     elapsed: Duration,
     next_id: u64,
-    counts: Counts,
+    counts: ManualClockCounts,
     // Ordered by creation, so that timers due together wake in a reproducible order.
     timers: BTreeMap<u64, Armed>,
 }
@@ -72,8 +72,8 @@ struct Timeline {
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct Counts {
-    /// Readings of the time through [`Clock::now`].
+pub struct ManualClockCounts {
+    /// Readings of the time through [`Clock::now`] (not [`ManualClock::uncounted_now`]).
     pub time_reads: u64,
     /// Timers created.
     pub timers_created: u64,
@@ -95,7 +95,7 @@ impl Default for Timeline {
             origin: Instant::now(),
             elapsed: Duration::ZERO,
             next_id: 0,
-            counts: Counts::default(),
+            counts: ManualClockCounts::default(),
             timers: BTreeMap::new(),
         }
     }
@@ -138,8 +138,26 @@ impl ManualClock {
         due.into_iter().for_each(Waker::wake);
     }
 
-    /// The time this clock stands at.
-    pub fn now(&self) -> Instant {
+    /// The time this clock stands at, without counting the reading.
+    ///
+    /// For the test itself, which must not disturb what
+    /// [`counts`](ManualClock::counts) says of the adapters; `clock.now()` is
+    /// [`Clock::now`], the adapters' reading, and is counted in
+    /// [`time_reads`](ManualClockCounts::time_reads).
+    ///
+    /// ```
+    /// use futures_heartbeat::clock::{Clock, ManualClock};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let start = clock.uncounted_now();
+    /// clock.advance(Duration::from_secs(3));
+    /// assert_eq!(clock.uncounted_now() - start, Duration::from_secs(3));
+    /// assert_eq!(clock.counts().time_reads, 0);
+    /// assert_eq!(clock.now() - start, Duration::from_secs(3)); // the trait's reading
+    /// assert_eq!(clock.counts().time_reads, 1);
+    /// ```
+    pub fn uncounted_now(&self) -> Instant {
         self.lock().now()
     }
 
@@ -157,13 +175,13 @@ impl ManualClock {
     }
 
     /// How often adapters have read this clock and used its timers so far.
-    pub fn counts(&self) -> Counts {
+    pub fn counts(&self) -> ManualClockCounts {
         self.lock().counts
     }
 
     /// The earliest deadline of a timer that has not yet been reached, if any.
     ///
-    /// Advancing to it, `clock.advance(deadline - clock.now())`, runs a test
+    /// Advancing to it, `clock.advance(deadline - clock.uncounted_now())`, runs a test
     /// from one event to the next.
     pub fn next_deadline(&self) -> Option<Instant> {
         let timeline = self.lock();
@@ -217,7 +235,7 @@ impl Clock for ManualClock {
 }
 
 impl ManualTimer {
-    fn with_armed<R>(&self, f: impl FnOnce(&mut Armed, Instant, &mut Counts) -> R) -> R {
+    fn with_armed<R>(&self, f: impl FnOnce(&mut Armed, Instant, &mut ManualClockCounts) -> R) -> R {
         let mut timeline = lock(&self.shared);
         let timeline = &mut *timeline;
         let now = timeline.now();

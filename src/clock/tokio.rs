@@ -3,7 +3,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 use std::time::Instant;
 
-use super::{Clock, Timer};
+use super::{Clock, Sealed, Timer};
 
 /// Timers from [`tokio::time`](https://docs.rs/tokio/latest/tokio/time/), on the runtime's time driver.
 ///
@@ -60,7 +60,7 @@ impl Timer for TokioTimer {
         sleep.poll(cx)
     }
 
-    fn may_have_expired(&self) -> bool {
+    fn may_have_expired(&self, _: Sealed) -> bool {
         self.0.is_elapsed() || deadline_passed(&self.0)
     }
 }

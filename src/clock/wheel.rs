@@ -6,7 +6,7 @@ use std::io;
 use std::time::Duration;
 
 use super::tick::{self, Tick};
-use super::{Clock, Timer};
+use super::{Clock, Sealed, Timer};
 
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 mod driver;
@@ -36,7 +36,9 @@ pub use self::faults::inject;
 pub use self::lock_count::shared_lock_acquisitions;
 use self::schedule::Key;
 use self::scheduler::{Due, Polled, Waits};
-pub use self::stats::{WheelStats, LATENESS_BUCKETS};
+pub use self::stats::WheelStats;
+#[cfg(feature = "lock-counter")]
+pub use self::stats::{tick_lateness_histogram, ticks_fired};
 
 /// Timers on one scheduler shared by the whole process: deadlines rounded up to
 /// a grain of [ticks](super::TICK) that fits within a twentieth of the timer's lead
@@ -236,20 +238,25 @@ impl WheelClock {
         Wheel::global().ensure_driver()
     }
 
-    /// What the scheduler has seen so far: ticks fired and how late, wakers that
-    /// panicked, restarts of its thread.
+    /// What the scheduler has seen since the process started: wakers that
+    /// panicked, restarts of its thread, and how late it fired timers (see [`WheelStats`]).
+    ///
+    /// A program may log them now and then; a fault counter that grows points at
+    /// an executor whose wakers misbehave.
     ///
     /// ```
     /// use futures::stream::{self, StreamExt};
-    /// use futures_heartbeat::{clock::WheelClock, HeartbeatExt};
+    /// use futures_heartbeat::{clock::WheelClock, Event, HeartbeatExt};
     /// use std::time::Duration;
     ///
     /// # futures::executor::block_on(async {
-    /// let mut events = stream::pending::<u8>().with_heartbeat(Duration::from_millis(2));
-    /// events.next().await; // a pulse: the scheduler fired a tick
+    /// let mut events = stream::pending::<u8>().with_heartbeat_on(Duration::from_millis(2), WheelClock);
+    /// assert_eq!(events.next().await, Some(Event::Pulse));
     /// let stats = WheelClock::stats();
-    /// assert!(stats.ticks_fired >= 1);
-    /// assert!(stats.max_lateness < Duration::from_secs(60));
+    /// // block_on's waker neither panics nor takes the scheduler's thread down.
+    /// assert_eq!(stats.waker_panics, 0);
+    /// assert_eq!(stats.driver_restarts, 0);
+    /// println!("timers fired up to {:?} late", stats.max_lateness);
     /// # });
     /// ```
     pub fn stats() -> WheelStats {
@@ -337,10 +344,10 @@ fn due_for(deadline: Instant, now: Instant) -> (Tick, Coalescing) {
 
 impl Timer for WheelTimer {
     fn reset(self: Pin<&mut Self>, deadline: Instant) {
-        self.reset_read_at(deadline, Instant::now());
+        self.reset_read_at(deadline, Instant::now(), Sealed);
     }
 
-    fn reset_read_at(self: Pin<&mut Self>, deadline: Instant, now: Instant) {
+    fn reset_read_at(self: Pin<&mut Self>, deadline: Instant, now: Instant, _: Sealed) {
         let timer = self.get_mut();
         let wheel = Wheel::global();
         let waker_grain_log2 = timer.coalescing.waker_grain_log2;
@@ -387,7 +394,7 @@ impl Timer for WheelTimer {
 
     /// Exact, and lock-free: one atomic load of the last tick the driver fired,
     /// and a clock read if the driver has not fired it.
-    fn may_have_expired(&self) -> bool {
+    fn may_have_expired(&self, _: Sealed) -> bool {
         self.has_expired(Wheel::global())
     }
 }
@@ -444,7 +451,7 @@ mod tests {
         let mut timer = WheelClock.timer_at(deadline);
         assert_eq!(timer.coalescing.grain_log2, 8, "10 s ahead: 256 ms");
         // As the heartbeat does after a pulse: the reading is the lead's start.
-        Pin::new(&mut timer).reset_read_at(deadline, deadline - Duration::from_millis(100));
+        Pin::new(&mut timer).reset_read_at(deadline, deadline - Duration::from_millis(100), Sealed);
         assert_eq!(timer.coalescing.grain_log2, 2, "100 ms ahead: 4 ms");
         Pin::new(&mut timer).reset(deadline);
         assert_eq!(

@@ -12,7 +12,7 @@ use futures_sink::Sink;
 use pin_project_lite::pin_project;
 
 use super::backoff::{Backoff, Delays, Jitter};
-use super::{Attempt, Cause, Disconnected, Restart};
+use super::{Attempt, Cause, Connect, Disconnected, Restart};
 use crate::clock::{Clock, DefaultClock, Timer};
 use crate::phi_accrual::{PhiAccrual, Rhythm};
 use crate::silence::SilenceTimer;
@@ -24,21 +24,28 @@ pub(super) type CursorOf<T, K> = Box<dyn FnMut(&T) -> Option<K> + Send>;
 type IsFatal<E> = Box<dyn FnMut(&E) -> bool + Send>;
 
 pin_project! {
-    /// Stream returned by [`restarting`](super::restarting) and [`resuming`](super::resuming).
+    /// Stream returned by [`restarting`](super::restarting) and [`resuming`](super::resuming)
+    /// (and their `_on` forms).
+    ///
+    /// `F` is the connect function (see [`Connect`] for the types it implies), `K`
+    /// the key of [`resuming`](super::resuming)'s cursor, `C` the clock. It is
+    /// `Unpin` whenever its source is: the connect function's future is boxed, one
+    /// allocation per connect, and need not be.
     ///
     /// Its settings are builder methods, to call before the first poll.
     #[must_use = "streams do nothing unless polled"]
-    pub struct Restarting<F, Fut, S, T, E, K = (), C = DefaultClock>
+    pub struct Restarting<F, K = (), C = DefaultClock>
     where
+        F: Connect<K>,
         C: Clock,
     {
         connect: F,
         // Dropped as soon as it resolves or times out, or the adapter is dropped.
-        #[pin]
-        connecting: Option<Fut>,
+        // Boxed, so that the adapter is `Unpin` when the source is: connects are rare.
+        connecting: Option<Pin<Box<F::Future>>>,
         // Dropped as soon as it fails, ends or falls silent: before the next connect.
         #[pin]
-        source: Option<S>,
+        source: Option<F::Source>,
         // The connect timeout while connecting, the backoff while backing off.
         #[pin]
         timer: Option<C::Timer>,
@@ -47,8 +54,8 @@ pin_project! {
         clock: C,
         state: State,
         name: Option<&'static str>,
-        settings: Settings<E>,
-        cursor_of: Option<CursorOf<T, K>>,
+        settings: Settings<F::Error>,
+        cursor_of: Option<CursorOf<F::Ok, K>>,
         cursor: Option<K>,
         attempt: u32,
         restarts: u32,
@@ -58,7 +65,7 @@ pin_project! {
         // The two-way side (`Sink`): the error of a write that failed, for the
         // stream side to report as `Down`; the task waiting for a source to
         // write to; the task waiting for the source's frames, woken when a write fails.
-        write_failed: Option<E>,
+        write_failed: Option<F::Error>,
         writer: Option<Waker>,
         reader: Option<Waker>,
     }
@@ -105,9 +112,7 @@ impl<E> fmt::Debug for Settings<E> {
     }
 }
 
-impl<F, Fut, S, T, E, K: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug
-    for Restarting<F, Fut, S, T, E, K, C>
-{
+impl<F: Connect<K>, K: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug for Restarting<F, K, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Restarting")
             .field("state", &self.state)
@@ -127,15 +132,15 @@ const DEFAULT_BACKOFF_MIN: Duration = Duration::from_millis(500);
 const DEFAULT_BACKOFF_MAX: Duration = Duration::from_secs(30);
 const DEFAULT_STABLE_AFTER: Duration = Duration::from_secs(30);
 
-impl<F, Fut, S, T, E, K> Restarting<F, Fut, S, T, E, K, DefaultClock> {
-    pub(super) fn new(connect: F, cursor_of: Option<CursorOf<T, K>>) -> Self {
+impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
+    pub(super) fn new(connect: F, cursor_of: Option<CursorOf<F::Ok, K>>, clock: C) -> Self {
         Restarting {
             connect,
             connecting: None,
             source: None,
             timer: None,
             silence: SilenceTimer::new(),
-            clock: DefaultClock,
+            clock,
             state: State::NotStarted,
             name: None,
             settings: Settings {
@@ -162,9 +167,7 @@ impl<F, Fut, S, T, E, K> Restarting<F, Fut, S, T, E, K, DefaultClock> {
             reader: None,
         }
     }
-}
 
-impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
     /// Restarts a source that has been silent for `limit` while the consumer
     /// waited, as the [`watchdog`](crate::HeartbeatExt::watchdog) counts silence:
     /// the time the consumer spends between polls never counts, so a slow consumer
@@ -218,12 +221,12 @@ impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
     ///
     /// ```
     /// use futures::{stream, StreamExt};
-    /// use futures_heartbeat::{clock::ManualClock, restart::{restarting, Cause, Restart}};
+    /// use futures_heartbeat::{clock::ManualClock, restart::{restarting_on, Cause, Restart}};
     /// use std::time::Duration;
     ///
     /// let clock = ManualClock::new();
-    /// let events = restarting(|_| async { Ok::<_, ()>(stream::pending::<Result<u8, ()>>()) })
-    ///     .on(clock.clone())
+    /// let never_delivers = |_| async { Ok::<_, ()>(stream::pending::<Result<u8, ()>>()) };
+    /// let events = restarting_on(never_delivers, clock.clone())
     ///     .first_item_timeout(Duration::from_secs(5));
     /// let mut events = std::pin::pin!(events);
     /// # futures::executor::block_on(async {
@@ -252,13 +255,12 @@ impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
     ///
     /// ```
     /// use futures::{future, stream, StreamExt};
-    /// use futures_heartbeat::{clock::ManualClock, restart::{restarting, Cause, Restart}};
+    /// use futures_heartbeat::{clock::ManualClock, restart::{restarting_on, Cause, Restart}};
     /// use std::time::Duration;
     ///
     /// let clock = ManualClock::new();
     /// let never_connects = |_| future::pending::<Result<stream::Empty<Result<u8, ()>>, ()>>();
-    /// let events = restarting(never_connects)
-    ///     .on(clock.clone())
+    /// let events = restarting_on(never_connects, clock.clone())
     ///     .connect_timeout(Duration::from_secs(10));
     /// let mut events = std::pin::pin!(events);
     /// # futures::executor::block_on(async {
@@ -431,7 +433,7 @@ impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
     /// .fatal_if(|error: &io::Error| error.kind() == io::ErrorKind::PermissionDenied);
     /// # drop(events);
     /// ```
-    pub fn fatal_if(mut self, is_fatal: impl FnMut(&E) -> bool + Send + 'static) -> Self {
+    pub fn fatal_if(mut self, is_fatal: impl FnMut(&F::Error) -> bool + Send + 'static) -> Self {
         self.settings.is_fatal = Some(Box::new(is_fatal));
         self
     }
@@ -455,40 +457,6 @@ impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
         self
     }
 
-    /// Takes timers and the time from `clock` instead of the [`DefaultClock`].
-    ///
-    /// ```
-    /// use futures::stream;
-    /// use futures_heartbeat::{clock::ManualClock, restart::restarting};
-    ///
-    /// let clock = ManualClock::new(); // time moves only when the test says so
-    /// let events = restarting(|_| async { Ok::<_, ()>(stream::iter([Ok::<u8, ()>(1)])) })
-    ///     .on(clock.clone());
-    /// # drop(events);
-    /// ```
-    pub fn on<C2: Clock>(self, clock: C2) -> Restarting<F, Fut, S, T, E, K, C2> {
-        Restarting {
-            connect: self.connect,
-            connecting: None,
-            source: None,
-            timer: None,
-            silence: SilenceTimer::new(),
-            clock,
-            state: self.state,
-            name: self.name,
-            settings: self.settings,
-            cursor_of: self.cursor_of,
-            cursor: self.cursor,
-            attempt: self.attempt,
-            restarts: self.restarts,
-            recent_restarts: self.recent_restarts,
-            down_since: self.down_since,
-            write_failed: self.write_failed,
-            writer: self.writer,
-            reader: self.reader,
-        }
-    }
-
     /// Names the stream in the events of the `tracing` feature.
     ///
     /// ```
@@ -498,11 +466,16 @@ impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
     ///     Ok::<_, std::io::Error>(futures::stream::pending::<std::io::Result<u8>>())
     /// })
     /// .named("prices feed");
-    /// # drop(events);
+    /// assert_eq!(events.name(), Some("prices feed"));
     /// ```
     pub fn named(mut self, name: &'static str) -> Self {
         self.name = Some(name);
         self
+    }
+
+    /// The name given with [`named`](Self::named).
+    pub fn name(&self) -> Option<&'static str> {
+        self.name
     }
 
     /// Restarts made so far.
@@ -545,22 +518,23 @@ impl<F, Fut, S, T, E, K, C: Clock> Restarting<F, Fut, S, T, E, K, C> {
     }
 }
 
-impl<F, Fut, S, T, E, K, C> Restarting<F, Fut, S, T, E, K, C>
+/// What the stream yields, for the connect function `F`.
+type RestartOf<F, K> = Restart<<F as Connect<K>>::Ok, <F as Connect<K>>::Error>;
+
+impl<F, K, C> Restarting<F, K, C>
 where
-    F: FnMut(Attempt<K>) -> Fut,
-    Fut: Future<Output = Result<S, E>>,
-    S: Stream<Item = Result<T, E>>,
+    F: Connect<K>,
     K: Clone,
     C: Clock,
 {
     /// Calls the connect function for the current attempt and arms its timeout.
     fn start_connecting(self: Pin<&mut Self>) {
-        let mut this = self.project();
+        let this = self.project();
         let attempt = Attempt {
             number: *this.attempt,
             cursor: this.cursor.clone(),
         };
-        this.connecting.set(Some((this.connect)(attempt)));
+        *this.connecting = Some(Box::pin(this.connect.connect(attempt)));
         let deadline = this.clock.now().checked_add(this.settings.connect_timeout);
         arm(this.timer, this.clock, deadline);
         *this.state = State::Connecting;
@@ -570,10 +544,10 @@ where
     /// schedules the next attempt or gives up.
     #[cold]
     #[inline(never)]
-    fn go_down(self: Pin<&mut Self>, cause: Cause<E>) -> Poll<Option<Restart<T, E>>> {
+    fn go_down(self: Pin<&mut Self>, cause: Cause<F::Error>) -> Poll<Option<RestartOf<F, K>>> {
         let mut this = self.project();
         this.source.set(None);
-        this.connecting.set(None);
+        *this.connecting = None;
         this.silence.as_mut().stop();
         let now = this.clock.now();
         let settings = &mut *this.settings;
@@ -634,7 +608,7 @@ where
 
     /// The source ended by itself.
     #[cold]
-    fn source_ended(self: Pin<&mut Self>) -> Poll<Option<Restart<T, E>>> {
+    fn source_ended(self: Pin<&mut Self>) -> Poll<Option<RestartOf<F, K>>> {
         if self.settings.restart_on_end {
             return self.go_down(Cause::Ended);
         }
@@ -651,10 +625,10 @@ where
     fn poll_connecting(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Restart<T, E>>> {
+    ) -> Poll<Option<RestartOf<F, K>>> {
         let mut this = self.as_mut().project();
-        let connecting = this.connecting.as_mut().as_pin_mut();
-        let connected = match connecting.map(|future| future.poll(cx)) {
+        let connecting = this.connecting.as_mut();
+        let connected = match connecting.map(|future| future.as_mut().poll(cx)) {
             Some(Poll::Ready(connected)) => connected,
             _ => {
                 if poll_timer(this.timer, cx).is_ready() {
@@ -663,7 +637,7 @@ where
                 return Poll::Pending;
             }
         };
-        this.connecting.set(None);
+        *this.connecting = None;
         this.timer.set(None);
         match connected {
             Err(error) => self.go_down(Cause::ConnectFailed(error)),
@@ -692,7 +666,10 @@ where
 
     /// Up: the source's items, and `Down` when it fails, ends or falls silent.
     #[inline]
-    fn poll_source(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Restart<T, E>>> {
+    fn poll_source(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<RestartOf<F, K>>> {
         let mut this = self.as_mut().project();
         let Some(source) = this.source.as_mut().as_pin_mut() else {
             debug_assert!(false, "`Up` has a source: a failed write is handled first");
@@ -751,15 +728,13 @@ where
     }
 }
 
-impl<F, Fut, S, T, E, K, C> Stream for Restarting<F, Fut, S, T, E, K, C>
+impl<F, K, C> Stream for Restarting<F, K, C>
 where
-    F: FnMut(Attempt<K>) -> Fut,
-    Fut: Future<Output = Result<S, E>>,
-    S: Stream<Item = Result<T, E>>,
+    F: Connect<K>,
     K: Clone,
     C: Clock,
 {
-    type Item = Restart<T, E>;
+    type Item = RestartOf<F, K>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         if let Some(error) = self.as_mut().project().write_failed.take() {
@@ -794,11 +769,9 @@ where
     }
 }
 
-impl<F, Fut, S, T, E, K, C> FusedStream for Restarting<F, Fut, S, T, E, K, C>
+impl<F, K, C> FusedStream for Restarting<F, K, C>
 where
-    F: FnMut(Attempt<K>) -> Fut,
-    Fut: Future<Output = Result<S, E>>,
-    S: Stream<Item = Result<T, E>>,
+    F: Connect<K>,
     K: Clone,
     C: Clock,
 {
@@ -845,9 +818,10 @@ fn poll_timer<T: Timer>(timer: Pin<&mut Option<T>>, cx: &mut Context<'_>) -> Pol
 ///
 /// The stream side must be polled for a source to be connected at all: a task
 /// that only writes waits forever.
-impl<F, Fut, S, T, E, K, C, M> Sink<M> for Restarting<F, Fut, S, T, E, K, C>
+impl<F, K, C, M> Sink<M> for Restarting<F, K, C>
 where
-    S: Sink<M, Error = E>,
+    F: Connect<K>,
+    F::Source: Sink<M, Error = F::Error>,
     C: Clock,
 {
     type Error = Disconnected;

@@ -234,7 +234,6 @@ impl Wheel {
             if !self.wake_batch(generation) {
                 return None;
             }
-            self.stats.record_wake_batch(now.elapsed());
         }
         if self.retired(generation) {
             return None;

@@ -3,16 +3,15 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-/// How many buckets [`WheelStats::lateness_histogram`] has.
-pub const LATENESS_BUCKETS: usize = 12;
-
 /// What the scheduler behind [`WheelClock`](super::WheelClock) has seen since the
-/// process started: its faults and its own timeliness.
+/// process started: the faults it recovered from, and how late it ran.
 ///
 /// The driver thread runs the wakers of every task that waits on the clock. A
 /// waker that panics cannot hand the panic to its task, which is not running; the
 /// standard panic hook prints it, naming the thread `futures-heartbeat-wheel`,
 /// and it is counted here. The other timers keep firing.
+///
+/// More fields may come (the struct is `#[non_exhaustive]`); these keep their meaning.
 ///
 /// ```
 /// use futures_heartbeat::clock::WheelClock;
@@ -25,8 +24,6 @@ pub const LATENESS_BUCKETS: usize = 12;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct WheelStats {
-    /// Ticks fired that had at least one timer.
-    pub ticks_fired: u64,
     /// Wakers that panicked when the driver woke them.
     pub waker_panics: u64,
     /// Times the driver thread died and was replaced.
@@ -35,16 +32,17 @@ pub struct WheelStats {
     /// supervision period (100 ms) and replaced, so that the timers behind that
     /// waker fired without waiting for it.
     pub blocked_drivers: u64,
-    /// The latest any tick was fired after it started.
+    /// The latest the driver has fired timers after the start of the millisecond
+    /// it had scheduled them for: its own delay (the operating system's wakeup, a
+    /// stall of the process, slow wakers before them), on top of the rounding each
+    /// timer is allowed (see [Precision](super::WheelClock#precision)). Zero until
+    /// it first fires one.
     pub max_lateness: Duration,
-    /// The longest the driver spent waking the tasks of one tick: how long a slow
-    /// waker held up every timer behind it.
-    pub max_wake_batch: Duration,
-    /// Ticks fired, by lateness: bucket 0 counts those fired less than 1 ms after
-    /// they started, bucket `i` those between 2<sup>i−1</sup> and 2<sup>i</sup> ms
-    /// late, and the last bucket everything later.
-    pub lateness_histogram: [u64; LATENESS_BUCKETS],
 }
+
+/// How many buckets [`tick_lateness_histogram`] has.
+#[cfg(feature = "lock-counter")]
+pub(crate) const LATENESS_BUCKETS: usize = 12;
 
 #[derive(Debug, Default)]
 pub(super) struct Stats {
@@ -52,46 +50,63 @@ pub(super) struct Stats {
     pub(super) driver_restarts: AtomicU64,
     pub(super) blocked_drivers: AtomicU64,
     max_lateness_nanos: AtomicU64,
-    max_wake_batch_nanos: AtomicU64,
+    // Only the crate's own tests and benchmarks read it: without them, no tick pays for it.
+    #[cfg(feature = "lock-counter")]
     lateness_histogram: [AtomicU64; LATENESS_BUCKETS],
 }
 
 impl Stats {
     /// Written by the one driver thread only, so plain loads and stores suffice.
     pub(super) fn record_tick(&self, lateness: Duration) {
-        let millis = lateness.as_millis();
-        let bucket = if millis == 0 {
-            0
-        } else {
-            (u128::BITS - millis.leading_zeros()) as usize
-        };
-        self.lateness_histogram[bucket.min(LATENESS_BUCKETS - 1)].fetch_add(1, Ordering::Relaxed);
-        raise(&self.max_lateness_nanos, lateness);
-    }
-
-    pub(super) fn record_wake_batch(&self, took: Duration) {
-        raise(&self.max_wake_batch_nanos, took);
+        #[cfg(feature = "lock-counter")]
+        self.lateness_histogram[bucket_of(lateness)].fetch_add(1, Ordering::Relaxed);
+        let nanos = u64::try_from(lateness.as_nanos()).unwrap_or(u64::MAX);
+        self.max_lateness_nanos.fetch_max(nanos, Ordering::Relaxed);
     }
 
     /// The counters now.
     pub(super) fn snapshot(&self) -> WheelStats {
-        let lateness_histogram =
-            std::array::from_fn(|i| self.lateness_histogram[i].load(Ordering::Relaxed));
         WheelStats {
-            ticks_fired: lateness_histogram.iter().sum(),
             waker_panics: self.waker_panics.load(Ordering::Relaxed),
             driver_restarts: self.driver_restarts.load(Ordering::Relaxed),
             blocked_drivers: self.blocked_drivers.load(Ordering::Relaxed),
             max_lateness: Duration::from_nanos(self.max_lateness_nanos.load(Ordering::Relaxed)),
-            max_wake_batch: Duration::from_nanos(self.max_wake_batch_nanos.load(Ordering::Relaxed)),
-            lateness_histogram,
         }
+    }
+
+    #[cfg(feature = "lock-counter")]
+    pub(super) fn lateness_histogram(&self) -> [u64; LATENESS_BUCKETS] {
+        std::array::from_fn(|i| self.lateness_histogram[i].load(Ordering::Relaxed))
     }
 }
 
-fn raise(max_nanos: &AtomicU64, value: Duration) {
-    let nanos = u64::try_from(value.as_nanos()).unwrap_or(u64::MAX);
-    max_nanos.fetch_max(nanos, Ordering::Relaxed);
+/// Bucket 0 for less than 1 ms, bucket `i` for 2<sup>i−1</sup> to 2<sup>i</sup> ms,
+/// and the last for everything later.
+#[cfg(feature = "lock-counter")]
+fn bucket_of(lateness: Duration) -> usize {
+    let millis = lateness.as_millis();
+    let bucket = if millis == 0 {
+        0
+    } else {
+        (u128::BITS - millis.leading_zeros()) as usize
+    };
+    bucket.min(LATENESS_BUCKETS - 1)
+}
+
+/// Ticks fired (those that had at least one timer) by lateness: bucket 0 counts
+/// those fired less than 1 ms after they started, bucket `i` those between
+/// 2<sup>i−1</sup> and 2<sup>i</sup> ms late, and the last bucket everything later.
+/// For the crate's own tests and benchmarks (feature `lock-counter`); not part of the API.
+#[cfg(feature = "lock-counter")]
+pub fn tick_lateness_histogram() -> [u64; LATENESS_BUCKETS] {
+    super::Wheel::global().stats.lateness_histogram()
+}
+
+/// Ticks fired that had at least one timer, for the crate's own tests and
+/// benchmarks (feature `lock-counter`); not part of the API.
+#[cfg(feature = "lock-counter")]
+pub fn ticks_fired() -> u64 {
+    tick_lateness_histogram().iter().sum()
 }
 
 #[cfg(test)]
@@ -99,17 +114,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_latest_lateness_is_kept() {
+        let stats = Stats::default();
+        assert_eq!(stats.snapshot().max_lateness, Duration::ZERO);
+        for millis in [3, 5_000, 2] {
+            stats.record_tick(Duration::from_millis(millis) + Duration::from_micros(10));
+        }
+        assert_eq!(
+            stats.snapshot().max_lateness,
+            Duration::from_micros(5_000_010)
+        );
+    }
+
+    #[test]
+    #[cfg(feature = "lock-counter")]
     fn lateness_falls_into_power_of_two_millisecond_buckets() {
         let stats = Stats::default();
         for millis in [0, 1, 2, 3, 4, 7, 8, 5_000] {
             stats.record_tick(Duration::from_millis(millis) + Duration::from_micros(10));
         }
-        let snapshot = stats.snapshot();
         assert_eq!(
-            snapshot.lateness_histogram,
+            stats.lateness_histogram(),
             [1, 1, 2, 2, 1, 0, 0, 0, 0, 0, 0, 1]
         );
-        assert_eq!(snapshot.ticks_fired, 8);
-        assert_eq!(snapshot.max_lateness, Duration::from_micros(5_000_010));
     }
 }

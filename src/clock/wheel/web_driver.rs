@@ -87,7 +87,6 @@ impl Wheel {
         if !wakers.is_empty() {
             // Waking only queues the tasks on the host's job queue: no code of theirs runs here.
             wakers.into_iter().for_each(Waker::wake);
-            self.stats.record_wake_batch(now.elapsed());
         }
         arm_timeout(fired.next);
     }

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""Summarises the scale harness's CSV (see benches/scale.sh and
-benches/scale_matrix.sh): a Markdown table of medians and ranges per
+"""Summarises the scale harness's CSV (see bench/scale.sh and
+bench/scale_matrix.sh): a Markdown table of medians and ranges per
 configuration, each configuration's median CPU as a ratio to heartbeat-stream's
 at the same interval and stream count, the marginal memory per stream (the
 slope between 10,000 and 100,000 streams), and an SVG chart of CPU and p99
 lateness against the number of streams, one line per time source, for each
 pulse interval in the file (`chart.svg` for 100 ms, `chart-1000ms.svg` for others).
 
-Usage: python3 benches/report.py target/scale.csv [chart.svg]
+Usage: python3 bench/report.py target/scale.csv [chart.svg]
 """
 import csv
 import math

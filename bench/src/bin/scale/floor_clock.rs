@@ -66,7 +66,7 @@ impl Floor {
     fn boundary_at_or_after(&self, deadline: Instant) -> u64 {
         let nanos = deadline.saturating_duration_since(self.origin).as_nanos();
         let grain = self.grain.as_nanos();
-        ((nanos + grain - 1) / grain) as u64
+        nanos.div_ceil(grain) as u64
     }
 
     pub fn grain(&self) -> Duration {

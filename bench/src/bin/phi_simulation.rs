@@ -12,12 +12,9 @@
 //! Run with:
 //!
 //! ```sh
-//! cargo run --release --example phi_simulation
-//! cargo run --release --example phi_simulation -- --runs 300 --seed 7
+//! cargo run --release -p futures-heartbeat-bench --bin phi_simulation
+//! cargo run --release -p futures-heartbeat-bench --bin phi_simulation -- --runs 300 --seed 7
 //! ```
-
-#[path = "support/args.rs"]
-mod args;
 
 use std::cell::Cell;
 use std::pin::Pin;
@@ -29,9 +26,10 @@ use futures::stream::{Stream, StreamExt};
 use futures::task::noop_waker;
 use futures_heartbeat::clock::ManualClock;
 use futures_heartbeat::{AdaptiveWatchdog, HeartbeatExt, PhiAccrual, Watchdog};
+use futures_heartbeat_bench::args;
 
 const USAGE: &str = "\
-usage: cargo run --release --example phi_simulation [-- --runs N --seed S]
+usage: cargo run --release -p futures-heartbeat-bench --bin phi_simulation [-- --runs N --seed S]
 
 Simulates four heartbeat producers (1 s interval) that each stop for good at a
 random time, watched by the adaptive (phi accrual) watchdog and by fixed ones at
@@ -133,7 +131,7 @@ impl Producer {
             latest = latest.max(arrival);
             arrivals.push(latest);
             sent += INTERVAL;
-            if matches!(self, Producer::PauseEveryMinute) && sent.as_secs() % 60 == 0 {
+            if matches!(self, Producer::PauseEveryMinute) && sent.as_secs().is_multiple_of(60) {
                 sent += Duration::from_millis(300);
             }
         }
@@ -214,7 +212,7 @@ struct Outcome {
 /// watchdog notices.
 fn simulate(detector: &Detector, arrivals: &[Duration], stop: Duration, outcome: &mut Outcome) {
     let clock = ManualClock::new();
-    let start = clock.now();
+    let start = clock.uncounted_now();
     let arrived = Rc::new(Cell::new(0));
     let mut watched = detector.watch(Beats(arrived.clone()), &clock);
     let waker = noop_waker();
@@ -225,7 +223,7 @@ fn simulate(detector: &Detector, arrivals: &[Duration], stop: Duration, outcome:
         match watched.poll(&mut cx) {
             Poll::Ready(Some(())) => continue,
             Poll::Ready(None) => {
-                let fired = clock.now() - start;
+                let fired = clock.uncounted_now() - start;
                 if fired >= stop {
                     outcome.detections.push(fired - stop);
                     break;
@@ -240,12 +238,12 @@ fn simulate(detector: &Detector, arrivals: &[Duration], stop: Duration, outcome:
         // An arrival at the same instant as the timer wins, as the adapters poll the stream first.
         let arrival = next_arrival.peek().copied();
         match (arrival, timer) {
-            (Some(arrival), timer) if timer.map_or(true, |timer| arrival <= timer) => {
-                clock.advance(arrival - clock.now());
+            (Some(arrival), timer) if timer.is_none_or(|timer| arrival <= timer) => {
+                clock.advance(arrival - clock.uncounted_now());
                 arrived.set(arrived.get() + 1);
                 next_arrival.next();
             }
-            (_, Some(timer)) => clock.advance(timer - clock.now()),
+            (_, Some(timer)) => clock.advance(timer - clock.uncounted_now()),
             _ => unreachable!("a watchdog always holds a timer while it waits"),
         }
     }

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Runs the scale harness over stream counts and time sources, ROUNDS times, appending to CSV.
-# Usage: benches/scale.sh [CSV] [ROUNDS] [SECS]     (defaults: target/scale.csv 3 10)
-# Then: python3 benches/report.py target/scale.csv   (medians, ranges, and the chart)
+# Usage: bench/scale.sh [CSV] [ROUNDS] [SECS]     (defaults: target/scale.csv 3 10)
+# Then: python3 bench/report.py target/scale.csv   (medians, ranges, and the chart)
 set -euo pipefail
 csv=${1:-target/scale.csv}
 rounds=${2:-3}
 secs=${3:-10}
-cargo build --release --all-features --example scale
-scale=target/release/examples/scale
+cargo build --release -p futures-heartbeat-bench --bin scale
+scale=${CARGO_TARGET_DIR:-target}/release/scale
 for round in $(seq "$rounds"); do
     for streams in 1000 10000 100000; do
         "$scale" --streams "$streams" --secs "$secs" --mode peer --csv "$csv"

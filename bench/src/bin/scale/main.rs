@@ -14,8 +14,8 @@
 //! Run with:
 //!
 //! ```sh
-//! cargo run --release --example scale -- --streams 10000 --clock wheel --executor smol
-//! cargo run --release --example scale -- --streams 10000 --mode peer
+//! cargo run --release -p futures-heartbeat-bench --bin scale -- --streams 10000 --clock wheel --executor smol
+//! cargo run --release -p futures-heartbeat-bench --bin scale -- --streams 10000 --mode peer
 //! ```
 //!
 //! Flags: `--streams N` (1000), `--interval-ms` (100), `--secs` (10), `--clock`
@@ -25,7 +25,7 @@
 //! evenly over the interval), `--mode heartbeat|watchdog|peer`, `--csv FILE` to
 //! append the figures as a line. Linux only: it reads /proc.
 //!
-//! `--clock floor` is `support/floor_clock.rs`: a timer that does the least it
+//! `--clock floor` is `floor_clock.rs`, beside this file: a timer that does the least it
 //! can at the wheel's precision, so that its run is what the executor and this
 //! harness cost with almost no timer; `--clock floor-hosted` fires it from a
 //! task on the executor's own reactor (a timerfd on async-io's under smol,
@@ -33,9 +33,6 @@
 //! floor-inline` (smol) inside the reactor's waker, with no task, as a library
 //! without a handle to the executor would have to.
 
-#[path = "support/args.rs"]
-mod args;
-#[path = "support/floor_clock.rs"]
 mod floor_clock;
 
 use std::pin::pin;
@@ -48,6 +45,7 @@ use futures_heartbeat::clock::{
     AsyncIoClock, Clock, DefaultClock, FuturesTimerClock, TokioClock, WheelClock,
 };
 use futures_heartbeat::HeartbeatExt;
+use futures_heartbeat_bench::args;
 
 use self::floor_clock::FloorClock;
 
@@ -67,7 +65,7 @@ const USAGE: &str = "\
 Many idle streams with heartbeats (or watchdogs) on one executor: CPU, memory
 per stream, and pulse lateness. Linux only (it reads /proc).
 
-usage: cargo run --release --all-features --example scale -- [FLAGS]
+usage: cargo run --release -p futures-heartbeat-bench --bin scale -- [FLAGS]
 
   --streams N                                  (1000)
   --interval-ms MS                             (100)

@@ -2,8 +2,8 @@
 # CPU and context switches per thread of a running program, over a window of its
 # steady state, from /proc (Linux only). Threads with the same name are summed.
 #
-# Usage: benches/thread_cpu.sh COMMAND [ARGS...]
-#   e.g. benches/thread_cpu.sh target/release/examples/scale --streams 100000 --secs 20
+# Usage: bench/thread_cpu.sh COMMAND [ARGS...]
+#   e.g. bench/thread_cpu.sh target/release/scale --streams 100000 --secs 20
 # WARM (seconds before the window, 7) and WINDOW (its length, 5) tune it; the
 # window must end before the program does.
 set -euo pipefail

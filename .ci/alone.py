@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Runs every test of the suite alone, from a clean target directory.
+
+A test that passes in the whole suite but not alone leans on something another
+test did: a thread it started, a file it built, a clock it warmed up. This
+builds the suite in an empty target directory with `cargo test --no-run` for
+each test target separately (so nothing is built that the target does not ask
+for), then runs each test function in its own process with `--exact`, and each
+doc test through `cargo test --doc` with its name as the filter.
+
+    python3 .ci/alone.py [--target-dir DIR] [--keep]
+
+Prints one line per failure and a count; exits 1 if any test failed.
+"""
+import argparse
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import time
+
+FEATURES = ["--all-features"]
+
+
+def cargo(args, env, **kw):
+    return subprocess.run(["cargo", *args], env=env, **kw)
+
+
+def test_targets(root):
+    return sorted(p.stem for p in (root / "tests").glob("*.rs"))
+
+
+def build(target, env):
+    """Builds one test target; returns the path of its executable."""
+    out = cargo(["test", *FEATURES, "--test", target, "--no-run", "--message-format=json"],
+                env, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.stderr.write(out.stderr[-3000:])
+        raise SystemExit(f"{target}: does not build")
+    for line in out.stdout.splitlines():
+        msg = json.loads(line)
+        if msg.get("reason") == "compiler-artifact" and msg.get("executable") \
+                and msg["target"]["name"] == target:
+            return msg["executable"]
+    raise SystemExit(f"{target}: no executable")
+
+
+def list_tests(exe, env):
+    out = subprocess.run([exe, "--list", "--format", "terse"], env=env,
+                         capture_output=True, text=True, check=True)
+    return [l[: -len(": test")] for l in out.stdout.splitlines() if l.endswith(": test")]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--target-dir", default="target/alone")
+    parser.add_argument("--keep", action="store_true", help="do not empty the target directory first")
+    args = parser.parse_args()
+    root = pathlib.Path(__file__).resolve().parent.parent
+    os.chdir(root)
+    target_dir = pathlib.Path(args.target_dir).resolve()
+    if not args.keep and target_dir.exists():
+        shutil.rmtree(target_dir)
+    env = dict(os.environ, CARGO_TARGET_DIR=str(target_dir))
+
+    failures, count, start = [], 0, time.time()
+    for target in test_targets(root):
+        exe = build(target, env)
+        # Run from the package root, as `cargo test` does.
+        run_env = dict(env, CARGO_MANIFEST_DIR=str(root))
+        for name in list_tests(exe, run_env):
+            count += 1
+            res = subprocess.run([exe, "--exact", name, "--test-threads", "1"], env=run_env,
+                                 capture_output=True, text=True, timeout=600)
+            if res.returncode != 0:
+                failures.append(f"{target}::{name}")
+                print(f"FAILED alone: {target}::{name}\n{res.stdout[-2000:]}{res.stderr[-2000:]}", flush=True)
+
+    # Doc tests: each is already its own program; running them with a clean
+    # target directory checks they lean on nothing built before.
+    doc = cargo(["test", *FEATURES, "--doc"], env, capture_output=True, text=True)
+    doc_passed = sum(int(w.split()[0]) for w in
+                     __import__("re").findall(r"\d+ passed", doc.stdout))
+    if doc.returncode != 0:
+        failures.append("doc tests")
+        print(doc.stdout[-4000:])
+    print(f"{count} tests run alone, {doc_passed} doc tests, {len(failures)} failed, "
+          f"{time.time() - start:.0f} s")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
