@@ -49,6 +49,7 @@ pub trait HeartbeatExt: Stream {
     /// - **H7.** While items are ready, no clock read, timer re-arm or allocation
     ///   per item: a counter per item, and a look at the timer every
     ///   `MAX_ITEMS_BEFORE_PULSE` items.
+    ///
     /// Timers come
     /// from the [`DefaultClock`]; [`with_heartbeat_on`](HeartbeatExt::with_heartbeat_on)
     /// takes another time source.
