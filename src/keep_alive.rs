@@ -24,7 +24,7 @@ pin_project! {
         #[pin]
         idle: SilenceTimer<C::Timer>,
         clock: C,
-        max_idle: Duration,
+        idle_time: Duration,
         ended: bool,
     }
 }
@@ -34,7 +34,7 @@ impl<S: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug for KeepAlive<S, C> {
         f.debug_struct("KeepAlive")
             .field("stream", &self.stream)
             .field("clock", &self.clock)
-            .field("max_idle", &self.max_idle)
+            .field("idle", &self.idle_time)
             .field("idle", &self.idle)
             .field("ended", &self.ended)
             .finish()
@@ -42,16 +42,16 @@ impl<S: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug for KeepAlive<S, C> {
 }
 
 impl<S, C: Clock> KeepAlive<S, C> {
-    pub(crate) fn new(stream: S, max_idle: Duration, clock: C) -> Self {
+    pub(crate) fn new(stream: S, idle_time: Duration, clock: C) -> Self {
         assert!(
-            !max_idle.is_zero(),
+            !idle_time.is_zero(),
             "keep_alive: the idle time before a pulse, `idle`, must be greater than zero"
         );
         KeepAlive {
             stream,
             idle: SilenceTimer::new(),
             clock,
-            max_idle,
+            idle_time,
             ended: false,
         }
     }
@@ -64,10 +64,10 @@ impl<S, C: Clock> KeepAlive<S, C> {
     /// use std::time::Duration;
     ///
     /// let events = stream::iter([1]).keep_alive(Duration::from_secs(15));
-    /// assert_eq!(events.max_idle(), Duration::from_secs(15));
+    /// assert_eq!(events.idle(), Duration::from_secs(15));
     /// ```
-    pub fn max_idle(&self) -> Duration {
-        self.max_idle
+    pub fn idle(&self) -> Duration {
+        self.idle_time
     }
 
     /// The wrapped stream.
@@ -148,13 +148,13 @@ impl<S: Stream, C: Clock> KeepAlive<S, C> {
         Poll::Ready(None)
     }
 
-    /// The stream is pending: a pulse once it has been idle for `max_idle` while
+    /// The stream is pending: a pulse once it has been idle for `idle_time` while
     /// the consumer waited, and the timer's wakeup registered until then.
     #[inline(never)]
     fn pulse_when_idle(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event<S::Item>>> {
         let this = self.project();
         let mut idle = this.idle;
-        ready!(idle.as_mut().poll_elapsed(this.clock, *this.max_idle, cx));
+        ready!(idle.as_mut().poll_elapsed(this.clock, *this.idle_time, cx));
         // A pulse is activity too: the next wait counts afresh, so pulses never come in a burst.
         idle.restart();
         Poll::Ready(Some(Event::Pulse))
