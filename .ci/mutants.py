@@ -36,7 +36,6 @@ SCHEDULE = "src/clock/wheel/schedule.rs"
 DRIVER = "src/clock/wheel/driver.rs"
 WHEEL = "src/clock/wheel.rs"
 TOKIO_CLOCK = "src/clock/tokio.rs"
-WHEEL = "src/clock/wheel.rs"
 WEB_DRIVER = "src/clock/wheel/web_driver.rs"
 
 PROPERTIES = (["cargo", "test", "-q", "--test", "properties"], {})
