@@ -3,10 +3,12 @@
 
 A test that passes in the whole suite but not alone leans on something another
 test did: a thread it started, a file it built, a clock it warmed up. This
-builds the suite in an empty target directory with `cargo test --no-run` for
-each test target separately (so nothing is built that the target does not ask
-for), then runs each test function in its own process with `--exact`, and each
-doc test through `cargo test --doc` with its name as the filter.
+builds, in an empty target directory, each test target separately with
+`cargo test --no-run` (so nothing is built that the target does not ask for):
+the library's unit tests, every file of tests/, and the tests of the bench/
+member. It runs each test function in a process of its own with `--exact`.
+Doc tests already run one program each; they run last, with `cargo test --doc`,
+from the same target directory.
 
     python3 .ci/alone.py [--target-dir DIR] [--keep]
 
@@ -29,20 +31,27 @@ def cargo(args, env, **kw):
 
 
 def test_targets(root):
-    return sorted(p.stem for p in (root / "tests").glob("*.rs"))
+    return (["lib"] + sorted(p.stem for p in (root / "tests").glob("*.rs"))
+            + ["bench:" + p.stem for p in sorted((root / "bench" / "tests").glob("*.rs"))])
 
 
 def build(target, env):
     """Builds one test target; returns the path of its executable."""
-    out = cargo(["test", *FEATURES, "--test", target, "--no-run", "--message-format=json"],
-                env, capture_output=True, text=True)
+    if target == "lib":
+        args = ["test", *FEATURES, "--lib"]
+    elif target.startswith("bench:"):
+        args = ["test", "-p", "futures-heartbeat-bench", "--test", target[len("bench:"):]]
+    else:
+        args = ["test", *FEATURES, "--test", target]
+    out = cargo([*args, "--no-run", "--message-format=json"], env, capture_output=True, text=True)
     if out.returncode != 0:
         sys.stderr.write(out.stderr[-3000:])
         raise SystemExit(f"{target}: does not build")
     for line in out.stdout.splitlines():
         msg = json.loads(line)
+        name = {"lib": "futures_heartbeat"}.get(target, target.split(":")[-1])
         if msg.get("reason") == "compiler-artifact" and msg.get("executable") \
-                and msg["target"]["name"] == target:
+                and msg["target"]["name"] == name:
             return msg["executable"]
     raise SystemExit(f"{target}: no executable")
 
@@ -69,11 +78,12 @@ def main():
     for target in test_targets(root):
         exe = build(target, env)
         # Run from the package root, as `cargo test` does.
-        run_env = dict(env, CARGO_MANIFEST_DIR=str(root))
+        package = root / "bench" if target.startswith("bench:") else root
+        run_env = dict(env, CARGO_MANIFEST_DIR=str(package))
         for name in list_tests(exe, run_env):
             count += 1
             res = subprocess.run([exe, "--exact", name, "--test-threads", "1"], env=run_env,
-                                 capture_output=True, text=True, timeout=600)
+                                 cwd=package, capture_output=True, text=True, timeout=600)
             if res.returncode != 0:
                 failures.append(f"{target}::{name}")
                 print(f"FAILED alone: {target}::{name}\n{res.stdout[-2000:]}{res.stderr[-2000:]}", flush=True)

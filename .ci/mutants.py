@@ -157,7 +157,7 @@ MUTANTS = {
     "keep-alive-pulse-before-item": (KEEP_ALIVE,
         "        let this = self.as_mut().project();\n        if *this.ended {",
         "        let mut this = self.as_mut().project();\n"
-        "        if !*this.ended && this.idle.as_mut().poll_elapsed(this.clock, *this.max_idle, cx).is_ready() {\n"
+        "        if !*this.ended && this.idle.as_mut().poll_elapsed(this.clock, *this.idle_time, cx).is_ready() {\n"
         "            this.idle.as_mut().restart();\n"
         "            return Poll::Ready(Some(Event::Pulse));\n"
         "        }\n        if *this.ended {",

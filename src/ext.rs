@@ -50,9 +50,8 @@ pub trait HeartbeatExt: Stream {
     ///   per item: a counter per item, and a look at the timer every
     ///   `MAX_ITEMS_BEFORE_PULSE` items.
     ///
-    /// Timers come
-    /// from the [`DefaultClock`]; [`with_heartbeat_on`](HeartbeatExt::with_heartbeat_on)
-    /// takes another time source.
+    /// Timers come from the [`DefaultClock`];
+    /// [`with_heartbeat_on`](HeartbeatExt::with_heartbeat_on) takes another time source.
     ///
     /// # Panics
     ///

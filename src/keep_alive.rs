@@ -34,8 +34,8 @@ impl<S: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug for KeepAlive<S, C> {
         f.debug_struct("KeepAlive")
             .field("stream", &self.stream)
             .field("clock", &self.clock)
-            .field("idle", &self.idle_time)
-            .field("idle", &self.idle)
+            .field("idle_time", &self.idle_time)
+            .field("idle_timer", &self.idle)
             .field("ended", &self.ended)
             .finish()
     }

@@ -23,7 +23,6 @@
 //!   consumer never causes a restart. Its limit can also be learned from the
 //!   sources' rhythm ([`silence_adaptive`](Restarting::silence_adaptive)).
 //!
-//!
 //! # Two-way connections
 //!
 //! When the source is also a `Sink` (a WebSocket, a `Framed` codec, a
@@ -116,8 +115,7 @@ where
 /// # futures::executor::block_on(async {
 /// let clock = ManualClock::new(); // time moves only when the test says so
 /// let silent = |_| async { Ok::<_, ()>(stream::pending::<Result<u8, ()>>()) };
-/// let events = restarting_on(silent, clock.clone()).silence(Duration::from_secs(45));
-/// let mut events = std::pin::pin!(events);
+/// let mut events = restarting_on(silent, clock.clone()).silence(Duration::from_secs(45));
 /// assert!(matches!(events.next().await, Some(Restart::Up { .. })));
 /// assert!(futures::poll!(events.next()).is_pending());
 /// clock.advance(Duration::from_secs(45));
@@ -186,12 +184,11 @@ where
 ///
 /// # futures::executor::block_on(async {
 /// let clock = ManualClock::new();
-/// let events = resuming_on(
+/// let mut events = resuming_on(
 ///     |n: &u32| *n,
 ///     |_| async { Ok::<_, ()>(stream::iter([Ok(7), Ok(8)])) },
 ///     clock.clone(),
 /// );
-/// let mut events = std::pin::pin!(events);
 /// events.next().await; // Up
 /// events.next().await; // 7
 /// assert_eq!(events.cursor(), Some(&7));
@@ -223,11 +220,10 @@ where
 /// use futures_heartbeat::restart::resuming_if_keyed;
 ///
 /// # futures::executor::block_on(async {
-/// let events = resuming_if_keyed(
+/// let mut events = resuming_if_keyed(
 ///     |frame: &&str| frame.strip_prefix("update ").map(str::to_string),
 ///     |_| async { Ok::<_, ()>(stream::iter(["update 7", "pong"].map(Ok))) },
 /// );
-/// let mut events = std::pin::pin!(events);
 /// for _ in 0..3 {
 ///     events.next().await; // Up, "update 7", "pong"
 /// }
@@ -255,12 +251,11 @@ where
 ///
 /// # futures::executor::block_on(async {
 /// let clock = ManualClock::new();
-/// let events = resuming_if_keyed_on(
+/// let mut events = resuming_if_keyed_on(
 ///     |frame: &&str| frame.strip_prefix("update ").map(str::to_string),
 ///     |_| async { Ok::<_, ()>(stream::iter(["update 7", "pong"].map(Ok))) },
 ///     clock.clone(),
 /// );
-/// let mut events = std::pin::pin!(events);
 /// for _ in 0..3 {
 ///     events.next().await; // Up, "update 7", "pong"
 /// }

@@ -166,3 +166,6 @@ fn restarting_is_unpin_when_its_source_is_even_if_the_connect_future_is_not() {
 assert_not_impl!(PinnedConnect<UnpinSource>: Unpin);
 assert_not_impl!(RestartingOf<PinnedSource>: Unpin);
 assert_not_impl!(RestartingOf<NotSendSource>: Send);
+// Never `Sync`: it keeps the user's `FnMut` callbacks (`fatal_if`, `backoff_with`, the cursor's
+// key) boxed as `Send` only, so that they need not be `Sync`. docs/api.md states it.
+assert_not_impl!(RestartingOf<UnpinSource>: Sync);

@@ -6,6 +6,9 @@
 //! that runs the test, the features this test was built with), so that it passes
 //! alone from a clean `target/` too: `cargo test --test examples_cli` builds no
 //! example by itself. After a whole `cargo test`, that build has nothing to do.
+//! The build can only make the test slower, never wrong: if another cargo holds
+//! the target directory's lock, or the examples must be built from scratch, it
+//! waits, up to the bound below, and fails only past it.
 #![cfg(unix)]
 
 use std::io::Read;

@@ -177,6 +177,8 @@ impl TimerKey {
             key < Key::MAX,
             "the schedule's keys stop short of its end-of-list marker"
         );
+        // `insert_timer` refuses to hand out `Key::MAX` (its limit of live timers),
+        // so the addition never saturates; saturating only keeps this total.
         TimerKey(NonZeroU32::MIN.saturating_add(key))
     }
 

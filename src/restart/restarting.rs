@@ -29,10 +29,12 @@ pin_project! {
     ///
     /// `F` is the connect function (see [`Connect`] for the types it implies), `K`
     /// the key of [`resuming`](super::resuming)'s cursor, `C` the clock. It is
-    /// `Unpin` whenever its source is: the connect function's future is boxed, one
-    /// allocation per connect, and need not be.
+    /// `Unpin` whenever its source is (and the clock's timer, as every clock's of
+    /// this crate is): the connect function's future is boxed, one allocation per
+    /// connect, and need not be.
     ///
-    /// Its settings are builder methods, to call before the first poll.
+    /// Its settings are builder methods, meant to be chained right after the
+    /// constructor.
     #[must_use = "streams do nothing unless polled"]
     pub struct Restarting<F, K = (), C = DefaultClock>
     where
@@ -226,9 +228,8 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     ///
     /// let clock = ManualClock::new();
     /// let never_delivers = |_| async { Ok::<_, ()>(stream::pending::<Result<u8, ()>>()) };
-    /// let events = restarting_on(never_delivers, clock.clone())
+    /// let mut events = restarting_on(never_delivers, clock.clone())
     ///     .first_item_timeout(Duration::from_secs(5));
-    /// let mut events = std::pin::pin!(events);
     /// # futures::executor::block_on(async {
     /// assert!(matches!(events.next().await, Some(Restart::Up { .. })));
     /// assert!(futures::poll!(events.next()).is_pending());
@@ -260,9 +261,8 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     ///
     /// let clock = ManualClock::new();
     /// let never_connects = |_| future::pending::<Result<stream::Empty<Result<u8, ()>>, ()>>();
-    /// let events = restarting_on(never_connects, clock.clone())
+    /// let mut events = restarting_on(never_connects, clock.clone())
     ///     .connect_timeout(Duration::from_secs(10));
-    /// let mut events = std::pin::pin!(events);
     /// # futures::executor::block_on(async {
     /// assert!(futures::poll!(events.next()).is_pending());
     /// clock.advance(Duration::from_secs(10));
@@ -486,8 +486,7 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// use std::time::Duration;
     ///
     /// let refused = |_| async { Err::<stream::Empty<Result<u8, &str>>, _>("refused") };
-    /// let events = restarting(refused).backoff(Duration::from_millis(1), Duration::from_millis(1));
-    /// let mut events = std::pin::pin!(events);
+    /// let mut events = restarting(refused).backoff(Duration::from_millis(1), Duration::from_millis(1));
     /// # futures::executor::block_on(async {
     /// assert_eq!(events.restarts(), 0);
     /// events.next().await; // Down
@@ -504,8 +503,7 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// use futures::{stream, StreamExt};
     /// use futures_heartbeat::restart::resuming;
     ///
-    /// let events = resuming(|n: &u32| *n, |_| async { Ok::<_, ()>(stream::iter([Ok(7), Ok(8)])) });
-    /// let mut events = std::pin::pin!(events);
+    /// let mut events = resuming(|n: &u32| *n, |_| async { Ok::<_, ()>(stream::iter([Ok(7), Ok(8)])) });
     /// # futures::executor::block_on(async {
     /// assert_eq!(events.cursor(), None);
     /// events.next().await; // Up
