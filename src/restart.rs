@@ -83,7 +83,6 @@ mod restarting;
 pub use self::backoff::Jitter;
 pub use self::connect::Connect;
 pub use self::events::{Attempt, Cause, Disconnected, Restart};
-use self::restarting::CursorOf;
 pub use self::restarting::Restarting;
 
 /// A stream of [`Restart`] events from the sources that `connect` makes: called
@@ -207,8 +206,7 @@ where
     C: Clock,
 {
     let mut key_of = key_of;
-    let cursor_of: CursorOf<T, K> = Box::new(move |item: &T| Some(key_of(item)));
-    Restarting::new(connect, Some(cursor_of), clock)
+    resuming_if_keyed_on(move |item: &T| Some(key_of(item)), connect, clock)
 }
 
 /// [`resuming`], where items for which `key_of` gives `None` leave the cursor

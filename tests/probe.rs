@@ -12,7 +12,7 @@ use std::time::Duration;
 use futures::sink::SinkExt;
 use futures::stream::{FusedStream, StreamExt};
 use futures_heartbeat::clock::ManualClock;
-use futures_heartbeat::{Duplex, HeartbeatExt, PingBackoff};
+use futures_heartbeat::{Duplex, EveryFrame, HeartbeatExt, PingBackoff, TryProbe};
 use support::wire::Wire;
 use support::{Fed, Feed, Task};
 
@@ -26,6 +26,27 @@ fn connection<T>() -> (Feed<T>, Wire, Conn<T>) {
     let (feed, fed) = Feed::new();
     let wire = Wire::default();
     (feed, wire.clone(), Duplex::new(fed, wire))
+}
+
+type TryConn =
+    TryProbe<Conn<io::Result<u8>>, fn() -> &'static str, EveryFrame<io::Result<u8>>, ManualClock>;
+
+/// A `try_probe` on `clock` whose ping has gone unanswered for the whole ack
+/// timeout, polled up to the moment the timeout falls due: its next poll ends it.
+fn try_probe_at_its_ack_timeout(
+    clock: &ManualClock,
+) -> (Feed<io::Result<u8>>, Wire, TryConn, Task) {
+    let (feed, wire, conn) = connection::<io::Result<u8>>();
+    let ping: fn() -> &'static str = || "ping";
+    let mut conn = conn
+        .try_probe_on(IDLE, ping, clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert!(task.poll(&mut conn).is_pending());
+    clock.advance(IDLE);
+    assert!(task.poll(&mut conn).is_pending());
+    clock.advance(ACK);
+    (feed, wire, conn, task)
 }
 
 fn is_pong(frame: &&str) -> bool {
@@ -416,15 +437,7 @@ fn try_probe_has_the_accessors_of_probe() {
 #[test]
 fn p5_try_probe_reports_its_timeout_once_even_if_a_setting_is_changed_afterwards() {
     let clock = ManualClock::new();
-    let (_feed, _wire, conn) = connection::<io::Result<u8>>();
-    let mut conn = conn
-        .try_probe_on(IDLE, || "ping", clock.clone())
-        .ack_timeout(ACK);
-    let mut task = Task::new();
-    assert!(task.poll(&mut conn).is_pending());
-    clock.advance(IDLE);
-    assert!(task.poll(&mut conn).is_pending());
-    clock.advance(ACK);
+    let (_feed, _wire, mut conn, mut task) = try_probe_at_its_ack_timeout(&clock);
     assert!(matches!(task.poll(&mut conn), Poll::Ready(Some(Err(_)))));
     let mut conn = conn.ack_timeout(2 * ACK);
     assert!(matches!(task.poll(&mut conn), Poll::Ready(None)));
@@ -433,15 +446,7 @@ fn p5_try_probe_reports_its_timeout_once_even_if_a_setting_is_changed_afterwards
 #[test]
 fn p5_try_probe_ends_with_a_timed_out_error_naming_the_whole_silence() {
     let clock = ManualClock::new();
-    let (_feed, _wire, conn) = connection::<io::Result<u8>>();
-    let mut conn = conn
-        .try_probe_on(IDLE, || "ping", clock.clone())
-        .ack_timeout(ACK);
-    let mut task = Task::new();
-    assert!(task.poll(&mut conn).is_pending());
-    clock.advance(IDLE);
-    assert!(task.poll(&mut conn).is_pending());
-    clock.advance(ACK);
+    let (_feed, _wire, mut conn, mut task) = try_probe_at_its_ack_timeout(&clock);
     let error = match task.poll(&mut conn) {
         Poll::Ready(Some(Err(error))) => error,
         other => panic!("expected a timeout error, got {other:?}"),
