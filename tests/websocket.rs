@@ -342,7 +342,11 @@ fn a_client_that_closes_mid_stream_shuts_down_cleanly_and_does_not_reconnect() {
     let took = ended.saturating_duration_since(closed);
     let seen = client.finish();
 
-    assert_eq!(downs(&seen), Vec::<&str>::new(), "the close was reported as {seen:?}");
+    assert_eq!(
+        downs(&seen),
+        Vec::<&str>::new(),
+        "the close was reported as {seen:?}"
+    );
     assert_eq!(
         seen.iter().filter(|seen| **seen == Seen::Up).count(),
         1,
