@@ -643,6 +643,16 @@ pub trait HeartbeatExt: Stream {
     ///   through a shared [`PingBackoff`](crate::PingBackoff).
     /// - **P9.** No clock read, timer re-arm or allocation per inbound frame.
     /// - **P10.** A zero `idle` panics, naming the argument.
+    /// - **P11.** Once the caller closes the probe (`poll_close`, `SinkExt::close`),
+    ///   which closes the connection, no ping is written, not even one that was
+    ///   due. Frames that still come in are yielded as before (P1) and count as life.
+    /// - **P12.** A connection that ends after the close (the peer completed it)
+    ///   ends the stream cleanly: `None`, [`timed_out`](Probe::timed_out) `false`,
+    ///   and no error from [`try_probe`](HeartbeatExt::try_probe).
+    /// - **P13.** A close the peer never answers is bounded by the ack timeout,
+    ///   which replaces an outstanding ping's: when the connection has not ended
+    ///   within it of the close, or of the last frame after the close (counted
+    ///   while the consumer waits, as in P2), the stream ends timed out, as in P5.
     ///
     /// Timers come from the [`DefaultClock`]; [`probe_on`](HeartbeatExt::probe_on)
     /// takes another time source.

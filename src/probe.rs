@@ -1,6 +1,6 @@
 use core::fmt;
 use core::pin::Pin;
-use core::task::{ready, Context, Poll};
+use core::task::{ready, Context, Poll, Waker};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,6 +56,11 @@ pin_project! {
         // answer may come before the flush is done.
         ping_unflushed: bool,
         state: State,
+        // The caller's `poll_close` was called: no more pings, and the end is
+        // awaited for `ack_timeout` of silence.
+        closing: bool,
+        // The task waiting on the stream side, woken by a close to count from it.
+        reader: Option<Waker>,
     }
 }
 
@@ -75,6 +80,8 @@ enum State {
     Running,
     Ended,
     TimedOut,
+    // Timed out waiting for the connection to end after the caller's close.
+    CloseUnanswered,
 }
 
 /// What one poll of a probe found, for [`Probe`] and [`TryProbe`](crate::TryProbe) to report their own way.
@@ -96,6 +103,7 @@ impl<S: fmt::Debug, P, F, C: Clock + fmt::Debug> fmt::Debug for Probe<S, P, F, C
             .field("idle", &self.idle)
             .field("ping", &self.ping)
             .field("state", &self.state)
+            .field("closing", &self.closing)
             .finish()
     }
 }
@@ -119,6 +127,8 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
             ping: Ping::NotDue,
             ping_unflushed: false,
             state: State::Running,
+            closing: false,
+            reader: None,
         }
     }
 
@@ -180,6 +190,8 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
             ping: self.ping,
             ping_unflushed: self.ping_unflushed,
             state: self.state,
+            closing: self.closing,
+            reader: self.reader,
         }
     }
 
@@ -219,8 +231,9 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     }
 
     /// `true` once the probe has ended the stream because no frame came within
-    /// the ack timeout of a ping falling due. It stays `false` when the
-    /// connection ends by itself.
+    /// the ack timeout of a ping falling due, or the connection did not end
+    /// within the ack timeout of the caller's close (P13). It stays `false`
+    /// when the connection ends by itself, after a close or not.
     ///
     /// ```
     /// use futures::{channel::mpsc, StreamExt};
@@ -244,7 +257,13 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     /// # });
     /// ```
     pub fn timed_out(&self) -> bool {
-        self.state == State::TimedOut
+        matches!(self.state, State::TimedOut | State::CloseUnanswered)
+    }
+
+    /// Whether the time-out was the close's: the connection did not end within
+    /// the ack timeout of the caller's `poll_close` (P13).
+    pub(crate) fn close_unanswered(&self) -> bool {
+        self.state == State::CloseUnanswered
     }
 
     /// The connection.
@@ -280,6 +299,26 @@ where
     /// reports the error and ends, `Probe` leaves it to the ack timeout.
     #[inline]
     pub(crate) fn poll_probe(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        end_on_ping_failure: bool,
+    ) -> Poll<Polled<S::Item, S::Error>> {
+        let polled = self.as_mut().poll_connection(cx, end_on_ping_failure);
+        if polled.is_pending() && !self.closing {
+            // A close from another task wakes this one, to count from the close.
+            let reader = self.project().reader;
+            if !reader
+                .as_ref()
+                .is_some_and(|kept| kept.will_wake(cx.waker()))
+            {
+                *reader = Some(cx.waker().clone());
+            }
+        }
+        polled
+    }
+
+    #[inline]
+    fn poll_connection(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         end_on_ping_failure: bool,
@@ -314,6 +353,17 @@ where
                 }
                 Poll::Pending => break,
             }
+        }
+
+        if *this.closing {
+            // No ping once the caller has closed (P11): the connection's end is
+            // awaited for the ack timeout, counted as idleness is, from the
+            // close and from each frame after it (P13).
+            let limit = *this.ack_timeout;
+            ready!(this.idle.as_mut().poll_elapsed(this.clock, limit, cx));
+            *this.state = State::CloseUnanswered;
+            this.idle.stop();
+            return Poll::Ready(Polled::TimedOut);
         }
 
         // The connection is quiet while the consumer waits.
@@ -467,6 +517,10 @@ where
 /// The user's own writes go straight to the connection. They do not count as
 /// life: only what comes in does.
 ///
+/// `poll_close` closes the connection, and the probe with it: no ping after it
+/// (P11), a connection that then ends ends the stream cleanly (P12), and one
+/// that does not end within the ack timeout is timed out (P13).
+///
 /// A ping is written only from `poll_next`, so it never comes between the
 /// `poll_ready` and the `start_send` of one of the user's writes as long as
 /// the two come in one poll, as they do in `SinkExt::send` and `feed`.
@@ -495,7 +549,24 @@ where
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
-        self.project().conn.poll_close(cx)
+        let mut this = self.project();
+        if !*this.closing {
+            // The caller is done: the outstanding ping, if any, is moot, and
+            // the count for the close starts at the stream side's next wait,
+            // at once if it is waiting now.
+            *this.closing = true;
+            *this.ping = Ping::NotDue;
+            this.ack.set(None);
+            this.idle.as_mut().restart();
+            if let Some(reader) = this.reader.take() {
+                reader.wake();
+            }
+        }
+        let closed = this.conn.poll_close(cx);
+        if let Poll::Ready(Ok(())) = closed {
+            *this.ping_unflushed = false; // the close flushed it
+        }
+        closed
     }
 }
 

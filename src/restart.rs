@@ -33,6 +33,15 @@
 //! is delivered at most once (see the `Sink` impl of [`Restarting`]). Both halves
 //! of the old connection are dropped before the next connect.
 //!
+//! Closing the `Sink` (`SinkExt::close`) ends the stream: no connect is made
+//! after it; the current connection is closed through its own `poll_close`, what
+//! it still yields (the peer's answer to the close included) is delivered in
+//! order, and then the stream ends with `None`, with no `Down` and no `GaveUp`,
+//! however the connection ends. Closing while connecting or backing off ends the
+//! stream at once. Writes after the close fail with [`Disconnected`]. A close
+//! that fails drops the connection and ends the stream all the same, and is not
+//! reported: `poll_close` returns `Ok` (see the `Sink` impl of [`Restarting`]).
+//!
 //! Keepalive belongs to each connection: make it in `connect` with
 //! [`try_probe`](crate::HeartbeatExt::try_probe), so that no ping is sent and no
 //! timer runs while there is none, and an unanswered ping brings the connection

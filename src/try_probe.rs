@@ -137,10 +137,13 @@ where
             }
             Polled::TimedOut | Polled::Ended if this.probe.timed_out() && !*this.reported => {
                 *this.reported = true;
-                let silence = this
-                    .probe
-                    .interval()
-                    .saturating_add(this.probe.ack_timeout_limit());
+                let silence = if this.probe.close_unanswered() {
+                    this.probe.ack_timeout_limit() // counted from the close, with no ping (P13)
+                } else {
+                    this.probe
+                        .interval()
+                        .saturating_add(this.probe.ack_timeout_limit())
+                };
                 let error = io::Error::from(TimedOut::new(silence));
                 Poll::Ready(Some(Err(error.into())))
             }

@@ -1,4 +1,4 @@
-//! `probe`, rule by rule (P1–P10, stated in the docs of `HeartbeatExt::probe`;
+//! `probe`, rule by rule (P1–P13, stated in the docs of `HeartbeatExt::probe`;
 //! a test of a rule starts its name with the rule's number), on the manual
 //! clock: exact times, the task's wakeups, and what went out on the write half.
 //! A `Fed` stream stands in for the read half and a `Wire` for the write half.
@@ -6,10 +6,11 @@
 mod support;
 
 use std::io;
-use std::task::Poll;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures::sink::SinkExt;
+use futures::sink::{Sink, SinkExt};
 use futures::stream::{FusedStream, StreamExt};
 use futures_heartbeat::clock::ManualClock;
 use futures_heartbeat::{Duplex, EveryFrame, HeartbeatExt, PingBackoff, TryProbe};
@@ -47,6 +48,11 @@ fn try_probe_at_its_ack_timeout(
     assert!(task.poll(&mut conn).is_pending());
     clock.advance(ACK);
     (feed, wire, conn, task)
+}
+
+/// The caller's `poll_close`, from a task of its own.
+fn close<S: Sink<&'static str> + Unpin>(conn: &mut S) -> Poll<Result<(), S::Error>> {
+    Pin::new(conn).poll_close(&mut Context::from_waker(futures::task::noop_waker_ref()))
 }
 
 fn is_pong(frame: &&str) -> bool {
@@ -481,4 +487,183 @@ fn p7_the_probe_is_a_sink_whose_writes_are_not_life() {
     clock.advance(IDLE / 2);
     assert_eq!(task.poll(&mut conn), Poll::Pending);
     assert_eq!(wire.written(), ["order 1", "ping"]);
+}
+
+// Closing: the caller is done.
+
+#[test]
+fn p11_no_ping_after_close() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(Duration::MAX);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert!(matches!(close(&mut conn), Poll::Ready(Ok(()))));
+    assert_eq!(wire.closes(), 1, "not closed through the connection");
+    for _ in 0..5 {
+        clock.advance(IDLE);
+        assert_eq!(task.poll(&mut conn), Poll::Pending);
+    }
+    assert_eq!(wire.pings(), 0, "pinged a connection being closed");
+}
+
+#[test]
+fn p11_a_ping_that_was_due_is_not_written_after_close() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    wire.set(|state| state.blocked = true);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending); // due, waiting for the write half
+    assert!(matches!(close(&mut conn), Poll::Ready(Ok(()))));
+    wire.set(|state| state.blocked = false);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 0, "the due ping went out after close");
+}
+
+#[test]
+fn p11_frames_after_close_are_yielded_and_count_as_life() {
+    let clock = ManualClock::new();
+    let (feed, wire, conn) = connection();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK)
+        .control_frames(is_pong);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert!(matches!(close(&mut conn), Poll::Ready(Ok(()))));
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(ACK - NANO);
+    feed.push("update");
+    assert_eq!(task.poll(&mut conn), Poll::Ready(Some("update")));
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(ACK - NANO);
+    feed.push("pong");
+    assert_eq!(task.poll(&mut conn), Poll::Pending, "a pong was yielded");
+    clock.advance(ACK - NANO);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert!(
+        !conn.timed_out(),
+        "a frame after close was not counted as life"
+    );
+    clock.advance(NANO);
+    assert!(task.was_woken());
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
+    assert_eq!(wire.pings(), 0);
+}
+
+#[test]
+fn p12_a_peer_that_completes_the_close_ends_the_probe_cleanly() {
+    let clock = ManualClock::new();
+    let (feed, _wire, conn) = connection();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert!(matches!(close(&mut conn), Poll::Ready(Ok(()))));
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(ACK / 2);
+    feed.push("close");
+    feed.end();
+    assert_eq!(task.poll(&mut conn), Poll::Ready(Some("close")));
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(!conn.timed_out());
+    assert!(conn.is_terminated());
+    assert_eq!(clock.live_timers(), 0, "the timers outlived the end");
+}
+
+#[test]
+fn p12_try_probe_ends_a_clean_shutdown_without_error_even_with_a_ping_outstanding() {
+    let clock = ManualClock::new();
+    let (feed, wire, conn) = connection::<io::Result<u8>>();
+    let mut conn = conn
+        .try_probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert!(task.poll(&mut conn).is_pending());
+    clock.advance(IDLE);
+    assert!(task.poll(&mut conn).is_pending());
+    assert_eq!(wire.pings(), 1);
+    clock.advance(ACK - NANO); // the ping is still unanswered...
+    assert!(matches!(close(&mut conn), Poll::Ready(Ok(())))); // ...when the caller closes
+    assert!(task.poll(&mut conn).is_pending());
+    clock.advance(NANO); // the ping's ack deadline: the close replaced it
+    let polled = task.poll(&mut conn);
+    assert!(polled.is_pending(), "a clean shutdown got {polled:?}");
+    clock.advance(ACK / 2);
+    feed.end(); // the peer completes the close
+    assert!(matches!(task.poll(&mut conn), Poll::Ready(None)));
+    assert!(!conn.timed_out());
+    assert!(conn.is_terminated());
+}
+
+#[test]
+fn p13_a_close_the_peer_never_answers_times_out_ack_timeout_after_the_close() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE / 2);
+    task.wakeups();
+    assert!(matches!(close(&mut conn), Poll::Ready(Ok(()))));
+    assert!(
+        task.was_woken(),
+        "the reader was not woken to count from the close"
+    );
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(ACK - NANO);
+    assert!(!task.was_woken(), "woken before the close's ack timeout");
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(NANO);
+    assert!(
+        task.was_woken(),
+        "not woken when the close's ack timeout passed"
+    );
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
+    assert!(conn.is_terminated());
+    assert_eq!(wire.pings(), 0);
+    assert_eq!(clock.live_timers(), 0, "the timers outlived the end");
+}
+
+#[test]
+fn p13_try_probe_reports_an_unanswered_close_once_as_its_timeout() {
+    let clock = ManualClock::new();
+    let (_feed, _wire, conn) = connection::<io::Result<u8>>();
+    let mut conn = conn
+        .try_probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert!(task.poll(&mut conn).is_pending());
+    assert!(matches!(close(&mut conn), Poll::Ready(Ok(()))));
+    assert!(task.poll(&mut conn).is_pending());
+    clock.advance(ACK);
+    let error = match task.poll(&mut conn) {
+        Poll::Ready(Some(Err(error))) => error,
+        other => panic!("expected the close's timeout, got {other:?}"),
+    };
+    assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+    let timed_out = error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<futures_heartbeat::TimedOut>())
+        .expect("no TimedOut inside");
+    assert_eq!(
+        timed_out.silence(),
+        ACK,
+        "the close waits the ack timeout alone"
+    );
+    assert!(conn.timed_out());
+    assert!(matches!(task.poll(&mut conn), Poll::Ready(None)));
+    assert!(conn.is_terminated());
 }

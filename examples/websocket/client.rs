@@ -1,11 +1,12 @@
 //! The client: a subscription to the server's updates that pings when the line
 //! is idle, reconnects with backoff, and resumes after the last update it got.
-//! One object is read, written and kept alive; nothing is shared.
+//! One object is read, written and kept alive; nothing is shared. Closing it
+//! (`SinkExt::close`) closes the WebSocket and ends the subscription.
 
 use std::time::Duration;
 
-use futures::Stream;
-use futures_heartbeat::restart::{resuming_if_keyed, Attempt, Restart};
+use futures::{Sink, Stream};
+use futures_heartbeat::restart::{resuming_if_keyed, Attempt, Disconnected, Restart};
 use futures_heartbeat::HeartbeatExt;
 use tokio_tungstenite::tungstenite::{Bytes, Error, Message};
 
@@ -25,8 +26,12 @@ pub fn update_number(frame: &Message) -> Option<u64> {
     frame.to_text().ok()?.strip_prefix("update ")?.parse().ok()
 }
 
-/// The updates of the server at `url` (`ws://host:port`), kept alive and resumed.
-pub fn updates(url: String, settings: Settings) -> impl Stream<Item = Restart<Message, Error>> {
+/// The updates of the server at `url` (`ws://host:port`), kept alive and resumed;
+/// also a `Sink` of messages to the server, whose `close` ends the subscription.
+pub fn updates(
+    url: String,
+    settings: Settings,
+) -> impl Stream<Item = Restart<Message, Error>> + Sink<Message, Error = Disconnected> {
     let is_pong = |frame: &Result<Message, Error>| matches!(frame, Ok(Message::Pong(_)));
     resuming_if_keyed(update_number, move |attempt: Attempt<u64>| {
         let from = attempt.cursor.map_or(1, |last| last + 1);

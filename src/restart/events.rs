@@ -168,8 +168,8 @@ pub struct Attempt<K = ()> {
 }
 
 /// The error of a [`Restarting`](super::Restarting) stream's `Sink` side: there is
-/// no connection to send on, and there will be none, as the stream has ended or
-/// given up (or `start_send` came without a ready `poll_ready` first).
+/// no connection to send on, and there will be none, as the stream has ended,
+/// given up or been closed (or `start_send` came without a ready `poll_ready` first).
 ///
 /// ```
 /// use futures_heartbeat::restart::Disconnected;

@@ -70,6 +70,8 @@ pin_project! {
         write_failed: Option<F::Error>,
         writer: Option<Waker>,
         reader: Option<Waker>,
+        // Whether the caller has closed the `Sink` side: then nothing new starts.
+        shutdown: Shutdown,
     }
 }
 
@@ -80,6 +82,16 @@ enum State {
     Up { since: Instant, seen_item: bool },
     BackingOff,
     Done,
+}
+
+/// The caller's `poll_close`: once called, no connect, and the stream ends with its source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shutdown {
+    Open,
+    // Closing the source has started and is not done.
+    Closing,
+    // The source's close is done or failed, or there was no source to close.
+    Closed,
 }
 
 struct Settings<E> {
@@ -118,6 +130,7 @@ impl<F: Connect<K>, K: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug for Restart
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Restarting")
             .field("state", &self.state)
+            .field("shutdown", &self.shutdown)
             .field("name", &self.name)
             .field("attempt", &self.attempt)
             .field("restarts", &self.restarts)
@@ -167,6 +180,7 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
             write_failed: None,
             writer: None,
             reader: None,
+            shutdown: Shutdown::Open,
         }
     }
 
@@ -543,6 +557,12 @@ where
     #[cold]
     #[inline(never)]
     fn go_down(self: Pin<&mut Self>, cause: Cause<F::Error>) -> Poll<Option<RestartOf<F, K>>> {
+        if self.shutdown != Shutdown::Open {
+            // The caller closed: the stream ends with its source, whatever ended
+            // the source (the peer's answer to the close, an error, a silence).
+            self.end();
+            return Poll::Ready(None);
+        }
         let mut this = self.project();
         this.source.set(None);
         *this.connecting = None;
@@ -610,12 +630,7 @@ where
         if self.settings.restart_on_end {
             return self.go_down(Cause::Ended);
         }
-        let mut this = self.project();
-        this.source.set(None);
-        this.timer.set(None);
-        this.silence.stop();
-        *this.state = State::Done;
-        wake(this.writer);
+        self.end();
         Poll::Ready(None)
     }
 
@@ -632,6 +647,7 @@ where
                 if poll_timer(this.timer, cx).is_ready() {
                     return self.go_down(Cause::ConnectTimedOut);
                 }
+                remember(this.reader, cx); // for a close, which drops the connect
                 return Poll::Pending;
             }
         };
@@ -748,7 +764,9 @@ where
                     self.as_mut().start_connecting();
                 }
                 State::BackingOff => {
-                    if poll_timer(self.as_mut().project().timer, cx).is_pending() {
+                    let this = self.as_mut().project();
+                    if poll_timer(this.timer, cx).is_pending() {
+                        remember(this.reader, cx); // for a close, which drops the timer
                         return Poll::Pending;
                     }
                     self.as_mut().start_connecting();
@@ -775,6 +793,34 @@ where
 {
     fn is_terminated(&self) -> bool {
         self.state == State::Done
+    }
+}
+
+impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
+    /// Ends the stream for good: the source, a pending connect and the timers go,
+    /// and a writer waiting for a source hears that none will come.
+    fn end(self: Pin<&mut Self>) {
+        let mut this = self.project();
+        this.source.set(None);
+        *this.connecting = None;
+        this.timer.set(None);
+        this.silence.stop();
+        *this.state = State::Done;
+        wake(this.writer);
+    }
+
+    /// The caller closed: what it ends at once, and the reader it wakes to see
+    /// the end.
+    fn start_closing(mut self: Pin<&mut Self>) {
+        *self.as_mut().project().shutdown = Shutdown::Closing;
+        if matches!(self.state, State::Up { .. }) {
+            // The source is closed through its own `poll_close`; the stream
+            // delivers what it still yields, then ends with it.
+            return;
+        }
+        // Connecting, backing off, not started or ended: nothing is on its way.
+        self.as_mut().end();
+        wake(self.project().reader);
     }
 }
 
@@ -816,6 +862,36 @@ fn poll_timer<T: Timer>(timer: Pin<&mut Option<T>>, cx: &mut Context<'_>) -> Pol
 ///
 /// The stream side must be polled for a source to be connected at all: a task
 /// that only writes waits forever.
+///
+/// # Closing
+///
+/// `poll_close` (`SinkExt::close`) ends the restarting stream: the caller is done.
+///
+/// - No connect is made after it, ever.
+/// - The current source is closed through its own `poll_close` (a WebSocket
+///   sends its close frame). What the source still yields after that, the items
+///   already on their way and the peer's answer to the close, is delivered in
+///   order; then the stream ends with `None`, whatever the source does next:
+///   ends, fails, or falls silent past [`silence`](Restarting::silence). There
+///   is no `Down` and no `GaveUp`.
+/// - Closing while connecting, backing off, or before the first poll ends the
+///   stream at once: the pending connect and the timer are dropped, and a task
+///   waiting on the stream side is woken to see the end.
+/// - From the first call of `poll_close`, `poll_ready` and `start_send` fail
+///   with [`Disconnected`]; `poll_flush` is `Ok`, as the close flushes.
+/// - `poll_close` never fails. If the source's close fails, the source is
+///   dropped at once, both halves, the stream ends, and `poll_close` returns
+///   `Ok`: what the caller asked for, no connection and nothing more to come,
+///   is done, and the error is the connection's, as a failed write's is. If
+///   the source ends while its close is pending, `poll_close` returns `Ok` too.
+/// - A message accepted before the close is delivered at most once: the close
+///   flushes it, but if the close fails or the connection goes down first, it
+///   may or may not have reached the peer, and it is not sent again.
+///
+/// A [`try_probe`](crate::HeartbeatExt::try_probe) made in the connect function
+/// stops pinging once closed, and bounds a close that the peer never answers by
+/// its ack timeout (rules P11 to P13 of [`probe`](crate::HeartbeatExt::probe)),
+/// so that the stream ends even then.
 impl<F, K, C, M> Sink<M> for Restarting<F, K, C>
 where
     F: Connect<K>,
@@ -826,19 +902,13 @@ where
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Disconnected>> {
         let mut this = self.project();
-        if *this.state == State::Done {
+        if *this.state == State::Done || *this.shutdown != Shutdown::Open {
             return Poll::Ready(Err(Disconnected::new()));
         }
         let up = matches!(*this.state, State::Up { .. }) && this.write_failed.is_none();
         let source = this.source.as_mut().as_pin_mut().filter(|_| up);
         let Some(source) = source else {
-            if !this
-                .writer
-                .as_ref()
-                .is_some_and(|writer| writer.will_wake(cx.waker()))
-            {
-                *this.writer = Some(cx.waker().clone());
-            }
+            remember(this.writer, cx);
             return Poll::Pending;
         };
         match source.poll_ready(cx) {
@@ -855,7 +925,9 @@ where
 
     fn start_send(self: Pin<&mut Self>, message: M) -> Result<(), Disconnected> {
         let mut this = self.project();
-        let up = matches!(*this.state, State::Up { .. }) && this.write_failed.is_none();
+        let up = matches!(*this.state, State::Up { .. })
+            && this.write_failed.is_none()
+            && *this.shutdown == Shutdown::Open;
         let Some(source) = this.source.as_mut().as_pin_mut().filter(|_| up) else {
             // Without a ready `poll_ready` first: the `Sink` contract was broken.
             return Err(Disconnected::new());
@@ -868,6 +940,9 @@ where
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Disconnected>> {
         let mut this = self.project();
+        if *this.shutdown != Shutdown::Open {
+            return Poll::Ready(Ok(())); // the close flushes
+        }
         // Without a source there is nothing to flush: what the last one held went with it.
         let Some(source) = this.source.as_mut().as_pin_mut() else {
             return Poll::Ready(Ok(()));
@@ -882,19 +957,33 @@ where
         }
     }
 
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Disconnected>> {
-        let mut this = self.project();
+    fn poll_close(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Disconnected>> {
+        match self.shutdown {
+            Shutdown::Open => self.as_mut().start_closing(),
+            Shutdown::Closing => {}
+            Shutdown::Closed => return Poll::Ready(Ok(())),
+        }
+        let mut this = self.as_mut().project();
+        // No source: there was none, or it has ended or failed since the close began.
         let Some(source) = this.source.as_mut().as_pin_mut() else {
+            *this.shutdown = Shutdown::Closed;
             return Poll::Ready(Ok(()));
         };
-        match source.poll_close(cx) {
-            Poll::Ready(Err(error)) => {
-                write_failed(this.source, this.write_failed, this.reader, error);
-                Poll::Ready(Ok(()))
-            }
-            Poll::Ready(Ok(())) => Poll::Ready(Ok(())),
-            Poll::Pending => Poll::Pending,
+        let Poll::Ready(closed) = source.poll_close(cx) else {
+            // Woken by the source, or by the stream side if it drops the source first.
+            remember(this.writer, cx);
+            return Poll::Pending;
+        };
+        *this.shutdown = Shutdown::Closed;
+        if closed.is_err() {
+            // Not the caller's error, nor news for the consumer: the stream just ends.
+            self.as_mut().end();
+            wake(self.project().reader);
         }
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -909,6 +998,14 @@ fn write_failed<S, E>(
     source.set(None);
     *failed = Some(error);
     wake(reader);
+}
+
+/// Keeps the task of `cx` in `slot`, to be woken by the other side, without a
+/// clone when it is already there.
+fn remember(slot: &mut Option<Waker>, cx: &Context<'_>) {
+    if !slot.as_ref().is_some_and(|kept| kept.will_wake(cx.waker())) {
+        *slot = Some(cx.waker().clone());
+    }
 }
 
 fn wake(waker: &mut Option<Waker>) {
