@@ -465,9 +465,11 @@ pub trait HeartbeatExt: Stream {
     /// }
     ///
     /// # futures::executor::block_on(async {
-    /// let mut feed = stream::pending::<Result<String, FeedError>>()
-    ///     .try_watchdog(Duration::from_millis(10))
-    ///     .named("feed");
+    /// let lines = stream::iter([Err::<String, _>(FeedError::BadFrame)]).chain(stream::pending());
+    /// let mut feed = lines.try_watchdog(Duration::from_millis(10)).named("feed");
+    /// // The stream's own errors pass through...
+    /// assert!(matches!(feed.next().await, Some(Err(FeedError::BadFrame))));
+    /// // ...then the time-out comes as one of them.
     /// let error = feed.next().await.unwrap().unwrap_err();
     /// assert_eq!(error.to_string(), "transport: feed: no item for 10ms");
     /// assert!(TimedOut::find(&error).is_some());
@@ -812,8 +814,8 @@ pub trait HeartbeatExt: Stream {
     /// restarts a connection that failed or went silent.
     ///
     /// The error type converts from `io::Error`, as those of connection crates
-    /// (`tungstenite::Error`, codec errors) do, by the rule of
-    /// [`try_watchdog`](HeartbeatExt::try_watchdog#errors).
+    /// (`tungstenite::Error`, codec errors) do: the rule of
+    /// [`try_watchdog`](HeartbeatExt::try_watchdog)'s "Errors".
     ///
     /// # Panics
     ///
