@@ -376,6 +376,29 @@ fn silence_counts_only_while_the_consumer_waits_and_restarts_a_silent_source() {
 }
 
 #[test]
+fn the_silence_names_the_restarting_stream_and_its_limit() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    let mut events = lab_stream(&lab, &clock).silence(5 * SEC).named("prices");
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut events), up(0, Duration::ZERO));
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    clock.advance(5 * SEC);
+    let Poll::Ready(Some(Restart::Down { cause, .. })) = task.poll(&mut events) else {
+        panic!("expected Down for the silence")
+    };
+    let Cause::Silent(timed_out) = &cause else {
+        panic!("expected a silence, got {cause:?}")
+    };
+    assert_eq!(timed_out.name(), Some("prices"));
+    assert_eq!(timed_out.silence(), 5 * SEC);
+    assert_eq!(cause.kind(), "silent");
+    assert_eq!(
+        cause.to_string(),
+        "the source went silent: prices: no item for 5s"
+    );
+}
+
+#[test]
 fn first_item_timeout_limits_the_wait_for_each_sources_first_item() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     let mut events = lab_stream(&lab, &clock)
