@@ -14,7 +14,7 @@
 //! - [`watchdog`](HeartbeatExt::watchdog), which ends a stream that has been
 //!   silent too long while its consumer waited, drops it, and tells you it
 //!   [timed out](Watchdog::timed_out); [`try_watchdog`](HeartbeatExt::try_watchdog)
-//!   ends a stream of `Result`s with one [`TimedOut`] error instead, and
+//!   ends a stream of `Result`s with one error that holds a [`TimedOut`] instead, and
 //!   [`watchdog_adaptive`](HeartbeatExt::watchdog_adaptive) learns how long is too
 //!   long from the stream's rhythm (the φ accrual failure detector, [`PhiAccrual`]);
 //! - [`keep_alive`](HeartbeatExt::keep_alive), which pulses only when the line
@@ -68,9 +68,9 @@
 //!
 //! Each adapter states its rules, numbered, in the docs of the method that makes
 //! it, and the crate's tests cite those numbers: the heartbeat's H1–H7 under
-//! [`with_heartbeat`](HeartbeatExt::with_heartbeat), the watchdog's W1–W8 under
+//! [`with_heartbeat`](HeartbeatExt::with_heartbeat), the watchdog's W1–W9 under
 //! [`watchdog`](HeartbeatExt::watchdog), the keep-alive's K1–K5 under
-//! [`keep_alive`](HeartbeatExt::keep_alive), the probe's P1–P10 under
+//! [`keep_alive`](HeartbeatExt::keep_alive), the probe's P1–P15 under
 //! [`probe`](HeartbeatExt::probe); the [`restart`] module states the restarting
 //! stream's guarantees. In short: no item is lost, reordered or held back by an
 //! adapter; timing starts at the first poll; silence counts only while the
@@ -187,7 +187,7 @@ pub use crate::heartbeat::{WithHeartbeat, MAX_ITEMS_BEFORE_PULSE};
 pub use crate::keep_alive::KeepAlive;
 pub use crate::phi_accrual::PhiAccrual;
 pub use crate::probe::{EveryFrame, PingBackoff, Probe};
-pub use crate::timed_out::TimedOut;
+pub use crate::timed_out::{TimedOut, TimeoutKind};
 pub use crate::try_adaptive_watchdog::TryAdaptiveWatchdog;
 pub use crate::try_probe::TryProbe;
 pub use crate::try_watchdog::TryWatchdog;

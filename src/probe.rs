@@ -11,6 +11,7 @@ use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock, Instant, Timer};
 use crate::silence::SilenceTimer;
+use crate::TimedOut;
 
 /// How long a probe waits for an answer to its ping by default: gRPC's
 /// `KEEPALIVE_TIMEOUT`, also hyper's, Kestrel's and grpc-go's.
@@ -448,6 +449,18 @@ where
         this.idle.stop();
         this.ack.set(None);
         Poll::Ready(Polled::TimedOut)
+    }
+}
+
+impl<S, P, F, C: Clock> Probe<S, P, F, C> {
+    /// What ran out when the probe [timed out](Self::timed_out), for
+    /// [`TryProbe`](crate::TryProbe)'s error: the ping, and both its limits.
+    pub(crate) fn what_timed_out(&self) -> TimedOut {
+        if self.close_unanswered() {
+            // Counted from the close, with no ping outstanding (P13).
+            return TimedOut::close_unanswered(self.ack_timeout);
+        }
+        TimedOut::ping_unanswered(self.interval(), self.ack_timeout)
     }
 }
 

@@ -45,7 +45,26 @@
 //! Keepalive belongs to each connection: make it in `connect` with
 //! [`try_probe`](crate::HeartbeatExt::try_probe), so that no ping is sent and no
 //! timer runs while there is none, and an unanswered ping brings the connection
-//! down as [`Cause::Failed`] with an error of kind `TimedOut`.
+//! down as [`Cause::Silent`], whose [`TimedOut`](crate::TimedOut) is of kind
+//! [`PingUnanswered`](crate::TimeoutKind::PingUnanswered) and names the idle
+//! time and the ack timeout; a socket that fails is [`Cause::Failed`].
+//!
+//! # Silences found inside the source
+//!
+//! A [`try_watchdog`](crate::HeartbeatExt::try_watchdog) (or
+//! [`try_watchdog_adaptive`](crate::HeartbeatExt::try_watchdog_adaptive), or
+//! [`try_probe`](crate::HeartbeatExt::try_probe)) made inside `connect` is
+//! part of the source: its time-out arrives as [`Cause::Silent`] with its
+//! [`TimedOut`](crate::TimedOut), not as [`Cause::Failed`], however deep it is,
+//! as long as the source passes it on as an error in the same poll. This is the
+//! place for a silence limit counted below a parser, such as on the bytes under
+//! a Server-Sent Events decoder, which drops the keep-alive comments a quiet
+//! server sends. The source's error type is yours, so the adapter notes the
+//! time-out it yields on the thread, and the restarting stream reads that note
+//! when its source yields an error in the same poll. A time-out found in
+//! another task and sent over a channel is not seen that way: it arrives as
+//! [`Cause::Failed`], and [`TimedOut::find`](crate::TimedOut::find) tells it
+//! apart.
 //! [`resuming_if_keyed`] leaves the cursor where it is on frames without a key.
 //!
 //! ```
@@ -127,7 +146,7 @@ where
 /// assert!(matches!(events.next().await, Some(Restart::Up { .. })));
 /// assert!(futures::poll!(events.next()).is_pending());
 /// clock.advance(Duration::from_secs(45));
-/// assert!(matches!(events.next().await, Some(Restart::Down { cause: Cause::Silent, .. })));
+/// assert!(matches!(events.next().await, Some(Restart::Down { cause: Cause::Silent(_), .. })));
 /// # });
 /// ```
 pub fn restarting_on<F, Fut, S, T, E, C>(connect: F, clock: C) -> Restarting<F, (), C>

@@ -10,7 +10,7 @@ use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock};
 use crate::probe::Polled;
-use crate::{PingBackoff, Probe, TimedOut};
+use crate::{PingBackoff, Probe};
 
 pin_project! {
     /// Stream and sink returned by [`try_probe`](crate::HeartbeatExt::try_probe)
@@ -137,15 +137,7 @@ where
             }
             Polled::TimedOut | Polled::Ended if this.probe.timed_out() && !*this.reported => {
                 *this.reported = true;
-                let silence = if this.probe.close_unanswered() {
-                    this.probe.ack_timeout_limit() // counted from the close, with no ping (P13)
-                } else {
-                    this.probe
-                        .interval()
-                        .saturating_add(this.probe.ack_timeout_limit())
-                };
-                let error = io::Error::from(TimedOut::new(silence));
-                Poll::Ready(Some(Err(error.into())))
+                Poll::Ready(Some(Err(this.probe.what_timed_out().into_yielded_error())))
             }
             Polled::TimedOut | Polled::Ended => Poll::Ready(None),
         }

@@ -1,6 +1,7 @@
 use core::fmt;
 use core::pin::Pin;
 use core::task::{ready, Context, Poll};
+use std::io;
 use std::time::Duration;
 
 use futures_core::stream::{FusedStream, Stream};
@@ -186,7 +187,7 @@ impl<S, C, T, E> Stream for TryWatchdog<S, C>
 where
     S: Stream<Item = Result<T, E>>,
     C: Clock,
-    E: From<TimedOut>,
+    E: From<io::Error>,
 {
     type Item = Result<T, E>;
 
@@ -204,7 +205,7 @@ impl<S, C, T, E> FusedStream for TryWatchdog<S, C>
 where
     S: Stream<Item = Result<T, E>>,
     C: Clock,
-    E: From<TimedOut>,
+    E: From<io::Error>,
 {
     fn is_terminated(&self) -> bool {
         is_terminated_reporting_timeout(&self.watchdog, self.reported)
@@ -215,8 +216,8 @@ where
 pub(crate) trait Fires: FusedStream {
     /// Whether it ended the stream for its silence.
     fn timed_out(&self) -> bool;
-    /// The silence it allowed, for the error.
-    fn allowed_silence(&self) -> Duration;
+    /// What ran out, for the error: the silence it allowed, and its name.
+    fn what_timed_out(&self) -> TimedOut;
 }
 
 impl<S: Stream, C: Clock> Fires for Watchdog<S, C> {
@@ -224,12 +225,13 @@ impl<S: Stream, C: Clock> Fires for Watchdog<S, C> {
         Watchdog::timed_out(self)
     }
 
-    fn allowed_silence(&self) -> Duration {
-        self.current_limit()
+    fn what_timed_out(&self) -> TimedOut {
+        TimedOut::silence_of(self.current_limit()).named(self.name())
     }
 }
 
-/// The items of `watchdog`, then, if it fired, one `Err` made from [`TimedOut`], then the end.
+/// The items of `watchdog`, then, if it fired, one `Err` made from an `io::Error`
+/// that holds its [`TimedOut`], then the end.
 pub(crate) fn poll_reporting_timeout<W, T, E>(
     mut watchdog: Pin<&mut W>,
     reported: &mut bool,
@@ -237,15 +239,14 @@ pub(crate) fn poll_reporting_timeout<W, T, E>(
 ) -> Poll<Option<Result<T, E>>>
 where
     W: Fires + Stream<Item = Result<T, E>>,
-    E: From<TimedOut>,
+    E: From<io::Error>,
 {
     if let Some(item) = ready!(watchdog.as_mut().poll_next(cx)) {
         return Poll::Ready(Some(item));
     }
     if watchdog.timed_out() && !*reported {
         *reported = true;
-        let silence = TimedOut::new(watchdog.allowed_silence());
-        return Poll::Ready(Some(Err(silence.into())));
+        return Poll::Ready(Some(Err(watchdog.what_timed_out().into_yielded_error())));
     }
     Poll::Ready(None)
 }

@@ -13,7 +13,9 @@ use std::time::Duration;
 use futures::sink::{Sink, SinkExt};
 use futures::stream::{FusedStream, StreamExt};
 use futures_heartbeat::clock::ManualClock;
-use futures_heartbeat::{Duplex, EveryFrame, HeartbeatExt, PingBackoff, TryProbe};
+use futures_heartbeat::{
+    Duplex, EveryFrame, HeartbeatExt, PingBackoff, TimedOut, TimeoutKind, TryProbe,
+};
 use support::wire::Wire;
 use support::{Fed, Feed, Task};
 
@@ -469,6 +471,49 @@ fn p5_try_probe_ends_with_a_timed_out_error_naming_the_whole_silence() {
 }
 
 #[test]
+fn p15_try_probe_error_says_a_ping_went_unanswered_with_both_limits() {
+    let clock = ManualClock::new();
+    let (_feed, _wire, mut conn, mut task) = try_probe_at_its_ack_timeout(&clock);
+    let error = match task.poll(&mut conn) {
+        Poll::Ready(Some(Err(error))) => error,
+        other => panic!("expected a timeout error, got {other:?}"),
+    };
+    assert_eq!(
+        error.to_string(),
+        "no answer to a ping within 10s after 30s idle"
+    );
+    let timed_out = TimedOut::find(&error).expect("no TimedOut inside");
+    assert_eq!(timed_out.kind(), TimeoutKind::PingUnanswered);
+    assert_eq!(timed_out.ack_timeout(), Some(ACK));
+    assert_eq!(timed_out.silence(), IDLE + ACK);
+    assert_eq!(timed_out.name(), None);
+}
+
+#[test]
+fn p8_p15_the_unanswered_ping_names_the_interval_the_backoff_made() {
+    let clock = ManualClock::new();
+    let backoff = PingBackoff::new();
+    backoff.double();
+    let (_feed, _wire, conn) = connection::<io::Result<u8>>();
+    let mut conn = conn
+        .try_probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK)
+        .ping_backoff(backoff);
+    let mut task = Task::new();
+    assert!(task.poll(&mut conn).is_pending());
+    clock.advance(2 * IDLE);
+    assert!(task.poll(&mut conn).is_pending());
+    clock.advance(ACK);
+    match task.poll(&mut conn) {
+        Poll::Ready(Some(Err(error))) => assert_eq!(
+            error.to_string(),
+            "no answer to a ping within 10s after 60s idle"
+        ),
+        other => panic!("expected a timeout error, got {other:?}"),
+    }
+}
+
+#[test]
 #[should_panic(expected = "must be greater than zero")]
 fn p10_a_zero_idle_is_refused() {
     let (_feed, _wire, conn) = connection::<u8>();
@@ -654,14 +699,20 @@ fn p13_try_probe_reports_an_unanswered_close_once_as_its_timeout() {
         other => panic!("expected the close's timeout, got {other:?}"),
     };
     assert_eq!(error.kind(), io::ErrorKind::TimedOut);
-    let timed_out = error
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<futures_heartbeat::TimedOut>())
-        .expect("no TimedOut inside");
+    let timed_out = futures_heartbeat::TimedOut::find(&error).expect("no TimedOut inside");
+    assert_eq!(
+        timed_out.kind(),
+        futures_heartbeat::TimeoutKind::CloseUnanswered
+    );
     assert_eq!(
         timed_out.silence(),
         ACK,
         "the close waits the ack timeout alone"
+    );
+    assert_eq!(timed_out.ack_timeout(), Some(ACK));
+    assert_eq!(
+        timed_out.to_string(),
+        format!("no answer to the close within {ACK:?}")
     );
     assert!(conn.timed_out());
     assert!(matches!(task.poll(&mut conn), Poll::Ready(None)));

@@ -12,6 +12,7 @@ use futures_heartbeat::clock::ManualClock;
 use futures_heartbeat::restart::{
     restarting_on, resuming_on, Attempt, Cause, Jitter, Restart, Restarting,
 };
+use futures_heartbeat::TimeoutKind;
 use support::restart_lab::{Connecting, Error, Lab, Plan};
 use support::Task;
 
@@ -37,6 +38,28 @@ fn down(
         attempt,
         retry_in,
     }))
+}
+
+/// Asserts that `polled` is `Down` for the restarting stream's own silence of `limit`.
+fn assert_down_silent(
+    polled: Poll<Option<Restart<u32, Error>>>,
+    limit: Duration,
+    attempt: u32,
+    retry_in: Duration,
+) {
+    match polled {
+        Poll::Ready(Some(Restart::Down {
+            cause: Cause::Silent(timed_out),
+            attempt: down_attempt,
+            retry_in: down_retry_in,
+        })) => {
+            assert_eq!((down_attempt, down_retry_in), (attempt, retry_in));
+            assert_eq!(timed_out.kind(), TimeoutKind::Silence);
+            assert_eq!(timed_out.silence(), limit);
+            assert_eq!(timed_out.to_string(), format!("no item for {limit:?}"));
+        }
+        other => panic!("expected Down for a silence of {limit:?}, got {other:?}"),
+    }
 }
 
 fn item(n: u32) -> Poll<Option<Restart<u32, Error>>> {
@@ -348,8 +371,31 @@ fn silence_counts_only_while_the_consumer_waits_and_restarts_a_silent_source() {
     assert_eq!(task.poll(&mut events), Poll::Pending);
     clock.advance(NANO);
     assert!(task.was_woken());
-    assert_eq!(task.poll(&mut events), down(Cause::Silent, 1, SEC));
+    assert_down_silent(task.poll(&mut events), 5 * SEC, 1, SEC);
     assert!(lab.feed(0).is_dropped());
+}
+
+#[test]
+fn the_silence_names_the_restarting_stream_and_its_limit() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    let mut events = lab_stream(&lab, &clock).silence(5 * SEC).named("prices");
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut events), up(0, Duration::ZERO));
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    clock.advance(5 * SEC);
+    let Poll::Ready(Some(Restart::Down { cause, .. })) = task.poll(&mut events) else {
+        panic!("expected Down for the silence")
+    };
+    let Cause::Silent(timed_out) = &cause else {
+        panic!("expected a silence, got {cause:?}")
+    };
+    assert_eq!(timed_out.name(), Some("prices"));
+    assert_eq!(timed_out.silence(), 5 * SEC);
+    assert_eq!(cause.kind(), "silent");
+    assert_eq!(
+        cause.to_string(),
+        "the source went silent: prices: no item for 5s"
+    );
 }
 
 #[test]
@@ -362,7 +408,7 @@ fn first_item_timeout_limits_the_wait_for_each_sources_first_item() {
     assert_eq!(task.poll(&mut events), up(0, Duration::ZERO));
     assert_eq!(task.poll(&mut events), Poll::Pending);
     clock.advance(5 * SEC);
-    assert_eq!(task.poll(&mut events), down(Cause::Silent, 1, SEC));
+    assert_down_silent(task.poll(&mut events), 5 * SEC, 1, SEC);
     clock.advance(SEC);
     assert_eq!(task.poll(&mut events), up(1, SEC));
     lab.feed(1).push(Ok(1));
@@ -372,7 +418,7 @@ fn first_item_timeout_limits_the_wait_for_each_sources_first_item() {
     assert_eq!(task.poll(&mut events), Poll::Pending);
     clock.advance(SEC);
     // Up for a minute, longer than `stable_after`: the backoff starts again.
-    assert_eq!(task.poll(&mut events), down(Cause::Silent, 2, SEC));
+    assert_down_silent(task.poll(&mut events), 60 * SEC, 2, SEC);
 }
 
 #[test]

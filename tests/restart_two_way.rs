@@ -19,7 +19,7 @@ use futures_heartbeat::clock::ManualClock;
 use futures_heartbeat::restart::{
     restarting_on, resuming_if_keyed_on, Attempt, Cause, Disconnected, Jitter, Restart,
 };
-use futures_heartbeat::{Duplex, HeartbeatExt};
+use futures_heartbeat::{Duplex, HeartbeatExt, TimeoutKind};
 use futures_test::task::new_count_waker;
 use support::wire::{DropLog, Wire};
 use support::{Fed, Feed, Task};
@@ -293,9 +293,9 @@ fn probing_belongs_to_each_connection_so_nothing_is_sent_while_down() {
     clock.advance(ACK); // no answer
     match poll(&mut events) {
         Poll::Ready(Some(Restart::Down {
-            cause: Cause::Failed(error),
+            cause: Cause::Silent(timed_out),
             ..
-        })) => assert_eq!(error.kind(), io::ErrorKind::TimedOut),
+        })) => assert_eq!(timed_out.kind(), TimeoutKind::PingUnanswered),
         other => panic!("expected Down for the unanswered ping, got {other:?}"),
     }
     // Backing off for 60 s, two idle intervals: no connection, so no ping and no pulse.

@@ -382,6 +382,7 @@ pub async fn subscribe(
                 seen.restarts.push(cause.to_string());
             }
             Some(Restart::GaveUp { cause, .. }) => on_event(format!("gave up: {cause}")),
+            Some(_) => {} // events a later release may add
             None => {
                 seen.ended = true;
                 break;

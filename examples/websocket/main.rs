@@ -105,6 +105,7 @@ fn main() {
                         cause, retry_in, ..
                     } => println!("down: {cause}; retry in {retry_in:?}"),
                     Restart::GaveUp { cause, .. } => println!("gave up: {cause}"),
+                    _ => {} // events a later release may add
                 }
             }
             println!("ended");

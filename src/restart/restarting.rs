@@ -16,7 +16,7 @@ use super::{Attempt, Cause, Connect, Disconnected, Restart};
 use crate::clock::{Clock, DefaultClock, Timer};
 use crate::phi_accrual::{PhiAccrual, Rhythm};
 use crate::silence::SilenceTimer;
-use crate::trace;
+use crate::{timed_out, trace, TimedOut};
 
 /// The key of the last item delivered, kept for the next attempt ([`resuming`](super::resuming));
 /// `None` leaves the cursor where it is ([`resuming_if_keyed`](super::resuming_if_keyed)).
@@ -248,7 +248,7 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// assert!(matches!(events.next().await, Some(Restart::Up { .. })));
     /// assert!(futures::poll!(events.next()).is_pending());
     /// clock.advance(Duration::from_secs(5)); // connected, but nothing ever came
-    /// assert!(matches!(events.next().await, Some(Restart::Down { cause: Cause::Silent, .. })));
+    /// assert!(matches!(events.next().await, Some(Restart::Down { cause: Cause::Silent(_), .. })));
     /// # });
     /// ```
     pub fn first_item_timeout(mut self, limit: Duration) -> Self {
@@ -624,6 +624,18 @@ where
         }))
     }
 
+    /// The source yielded `error`: a time-out if a `try_` adapter polled as part of
+    /// the source yielded one in this poll (the source's error type is the user's,
+    /// and says nothing the stream can read), a failure otherwise.
+    #[cold]
+    fn source_failed(self: Pin<&mut Self>, error: F::Error) -> Poll<Option<RestartOf<F, K>>> {
+        let cause = match timed_out::yielded::take() {
+            Some(timed_out) => Cause::Silent(timed_out),
+            None => Cause::Failed(error),
+        };
+        self.go_down(cause)
+    }
+
     /// The source ended by itself.
     #[cold]
     fn source_ended(self: Pin<&mut Self>) -> Poll<Option<RestartOf<F, K>>> {
@@ -690,6 +702,9 @@ where
             // Safe all the same: the source is gone, as if it had ended.
             return self.source_ended();
         };
+        // A time-out that a `try_` adapter yields within this poll is the source's
+        // silence, not a failure: see `source_failed`.
+        timed_out::yielded::clear();
         match source.poll_next(cx) {
             Poll::Ready(Some(Ok(item))) => {
                 this.silence.restart();
@@ -701,7 +716,7 @@ where
                 }
                 Poll::Ready(Some(Restart::Item(item)))
             }
-            Poll::Ready(Some(Err(error))) => self.go_down(Cause::Failed(error)),
+            Poll::Ready(Some(Err(error))) => self.source_failed(error),
             Poll::Ready(None) => self.source_ended(),
             Poll::Pending => {
                 // A write that fails from another task must wake this one.
@@ -719,24 +734,32 @@ where
                 };
                 let settings = &mut *this.settings;
                 let first_item_timeout = settings.first_item_timeout.filter(|_| !seen_item);
-                let elapsed = match (first_item_timeout, &mut settings.adaptive_silence) {
+                let silent = match (first_item_timeout, &mut settings.adaptive_silence) {
                     (None, Some(rhythm)) => {
                         let after_arrival = this.silence.delivered_since_last_wait();
-                        this.silence.poll_elapsed_with(
-                            this.clock,
-                            |now| rhythm.start_wait(now, after_arrival),
-                            cx,
-                        )
+                        this.silence
+                            .poll_elapsed_with(
+                                this.clock,
+                                |now| rhythm.start_wait(now, after_arrival),
+                                cx,
+                            )
+                            .map(|()| TimedOut::learned_silence_of(rhythm.current_limit()))
                     }
                     _ => match first_item_timeout.or(settings.silence) {
-                        Some(limit) => this.silence.poll_elapsed(this.clock, limit, cx),
+                        Some(limit) => this
+                            .silence
+                            .poll_elapsed(this.clock, limit, cx)
+                            .map(|()| TimedOut::silence_of(limit)),
                         None => return Poll::Pending,
                     },
                 };
-                if elapsed.is_ready() {
-                    return self.go_down(Cause::Silent);
+                match silent {
+                    Poll::Ready(timed_out) => {
+                        let name = *this.name;
+                        self.go_down(Cause::Silent(timed_out.named(name)))
+                    }
+                    Poll::Pending => Poll::Pending,
                 }
-                Poll::Pending
             }
         }
     }
