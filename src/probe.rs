@@ -514,7 +514,7 @@ where
 /// backoff.clone().double();
 /// assert_eq!(backoff.factor(), 4);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PingBackoff {
     factor: Arc<AtomicU32>,
 }
@@ -539,7 +539,14 @@ impl PingBackoff {
 
     /// What the interval is multiplied by: 2 to the number of doublings.
     pub fn factor(&self) -> u32 {
-        self.factor.load(Ordering::Relaxed).max(1)
+        self.factor.load(Ordering::Relaxed)
+    }
+}
+
+/// [`PingBackoff::new`]: a factor of 1.
+impl Default for PingBackoff {
+    fn default() -> Self {
+        PingBackoff::new()
     }
 }
 

@@ -332,6 +332,16 @@ fn p8_backoff_doubles_the_interval_from_the_next_count() {
 }
 
 #[test]
+fn p8_a_default_backoff_is_a_new_one_and_doubles() {
+    let (made_new, made_default) = (PingBackoff::new(), PingBackoff::default());
+    assert_eq!(made_default.factor(), made_new.factor());
+    made_new.double();
+    made_default.double();
+    assert_eq!(made_default.factor(), 2);
+    assert_eq!(made_default.factor(), made_new.factor());
+}
+
+#[test]
 fn p9_no_clock_read_or_timer_work_per_inbound_frame() {
     let clock = ManualClock::new();
     let (feed, _wire, conn) = connection();
