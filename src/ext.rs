@@ -666,7 +666,7 @@ pub trait HeartbeatExt: Stream {
     /// let mut conn = Duplex::new(from_peer, to_peer)
     ///     .probe(Duration::from_millis(20), || "ping")
     ///     .ack_timeout(Duration::from_millis(20))
-    ///     .control_frames(|frame: &&str| *frame == "pong");
+    ///     .control_frames(|frame| *frame == "pong");
     ///
     /// let peer = async move {
     ///     assert_eq!(peer_reads.next().await, Some("ping"));

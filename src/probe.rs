@@ -150,6 +150,9 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     /// frame does, but are not yielded: pongs, and pings the connection answers
     /// by itself.
     ///
+    /// The closure's argument needs no annotation: it is a reference to an
+    /// inbound frame, as in `StreamExt::filter`.
+    ///
     /// ```
     /// use futures::{channel::mpsc, StreamExt};
     /// use futures_heartbeat::{Duplex, HeartbeatExt};
@@ -160,13 +163,17 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     /// let (peer_writes, from_peer) = mpsc::unbounded::<&str>();
     /// let mut conn = Duplex::new(from_peer, to_peer)
     ///     .probe(Duration::from_secs(30), || "ping")
-    ///     .control_frames(|frame: &&str| *frame == "pong");
+    ///     .control_frames(|frame| *frame == "pong");
     /// peer_writes.unbounded_send("pong").unwrap();
     /// peer_writes.unbounded_send("update 1").unwrap();
     /// assert_eq!(conn.next().await, Some("update 1"));
     /// # });
     /// ```
-    pub fn control_frames<F2>(self, is_control: F2) -> Probe<S, P, F2, C> {
+    pub fn control_frames<F2>(self, is_control: F2) -> Probe<S, P, F2, C>
+    where
+        S: Stream,
+        F2: FnMut(&S::Item) -> bool,
+    {
         Probe {
             conn: self.conn,
             idle: SilenceTimer::new(),

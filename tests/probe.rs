@@ -439,7 +439,7 @@ fn try_probe_has_the_accessors_of_probe() {
     assert_eq!(conn.interval(), IDLE);
     let conn = conn
         .ack_timeout(ACK)
-        .control_frames(|_: &io::Result<u8>| false);
+        .control_frames(|_| false);
     assert_eq!(conn.ack_timeout_limit(), ACK);
     assert_eq!(conn.interval(), IDLE);
 }
