@@ -136,6 +136,9 @@ where
 /// whichever source delivered it (`None` before the first), so that `connect` can
 /// ask the new source for what follows. [`resuming_on`] takes a clock.
 ///
+/// `key_of` comes after `connect`, whose sources give its argument's type:
+/// neither closure needs an annotation.
+///
 /// ```
 /// use futures::{stream, StreamExt};
 /// use futures_heartbeat::restart::resuming;
@@ -145,12 +148,12 @@ where
 /// // A log whose connection drops after every two records.
 /// let log = ["a", "b", "c", "d", "e"];
 /// let events = resuming(
-///     |record: &(usize, &str)| record.0,
 ///     move |attempt| async move {
 ///         let from = attempt.cursor.map_or(0, |last| last + 1);
 ///         let records = log.iter().copied().enumerate().skip(from).take(2).map(Ok);
 ///         Ok::<_, ()>(stream::iter(records.collect::<Vec<_>>()))
 ///     },
+///     |record| record.0,
 /// )
 /// .backoff(Duration::from_millis(1), Duration::from_millis(1));
 /// let records: Vec<_> = events
@@ -163,8 +166,8 @@ where
 /// # });
 /// ```
 pub fn resuming<F, Fut, S, T, E, K>(
-    key_of: impl FnMut(&T) -> K + Send + 'static,
     connect: F,
+    key_of: impl FnMut(&T) -> K + Send + 'static,
 ) -> Restarting<F, K>
 where
     F: FnMut(Attempt<K>) -> Fut,
@@ -172,7 +175,7 @@ where
     S: Stream<Item = Result<T, E>>,
     K: Clone,
 {
-    resuming_on(key_of, connect, DefaultClock)
+    resuming_on(connect, key_of, DefaultClock)
 }
 
 /// [`resuming`], with timers and the time taken from `clock`.
@@ -184,8 +187,8 @@ where
 /// # futures::executor::block_on(async {
 /// let clock = ManualClock::new();
 /// let mut events = resuming_on(
-///     |n: &u32| *n,
 ///     |_| async { Ok::<_, ()>(stream::iter([Ok(7), Ok(8)])) },
+///     |n| *n,
 ///     clock.clone(),
 /// );
 /// events.next().await; // Up
@@ -194,8 +197,8 @@ where
 /// # });
 /// ```
 pub fn resuming_on<F, Fut, S, T, E, K, C>(
-    key_of: impl FnMut(&T) -> K + Send + 'static,
     connect: F,
+    key_of: impl FnMut(&T) -> K + Send + 'static,
     clock: C,
 ) -> Restarting<F, K, C>
 where
@@ -206,7 +209,7 @@ where
     C: Clock,
 {
     let mut key_of = key_of;
-    resuming_if_keyed_on(move |item: &T| Some(key_of(item)), connect, clock)
+    resuming_if_keyed_on(connect, move |item: &T| Some(key_of(item)), clock)
 }
 
 /// [`resuming`], where items for which `key_of` gives `None` leave the cursor
@@ -219,8 +222,8 @@ where
 ///
 /// # futures::executor::block_on(async {
 /// let mut events = resuming_if_keyed(
-///     |frame: &&str| frame.strip_prefix("update ").map(str::to_string),
 ///     |_| async { Ok::<_, ()>(stream::iter(["update 7", "pong"].map(Ok))) },
+///     |frame| frame.strip_prefix("update ").map(str::to_string),
 /// );
 /// for _ in 0..3 {
 ///     events.next().await; // Up, "update 7", "pong"
@@ -229,8 +232,8 @@ where
 /// # });
 /// ```
 pub fn resuming_if_keyed<F, Fut, S, T, E, K>(
-    key_of: impl FnMut(&T) -> Option<K> + Send + 'static,
     connect: F,
+    key_of: impl FnMut(&T) -> Option<K> + Send + 'static,
 ) -> Restarting<F, K>
 where
     F: FnMut(Attempt<K>) -> Fut,
@@ -238,7 +241,7 @@ where
     S: Stream<Item = Result<T, E>>,
     K: Clone,
 {
-    resuming_if_keyed_on(key_of, connect, DefaultClock)
+    resuming_if_keyed_on(connect, key_of, DefaultClock)
 }
 
 /// [`resuming_if_keyed`], with timers and the time taken from `clock`.
@@ -250,8 +253,8 @@ where
 /// # futures::executor::block_on(async {
 /// let clock = ManualClock::new();
 /// let mut events = resuming_if_keyed_on(
-///     |frame: &&str| frame.strip_prefix("update ").map(str::to_string),
 ///     |_| async { Ok::<_, ()>(stream::iter(["update 7", "pong"].map(Ok))) },
+///     |frame| frame.strip_prefix("update ").map(str::to_string),
 ///     clock.clone(),
 /// );
 /// for _ in 0..3 {
@@ -261,8 +264,8 @@ where
 /// # });
 /// ```
 pub fn resuming_if_keyed_on<F, Fut, S, T, E, K, C>(
-    key_of: impl FnMut(&T) -> Option<K> + Send + 'static,
     connect: F,
+    key_of: impl FnMut(&T) -> Option<K> + Send + 'static,
     clock: C,
 ) -> Restarting<F, K, C>
 where

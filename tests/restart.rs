@@ -458,7 +458,7 @@ fn a_custom_backoff_that_runs_out_gives_up() {
 #[test]
 fn resuming_hands_connect_the_last_delivered_key_kept_across_failed_attempts() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
-    let mut events = resuming_on(|n: &u32| *n, lab.connect_resuming(), clock.clone())
+    let mut events = resuming_on(lab.connect_resuming(), |n| *n, clock.clone())
         .jitter(Jitter::None)
         .backoff(SEC, SEC);
     let mut task = Task::new();

@@ -27,8 +27,7 @@ pub fn update_number(frame: &Message) -> Option<u64> {
 
 /// The updates of the server at `url` (`ws://host:port`), kept alive and resumed.
 pub fn updates(url: String, settings: Settings) -> impl Stream<Item = Restart<Message, Error>> {
-    let is_pong = |frame: &Result<Message, Error>| matches!(frame, Ok(Message::Pong(_)));
-    resuming_if_keyed(update_number, move |attempt: Attempt<u64>| {
+    let connect = move |attempt: Attempt<u64>| {
         let from = attempt.cursor.map_or(1, |last| last + 1);
         let url = format!("{url}/?from={from}");
         async move {
@@ -36,10 +35,11 @@ pub fn updates(url: String, settings: Settings) -> impl Stream<Item = Restart<Me
             let socket = socket
                 .try_probe(settings.idle, || Message::Ping(Bytes::new()))
                 .ack_timeout(settings.ack_timeout)
-                .control_frames(is_pong);
+                .control_frames(|frame| matches!(frame, Ok(Message::Pong(_))));
             Ok(socket)
         }
-    })
+    };
+    resuming_if_keyed(connect, update_number)
     .connect_timeout(settings.connect_timeout)
     .backoff(Duration::from_millis(20), Duration::from_millis(500))
 }

@@ -503,7 +503,7 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// use futures::{stream, StreamExt};
     /// use futures_heartbeat::restart::resuming;
     ///
-    /// let mut events = resuming(|n: &u32| *n, |_| async { Ok::<_, ()>(stream::iter([Ok(7), Ok(8)])) });
+    /// let mut events = resuming(|_| async { Ok::<_, ()>(stream::iter([Ok(7), Ok(8)])) }, |n| *n);
     /// # futures::executor::block_on(async {
     /// assert_eq!(events.cursor(), None);
     /// events.next().await; // Up
