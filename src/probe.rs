@@ -153,6 +153,10 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     /// The closure's argument needs no annotation: it is a reference to an
     /// inbound frame, as in `StreamExt::filter`.
     ///
+    /// Set after the first poll, it applies from the next inbound frame; the
+    /// rest of the probe's state is kept: a ping outstanding still times out at
+    /// its ack deadline, and an idle count goes on from where it started.
+    ///
     /// ```
     /// use futures::{channel::mpsc, StreamExt};
     /// use futures_heartbeat::{Duplex, HeartbeatExt};
@@ -174,10 +178,13 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
         S: Stream,
         F2: FnMut(&S::Item) -> bool,
     {
+        // The timers move with the rest: a probe that was polled can be moved
+        // only if it is `Unpin`, so nothing pinned is moved here. A ping
+        // outstanding keeps its ack deadline; an idle count, its start.
         Probe {
             conn: self.conn,
-            idle: SilenceTimer::new(),
-            ack: None,
+            idle: self.idle,
+            ack: self.ack,
             clock: self.clock,
             make_ping: self.make_ping,
             is_control,

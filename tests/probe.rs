@@ -384,6 +384,47 @@ fn p1_a_flood_of_control_frames_yields_to_other_tasks() {
     assert!(polls > 1, "a thousand pongs taken in one poll");
 }
 
+// Settings changed after the first poll (P11).
+
+#[test]
+fn p11_control_frames_set_while_a_ping_is_outstanding_keeps_the_ack_deadline() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 1);
+    task.wakeups(); // the ping's
+    let mut conn = conn.control_frames(is_pong);
+    clock.advance(ACK - NANO);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(NANO);
+    assert!(task.was_woken(), "not woken at the ack deadline");
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
+    assert_eq!(wire.pings(), 1);
+}
+
+#[test]
+fn p11_control_frames_set_while_idle_keeps_the_idle_count() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn.probe_on(IDLE, || "ping", clock.clone());
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE / 2);
+    let mut conn = conn.control_frames(is_pong);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE / 2);
+    assert!(task.was_woken(), "not woken when the ping fell due");
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 1, "the idle count started again");
+}
+
 // Hostile write halves.
 
 #[test]
