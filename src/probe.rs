@@ -55,6 +55,9 @@ pin_project! {
         // A ping was written but not yet flushed; kept apart from `ping`, as an
         // answer may come before the flush is done.
         ping_unflushed: bool,
+        // When the last ping fell due, for `ack_timeout` to move its deadline;
+        // meaningful only while a ping is outstanding (not cleared per frame).
+        ping_due_at: Option<Instant>,
         state: State,
     }
 }
@@ -118,6 +121,7 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
             backoff: None,
             ping: Ping::NotDue,
             ping_unflushed: false,
+            ping_due_at: None,
             state: State::Running,
         }
     }
@@ -128,6 +132,10 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     ///
     /// The wait starts when the ping falls due, whether or not the write half
     /// could take it at once: a write half that stays blocked is no sign of life.
+    ///
+    /// Set after the first poll while a ping is outstanding, it moves that
+    /// ping's deadline to `timeout` after the ping fell due (the next poll ends
+    /// the stream if that has passed); otherwise it applies from the next ping.
     ///
     /// ```
     /// use futures::channel::mpsc;
@@ -143,7 +151,19 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     /// ```
     pub fn ack_timeout(mut self, timeout: Duration) -> Self {
         self.ack_timeout = timeout;
+        if let Some(due) = self.outstanding_ping_due_at() {
+            // By value, so not pinned: the timer is replaced rather than reset.
+            // The caller polls again to see anything, and that poll registers the task.
+            let deadline = due.checked_add(timeout);
+            self.ack = deadline.map(|deadline| self.clock.timer_at(deadline));
+        }
         self
+    }
+
+    /// When the ping now outstanding fell due, if there is one.
+    fn outstanding_ping_due_at(&self) -> Option<Instant> {
+        let outstanding = self.state == State::Running && self.ping != Ping::NotDue;
+        self.ping_due_at.filter(|_| outstanding)
     }
 
     /// Inbound frames for which `is_control` is `true` count as life, as every
@@ -193,6 +213,7 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
             backoff: self.backoff,
             ping: self.ping,
             ping_unflushed: self.ping_unflushed,
+            ping_due_at: self.ping_due_at,
             state: self.state,
         }
     }
@@ -355,6 +376,7 @@ where
             ready!(this.idle.as_mut().poll_elapsed(this.clock, interval, cx));
             // Read once per ping, never per frame.
             let now = this.clock.now();
+            *this.ping_due_at = Some(now);
             arm(
                 this.ack.as_mut(),
                 this.clock,

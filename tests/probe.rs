@@ -19,6 +19,7 @@ use support::{Fed, Feed, Task};
 const IDLE: Duration = Duration::from_secs(30);
 const ACK: Duration = Duration::from_secs(10);
 const NANO: Duration = Duration::from_nanos(1);
+const SEC: Duration = Duration::from_secs(1);
 
 type Conn<T> = Duplex<Fed<T>, Wire>;
 
@@ -407,6 +408,90 @@ fn p11_control_frames_set_while_a_ping_is_outstanding_keeps_the_ack_deadline() {
     assert_eq!(task.poll(&mut conn), Poll::Ready(None));
     assert!(conn.timed_out());
     assert_eq!(wire.pings(), 1);
+}
+
+#[test]
+fn p11_ack_timeout_shortened_while_a_ping_is_outstanding_moves_its_deadline() {
+    let clock = ManualClock::new();
+    let (_feed, _wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending); // the ping fell due
+    clock.advance(4 * SEC);
+    let mut conn = conn.ack_timeout(5 * SEC);
+    assert_eq!(conn.ack_timeout_limit(), 5 * SEC);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    task.wakeups();
+    clock.advance(SEC - NANO);
+    assert!(!task.was_woken());
+    clock.advance(NANO); // 5 s after the ping fell due
+    assert!(task.was_woken(), "not woken at the new ack deadline");
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
+}
+
+#[test]
+fn p11_ack_timeout_shortened_past_the_time_already_waited_ends_at_the_next_poll() {
+    let clock = ManualClock::new();
+    let (_feed, _wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(8 * SEC);
+    let mut conn = conn.ack_timeout(5 * SEC);
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
+}
+
+#[test]
+fn p11_ack_timeout_lengthened_while_a_ping_is_outstanding_moves_its_deadline() {
+    let clock = ManualClock::new();
+    let (feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    let mut conn = conn.ack_timeout(2 * ACK);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(ACK);
+    assert_eq!(task.poll(&mut conn), Poll::Pending, "ended at the old deadline");
+    clock.advance(ACK - NANO);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    feed.push("pong"); // just in time
+    assert_eq!(task.poll(&mut conn), Poll::Ready(Some("pong")));
+    assert!(!conn.timed_out());
+    assert_eq!(wire.pings(), 1);
+}
+
+#[test]
+fn p11_ack_timeout_set_forever_while_a_ping_is_outstanding_never_ends_it() {
+    let clock = ManualClock::new();
+    let (_feed, _wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    let mut conn = conn.ack_timeout(Duration::MAX);
+    clock.advance(1000 * ACK);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert!(!conn.timed_out());
+    let mut conn = conn.ack_timeout(ACK); // and back: 10 s after the ping fell due, long past
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
 }
 
 #[test]
