@@ -282,6 +282,11 @@ pub trait HeartbeatExt: Stream {
     ///   wait for the first item, and [`try_watchdog`](HeartbeatExt::try_watchdog)
     ///   ends a stream of `Result`s with one error made from [`TimedOut`] (which
     ///   names the limit that was exceeded) instead of a bare `None`.
+    /// - **W9.** A setting changed after the first poll (the watchdog is `Unpin`
+    ///   when this stream is) applies to the wait in progress: a
+    ///   `first_item_timeout` set before the first item moves the first wait's
+    ///   deadline, still counted from the first poll; set after it, it changes
+    ///   nothing.
     ///
     /// # What keeps it alive
     ///
@@ -643,6 +648,13 @@ pub trait HeartbeatExt: Stream {
     ///   through a shared [`PingBackoff`](crate::PingBackoff).
     /// - **P9.** No clock read, timer re-arm or allocation per inbound frame.
     /// - **P10.** A zero `idle` panics, naming the argument.
+    /// - **P14.** A setting changed after the first poll keeps the probe's state
+    ///   and applies at once: [`control_frames`](Probe::control_frames) from the
+    ///   next frame, with a ping outstanding still bound to its ack deadline;
+    ///   [`ack_timeout`](Probe::ack_timeout) moves the deadline of a ping
+    ///   outstanding, counted from when it fell due; a
+    ///   [`ping_backoff`](Probe::ping_backoff) handle, set or doubled, moves the
+    ///   deadline of the idle count in progress, counted from its start.
     ///
     /// Timers come from the [`DefaultClock`]; [`probe_on`](HeartbeatExt::probe_on)
     /// takes another time source.

@@ -223,6 +223,9 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     /// handle among the probes of successive connections to the same peer, so
     /// that the doubling outlives a reconnect.
     ///
+    /// Set after the first poll, it applies at once: an idle count in progress
+    /// falls due at the new interval, counted from its start.
+    ///
     /// ```
     /// use futures::channel::mpsc;
     /// use futures_heartbeat::{Duplex, HeartbeatExt, PingBackoff};
@@ -538,8 +541,9 @@ where
 /// A shared handle that doubles the interval of the probes it was given to, when
 /// the peer says they ping too often: gRPC's rule for a `too_many_pings` GOAWAY.
 ///
-/// Clones share the factor. A probe reads it when it starts counting an idle
-/// interval, so a doubling applies from the next one.
+/// Clones share the factor. A probe reads it at each poll while it counts an
+/// idle interval, so a doubling applies at once: the interval in progress falls
+/// due at twice its length, counted from its start.
 ///
 /// ```
 /// use futures_heartbeat::PingBackoff;

@@ -22,6 +22,9 @@
 //!   waits, as the [`watchdog`](crate::HeartbeatExt::watchdog) counts it: a slow
 //!   consumer never causes a restart. Its limit can also be learned from the
 //!   sources' rhythm ([`silence_adaptive`](Restarting::silence_adaptive)).
+//! - A setting changed after the first poll is never ignored: a limit on a wait
+//!   or a connect in progress moves its deadline, counted from its start; the
+//!   backoff's settings apply from the next delay, leaving the one announced.
 //!
 //! # Two-way connections
 //!
@@ -209,7 +212,7 @@ where
     C: Clock,
 {
     let mut key_of = key_of;
-    resuming_if_keyed_on(connect, move |item: &T| Some(key_of(item)), clock)
+    resuming_if_keyed_on(connect, move |item| Some(key_of(item)), clock)
 }
 
 /// [`resuming`], where items for which `key_of` gives `None` leave the cursor

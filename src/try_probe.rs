@@ -43,7 +43,8 @@ impl<S, P, F, C: Clock> TryProbe<S, P, F, C> {
         }
     }
 
-    /// How long to wait for any inbound frame after a ping fell due; see [`Probe::ack_timeout`].
+    /// How long to wait for any inbound frame after a ping fell due; set while a
+    /// ping is outstanding, it moves that ping's deadline. See [`Probe::ack_timeout`].
     pub fn ack_timeout(self, timeout: Duration) -> Self {
         TryProbe {
             probe: self.probe.ack_timeout(timeout),
@@ -51,9 +52,9 @@ impl<S, P, F, C: Clock> TryProbe<S, P, F, C> {
         }
     }
 
-    /// Frames that count as life without being yielded; see [`Probe::control_frames`].
-    /// The closure's argument needs no annotation: it is a reference to an inbound
-    /// `Result`.
+    /// Frames that count as life without being yielded; see [`Probe::control_frames`],
+    /// also for what it keeps when set after the first poll. The closure's argument
+    /// needs no annotation: it is a reference to an inbound `Result`.
     ///
     /// ```
     /// use futures::{channel::mpsc, SinkExt, StreamExt};
@@ -83,7 +84,8 @@ impl<S, P, F, C: Clock> TryProbe<S, P, F, C> {
         }
     }
 
-    /// A shared handle that can double the ping interval; see [`Probe::ping_backoff`].
+    /// A shared handle that can double the ping interval, from the idle count in
+    /// progress; see [`Probe::ping_backoff`].
     pub fn ping_backoff(self, backoff: PingBackoff) -> Self {
         TryProbe {
             probe: self.probe.ping_backoff(backoff),

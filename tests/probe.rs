@@ -385,10 +385,10 @@ fn p1_a_flood_of_control_frames_yields_to_other_tasks() {
     assert!(polls > 1, "a thousand pongs taken in one poll");
 }
 
-// Settings changed after the first poll (P11).
+// Settings changed after the first poll (P14).
 
 #[test]
-fn p11_control_frames_set_while_a_ping_is_outstanding_keeps_the_ack_deadline() {
+fn p14_control_frames_set_while_a_ping_is_outstanding_keeps_the_ack_deadline() {
     let clock = ManualClock::new();
     let (_feed, wire, conn) = connection::<&str>();
     let mut conn = conn
@@ -411,7 +411,7 @@ fn p11_control_frames_set_while_a_ping_is_outstanding_keeps_the_ack_deadline() {
 }
 
 #[test]
-fn p11_ack_timeout_shortened_while_a_ping_is_outstanding_moves_its_deadline() {
+fn p14_ack_timeout_shortened_while_a_ping_is_outstanding_moves_its_deadline() {
     let clock = ManualClock::new();
     let (_feed, _wire, conn) = connection::<&str>();
     let mut conn = conn
@@ -435,7 +435,7 @@ fn p11_ack_timeout_shortened_while_a_ping_is_outstanding_moves_its_deadline() {
 }
 
 #[test]
-fn p11_ack_timeout_shortened_past_the_time_already_waited_ends_at_the_next_poll() {
+fn p14_ack_timeout_shortened_past_the_time_already_waited_ends_at_the_next_poll() {
     let clock = ManualClock::new();
     let (_feed, _wire, conn) = connection::<&str>();
     let mut conn = conn
@@ -452,7 +452,7 @@ fn p11_ack_timeout_shortened_past_the_time_already_waited_ends_at_the_next_poll(
 }
 
 #[test]
-fn p11_ack_timeout_lengthened_while_a_ping_is_outstanding_moves_its_deadline() {
+fn p14_ack_timeout_lengthened_while_a_ping_is_outstanding_moves_its_deadline() {
     let clock = ManualClock::new();
     let (feed, wire, conn) = connection::<&str>();
     let mut conn = conn
@@ -465,7 +465,11 @@ fn p11_ack_timeout_lengthened_while_a_ping_is_outstanding_moves_its_deadline() {
     let mut conn = conn.ack_timeout(2 * ACK);
     assert_eq!(task.poll(&mut conn), Poll::Pending);
     clock.advance(ACK);
-    assert_eq!(task.poll(&mut conn), Poll::Pending, "ended at the old deadline");
+    assert_eq!(
+        task.poll(&mut conn),
+        Poll::Pending,
+        "ended at the old deadline"
+    );
     clock.advance(ACK - NANO);
     assert_eq!(task.poll(&mut conn), Poll::Pending);
     feed.push("pong"); // just in time
@@ -475,7 +479,7 @@ fn p11_ack_timeout_lengthened_while_a_ping_is_outstanding_moves_its_deadline() {
 }
 
 #[test]
-fn p11_ack_timeout_set_forever_while_a_ping_is_outstanding_never_ends_it() {
+fn p14_ack_timeout_set_forever_while_a_ping_is_outstanding_never_ends_it() {
     let clock = ManualClock::new();
     let (_feed, _wire, conn) = connection::<&str>();
     let mut conn = conn
@@ -495,7 +499,36 @@ fn p11_ack_timeout_set_forever_while_a_ping_is_outstanding_never_ends_it() {
 }
 
 #[test]
-fn p11_control_frames_set_while_idle_keeps_the_idle_count() {
+fn p14_a_doubling_during_an_idle_count_moves_its_deadline() {
+    let clock = ManualClock::new();
+    let backoff = PingBackoff::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn.probe_on(IDLE, || "ping", clock.clone());
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending); // the idle count starts
+    clock.advance(IDLE / 2);
+    let mut conn = conn.ping_backoff(backoff.clone());
+    backoff.double();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE / 2);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(
+        wire.pings(),
+        0,
+        "pinged at the interval before the doubling"
+    );
+    clock.advance(IDLE - NANO);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 0);
+    task.wakeups();
+    clock.advance(NANO); // twice the interval after the count started
+    assert!(task.was_woken(), "not woken when the ping fell due");
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 1);
+}
+
+#[test]
+fn p14_control_frames_set_while_idle_keeps_the_idle_count() {
     let clock = ManualClock::new();
     let (_feed, wire, conn) = connection::<&str>();
     let mut conn = conn.probe_on(IDLE, || "ping", clock.clone());
@@ -563,9 +596,7 @@ fn try_probe_has_the_accessors_of_probe() {
     let conn = conn.try_probe(IDLE, || "ping");
     assert_eq!(conn.ack_timeout_limit(), Duration::from_secs(20)); // gRPC's default
     assert_eq!(conn.interval(), IDLE);
-    let conn = conn
-        .ack_timeout(ACK)
-        .control_frames(|_| false);
+    let conn = conn.ack_timeout(ACK).control_frames(|_| false);
     assert_eq!(conn.ack_timeout_limit(), ACK);
     assert_eq!(conn.interval(), IDLE);
 }

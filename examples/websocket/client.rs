@@ -40,6 +40,6 @@ pub fn updates(url: String, settings: Settings) -> impl Stream<Item = Restart<Me
         }
     };
     resuming_if_keyed(connect, update_number)
-    .connect_timeout(settings.connect_timeout)
-    .backoff(Duration::from_millis(20), Duration::from_millis(500))
+        .connect_timeout(settings.connect_timeout)
+        .backoff(Duration::from_millis(20), Duration::from_millis(500))
 }
