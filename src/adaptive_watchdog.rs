@@ -58,7 +58,8 @@ impl<S, C: Clock> AdaptiveWatchdog<S, C> {
         }
     }
 
-    /// Names the stream in the events of the `tracing` feature.
+    /// Names the stream in the events of the `tracing` feature; set after the
+    /// first poll, it names the events that follow.
     ///
     /// ```
     /// use futures::stream;
@@ -267,7 +268,7 @@ impl<S: Stream, C: Clock> AdaptiveWatchdog<S, C> {
         let rhythm = &mut *this.rhythm;
         ready!(this.silence.as_mut().poll_elapsed_with(
             this.clock,
-            |now| rhythm.start_wait(now, after_arrival),
+            |started| rhythm.wait_limit(started, after_arrival),
             cx
         ));
         trace::watchdog_fired(*this.name, this.rhythm.current_limit());

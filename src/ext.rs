@@ -290,6 +290,11 @@ pub trait HeartbeatExt: Stream {
     ///   Polled as part of a [`restarting`](crate::restart::restarting) stream's
     ///   source, it brings the source down as
     ///   [`Cause::Silent`](crate::restart::Cause::Silent), not as a failure.
+    /// - **W10.** A setting changed after the first poll (the watchdog is `Unpin`
+    ///   when this stream is) applies to the wait in progress: a
+    ///   `first_item_timeout` set before the first item moves the first wait's
+    ///   deadline, still counted from the first poll; set after it, it changes
+    ///   nothing.
     ///
     /// # What keeps it alive
     ///
@@ -726,6 +731,13 @@ pub trait HeartbeatExt: Stream {
     ///   of a [`restarting`](crate::restart::restarting) stream's source, it
     ///   brings the connection down as
     ///   [`Cause::Silent`](crate::restart::Cause::Silent), not as a failure.
+    /// - **P14.** A setting changed after the first poll keeps the probe's state
+    ///   and applies at once: [`control_frames`](Probe::control_frames) from the
+    ///   next frame, with a ping outstanding still bound to its ack deadline;
+    ///   [`ack_timeout`](Probe::ack_timeout) moves the deadline of a ping
+    ///   outstanding, counted from when it fell due; a
+    ///   [`ping_backoff`](Probe::ping_backoff) handle, set or doubled, moves the
+    ///   deadline of the idle count in progress, counted from its start.
     ///
     /// Timers come from the [`DefaultClock`]; [`probe_on`](HeartbeatExt::probe_on)
     /// takes another time source.
@@ -749,7 +761,7 @@ pub trait HeartbeatExt: Stream {
     /// let mut conn = Duplex::new(from_peer, to_peer)
     ///     .probe(Duration::from_millis(20), || "ping")
     ///     .ack_timeout(Duration::from_millis(20))
-    ///     .control_frames(|frame: &&str| *frame == "pong");
+    ///     .control_frames(|frame| *frame == "pong");
     ///
     /// let peer = async move {
     ///     assert_eq!(peer_reads.next().await, Some("ping"));

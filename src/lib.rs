@@ -68,7 +68,7 @@
 //!
 //! Each adapter states its rules, numbered, in the docs of the method that makes
 //! it, and the crate's tests cite those numbers: the heartbeat's H1–H7 under
-//! [`with_heartbeat`](HeartbeatExt::with_heartbeat), the watchdog's W1–W9 under
+//! [`with_heartbeat`](HeartbeatExt::with_heartbeat), the watchdog's W1–W10 under
 //! [`watchdog`](HeartbeatExt::watchdog), the keep-alive's K1–K5 under
 //! [`keep_alive`](HeartbeatExt::keep_alive), the probe's P1–P15 under
 //! [`probe`](HeartbeatExt::probe); the [`restart`] module states the restarting
@@ -76,7 +76,8 @@
 //! adapter; timing starts at the first poll; silence counts only while the
 //! consumer waits, so a slow consumer never causes a timeout; pulses missed
 //! during a stall are dropped, never delivered in a burst; an adapter that gives
-//! up drops what it wraps at once.
+//! up drops what it wraps at once; a setting changed after the first poll is
+//! never ignored, and each says in its docs when it applies.
 //!
 //! The order of adapters says what counts as life: `rx.watchdog(t)` on the far
 //! side of a channel from a producer's `with_heartbeat` counts its pulses as

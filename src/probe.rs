@@ -56,6 +56,9 @@ pin_project! {
         // A ping was written but not yet flushed; kept apart from `ping`, as an
         // answer may come before the flush is done.
         ping_unflushed: bool,
+        // When the last ping fell due, for `ack_timeout` to move its deadline;
+        // meaningful only while a ping is outstanding (not cleared per frame).
+        ping_due_at: Option<Instant>,
         state: State,
         // The caller's `poll_close` was called: no more pings, and the end is
         // awaited for `ack_timeout` of silence.
@@ -127,6 +130,7 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
             backoff: None,
             ping: Ping::NotDue,
             ping_unflushed: false,
+            ping_due_at: None,
             state: State::Running,
             closing: false,
             reader: None,
@@ -139,6 +143,10 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     ///
     /// The wait starts when the ping falls due, whether or not the write half
     /// could take it at once: a write half that stays blocked is no sign of life.
+    ///
+    /// Set after the first poll while a ping is outstanding, it moves that
+    /// ping's deadline to `timeout` after the ping fell due (the next poll ends
+    /// the stream if that has passed); otherwise it applies from the next ping.
     ///
     /// ```
     /// use futures::channel::mpsc;
@@ -154,12 +162,31 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     /// ```
     pub fn ack_timeout(mut self, timeout: Duration) -> Self {
         self.ack_timeout = timeout;
+        if let Some(due) = self.outstanding_ping_due_at() {
+            // By value, so not pinned: the timer is replaced rather than reset.
+            // The caller polls again to see anything, and that poll registers the task.
+            let deadline = due.checked_add(timeout);
+            self.ack = deadline.map(|deadline| self.clock.timer_at(deadline));
+        }
         self
+    }
+
+    /// When the ping now outstanding fell due, if there is one.
+    fn outstanding_ping_due_at(&self) -> Option<Instant> {
+        let outstanding = self.state == State::Running && self.ping != Ping::NotDue;
+        self.ping_due_at.filter(|_| outstanding)
     }
 
     /// Inbound frames for which `is_control` is `true` count as life, as every
     /// frame does, but are not yielded: pongs, and pings the connection answers
     /// by itself.
+    ///
+    /// The closure's argument needs no annotation: it is a reference to an
+    /// inbound frame, as in `StreamExt::filter`.
+    ///
+    /// Set after the first poll, it applies from the next inbound frame; the
+    /// rest of the probe's state is kept: a ping outstanding still times out at
+    /// its ack deadline, and an idle count goes on from where it started.
     ///
     /// ```
     /// use futures::{channel::mpsc, StreamExt};
@@ -171,17 +198,24 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     /// let (peer_writes, from_peer) = mpsc::unbounded::<&str>();
     /// let mut conn = Duplex::new(from_peer, to_peer)
     ///     .probe(Duration::from_secs(30), || "ping")
-    ///     .control_frames(|frame: &&str| *frame == "pong");
+    ///     .control_frames(|frame| *frame == "pong");
     /// peer_writes.unbounded_send("pong").unwrap();
     /// peer_writes.unbounded_send("update 1").unwrap();
     /// assert_eq!(conn.next().await, Some("update 1"));
     /// # });
     /// ```
-    pub fn control_frames<F2>(self, is_control: F2) -> Probe<S, P, F2, C> {
+    pub fn control_frames<F2>(self, is_control: F2) -> Probe<S, P, F2, C>
+    where
+        S: Stream,
+        F2: FnMut(&S::Item) -> bool,
+    {
+        // The timers move with the rest: a probe that was polled can be moved
+        // only if it is `Unpin`, so nothing pinned is moved here. A ping
+        // outstanding keeps its ack deadline; an idle count, its start.
         Probe {
             conn: self.conn,
-            idle: SilenceTimer::new(),
-            ack: None,
+            idle: self.idle,
+            ack: self.ack,
             clock: self.clock,
             make_ping: self.make_ping,
             is_control,
@@ -190,6 +224,7 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
             backoff: self.backoff,
             ping: self.ping,
             ping_unflushed: self.ping_unflushed,
+            ping_due_at: self.ping_due_at,
             state: self.state,
             closing: self.closing,
             reader: self.reader,
@@ -200,6 +235,9 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     /// the peer complains of too many pings (gRPC's `too_many_pings`). Share one
     /// handle among the probes of successive connections to the same peer, so
     /// that the doubling outlives a reconnect.
+    ///
+    /// Set after the first poll, it applies at once: an idle count in progress
+    /// falls due at the new interval, counted from its start.
     ///
     /// ```
     /// use futures::channel::mpsc;
@@ -392,6 +430,7 @@ where
             ready!(this.idle.as_mut().poll_elapsed(this.clock, interval, cx));
             // Read once per ping, never per frame.
             let now = this.clock.now();
+            *this.ping_due_at = Some(now);
             arm(
                 this.ack.as_mut(),
                 this.clock,
@@ -586,8 +625,9 @@ where
 /// A shared handle that doubles the interval of the probes it was given to, when
 /// the peer says they ping too often: gRPC's rule for a `too_many_pings` GOAWAY.
 ///
-/// Clones share the factor. A probe reads it when it starts counting an idle
-/// interval, so a doubling applies from the next one.
+/// Clones share the factor. A probe reads it at each poll while it counts an
+/// idle interval, so a doubling applies at once: the interval in progress falls
+/// due at twice its length, counted from its start.
 ///
 /// ```
 /// use futures_heartbeat::PingBackoff;
@@ -598,7 +638,7 @@ where
 /// backoff.clone().double();
 /// assert_eq!(backoff.factor(), 4);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PingBackoff {
     factor: Arc<AtomicU32>,
 }
@@ -623,7 +663,14 @@ impl PingBackoff {
 
     /// What the interval is multiplied by: 2 to the number of doublings.
     pub fn factor(&self) -> u32 {
-        self.factor.load(Ordering::Relaxed).max(1)
+        self.factor.load(Ordering::Relaxed)
+    }
+}
+
+/// [`PingBackoff::new`]: a factor of 1.
+impl Default for PingBackoff {
+    fn default() -> Self {
+        PingBackoff::new()
     }
 }
 

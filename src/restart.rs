@@ -22,6 +22,9 @@
 //!   waits, as the [`watchdog`](crate::HeartbeatExt::watchdog) counts it: a slow
 //!   consumer never causes a restart. Its limit can also be learned from the
 //!   sources' rhythm ([`silence_adaptive`](Restarting::silence_adaptive)).
+//! - A setting changed after the first poll is never ignored: a limit on a wait
+//!   or a connect in progress moves its deadline, counted from its start; the
+//!   backoff's settings apply from the next delay, leaving the one announced.
 //!
 //! # Two-way connections
 //!
@@ -164,6 +167,9 @@ where
 /// whichever source delivered it (`None` before the first), so that `connect` can
 /// ask the new source for what follows. [`resuming_on`] takes a clock.
 ///
+/// `key_of` comes after `connect`, whose sources give its argument's type:
+/// neither closure needs an annotation.
+///
 /// ```
 /// use futures::{stream, StreamExt};
 /// use futures_heartbeat::restart::resuming;
@@ -173,12 +179,12 @@ where
 /// // A log whose connection drops after every two records.
 /// let log = ["a", "b", "c", "d", "e"];
 /// let events = resuming(
-///     |record: &(usize, &str)| record.0,
 ///     move |attempt| async move {
 ///         let from = attempt.cursor.map_or(0, |last| last + 1);
 ///         let records = log.iter().copied().enumerate().skip(from).take(2).map(Ok);
 ///         Ok::<_, ()>(stream::iter(records.collect::<Vec<_>>()))
 ///     },
+///     |record| record.0,
 /// )
 /// .backoff(Duration::from_millis(1), Duration::from_millis(1));
 /// let records: Vec<_> = events
@@ -191,8 +197,8 @@ where
 /// # });
 /// ```
 pub fn resuming<F, Fut, S, T, E, K>(
-    key_of: impl FnMut(&T) -> K + Send + 'static,
     connect: F,
+    key_of: impl FnMut(&T) -> K + Send + 'static,
 ) -> Restarting<F, K>
 where
     F: FnMut(Attempt<K>) -> Fut,
@@ -200,7 +206,7 @@ where
     S: Stream<Item = Result<T, E>>,
     K: Clone,
 {
-    resuming_on(key_of, connect, DefaultClock)
+    resuming_on(connect, key_of, DefaultClock)
 }
 
 /// [`resuming`], with timers and the time taken from `clock`.
@@ -212,8 +218,8 @@ where
 /// # futures::executor::block_on(async {
 /// let clock = ManualClock::new();
 /// let mut events = resuming_on(
-///     |n: &u32| *n,
 ///     |_| async { Ok::<_, ()>(stream::iter([Ok(7), Ok(8)])) },
+///     |n| *n,
 ///     clock.clone(),
 /// );
 /// events.next().await; // Up
@@ -222,8 +228,8 @@ where
 /// # });
 /// ```
 pub fn resuming_on<F, Fut, S, T, E, K, C>(
-    key_of: impl FnMut(&T) -> K + Send + 'static,
     connect: F,
+    key_of: impl FnMut(&T) -> K + Send + 'static,
     clock: C,
 ) -> Restarting<F, K, C>
 where
@@ -234,7 +240,7 @@ where
     C: Clock,
 {
     let mut key_of = key_of;
-    resuming_if_keyed_on(move |item: &T| Some(key_of(item)), connect, clock)
+    resuming_if_keyed_on(connect, move |item| Some(key_of(item)), clock)
 }
 
 /// [`resuming`], where items for which `key_of` gives `None` leave the cursor
@@ -247,8 +253,8 @@ where
 ///
 /// # futures::executor::block_on(async {
 /// let mut events = resuming_if_keyed(
-///     |frame: &&str| frame.strip_prefix("update ").map(str::to_string),
 ///     |_| async { Ok::<_, ()>(stream::iter(["update 7", "pong"].map(Ok))) },
+///     |frame| frame.strip_prefix("update ").map(str::to_string),
 /// );
 /// for _ in 0..3 {
 ///     events.next().await; // Up, "update 7", "pong"
@@ -257,8 +263,8 @@ where
 /// # });
 /// ```
 pub fn resuming_if_keyed<F, Fut, S, T, E, K>(
-    key_of: impl FnMut(&T) -> Option<K> + Send + 'static,
     connect: F,
+    key_of: impl FnMut(&T) -> Option<K> + Send + 'static,
 ) -> Restarting<F, K>
 where
     F: FnMut(Attempt<K>) -> Fut,
@@ -266,7 +272,7 @@ where
     S: Stream<Item = Result<T, E>>,
     K: Clone,
 {
-    resuming_if_keyed_on(key_of, connect, DefaultClock)
+    resuming_if_keyed_on(connect, key_of, DefaultClock)
 }
 
 /// [`resuming_if_keyed`], with timers and the time taken from `clock`.
@@ -278,8 +284,8 @@ where
 /// # futures::executor::block_on(async {
 /// let clock = ManualClock::new();
 /// let mut events = resuming_if_keyed_on(
-///     |frame: &&str| frame.strip_prefix("update ").map(str::to_string),
 ///     |_| async { Ok::<_, ()>(stream::iter(["update 7", "pong"].map(Ok))) },
+///     |frame| frame.strip_prefix("update ").map(str::to_string),
 ///     clock.clone(),
 /// );
 /// for _ in 0..3 {
@@ -289,8 +295,8 @@ where
 /// # });
 /// ```
 pub fn resuming_if_keyed_on<F, Fut, S, T, E, K, C>(
-    key_of: impl FnMut(&T) -> Option<K> + Send + 'static,
     connect: F,
+    key_of: impl FnMut(&T) -> Option<K> + Send + 'static,
     clock: C,
 ) -> Restarting<F, K, C>
 where

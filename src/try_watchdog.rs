@@ -60,8 +60,8 @@ impl<S, C: Clock> TryWatchdog<S, C> {
         }
     }
 
-    /// Allows a different silence before the first item; see
-    /// [`Watchdog::first_item_timeout`].
+    /// Allows a different silence before the first item, and moves the first
+    /// wait's deadline if set during it; see [`Watchdog::first_item_timeout`].
     ///
     /// ```
     /// use futures::stream;

@@ -73,6 +73,11 @@ impl<S, C: Clock> Watchdog<S, C> {
     /// the first item, every wait is limited by the timeout given to
     /// [`watchdog`](crate::HeartbeatExt::watchdog).
     ///
+    /// Set after the first poll and before the first item, it moves the deadline
+    /// of the wait in progress, still counted from the first poll (at once if
+    /// that has passed: the next poll that finds nothing ready ends the stream).
+    /// Set after the first item, it changes nothing (W10).
+    ///
     /// ```
     /// use futures::stream::{self, StreamExt};
     /// use futures_heartbeat::{clock::ManualClock, HeartbeatExt};
@@ -95,7 +100,8 @@ impl<S, C: Clock> Watchdog<S, C> {
         self
     }
 
-    /// Names the stream in the events of the `tracing` feature.
+    /// Names the stream in the events of the `tracing` feature; set after the
+    /// first poll, it names the events that follow.
     ///
     /// ```
     /// use futures::stream;

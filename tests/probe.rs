@@ -22,6 +22,7 @@ use support::{Fed, Feed, Task};
 const IDLE: Duration = Duration::from_secs(30);
 const ACK: Duration = Duration::from_secs(10);
 const NANO: Duration = Duration::from_nanos(1);
+const SEC: Duration = Duration::from_secs(1);
 
 type Conn<T> = Duplex<Fed<T>, Wire>;
 
@@ -340,6 +341,16 @@ fn p8_backoff_doubles_the_interval_from_the_next_count() {
 }
 
 #[test]
+fn p8_a_default_backoff_is_a_new_one_and_doubles() {
+    let (made_new, made_default) = (PingBackoff::new(), PingBackoff::default());
+    assert_eq!(made_default.factor(), made_new.factor());
+    made_new.double();
+    made_default.double();
+    assert_eq!(made_default.factor(), 2);
+    assert_eq!(made_default.factor(), made_new.factor());
+}
+
+#[test]
 fn p9_no_clock_read_or_timer_work_per_inbound_frame() {
     let clock = ManualClock::new();
     let (feed, _wire, conn) = connection();
@@ -380,6 +391,164 @@ fn p1_a_flood_of_control_frames_yields_to_other_tasks() {
         }
     }
     assert!(polls > 1, "a thousand pongs taken in one poll");
+}
+
+// Settings changed after the first poll (P14).
+
+#[test]
+fn p14_control_frames_set_while_a_ping_is_outstanding_keeps_the_ack_deadline() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 1);
+    task.wakeups(); // the ping's
+    let mut conn = conn.control_frames(is_pong);
+    clock.advance(ACK - NANO);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(NANO);
+    assert!(task.was_woken(), "not woken at the ack deadline");
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
+    assert_eq!(wire.pings(), 1);
+}
+
+#[test]
+fn p14_ack_timeout_shortened_while_a_ping_is_outstanding_moves_its_deadline() {
+    let clock = ManualClock::new();
+    let (_feed, _wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending); // the ping fell due
+    clock.advance(4 * SEC);
+    let mut conn = conn.ack_timeout(5 * SEC);
+    assert_eq!(conn.ack_timeout_limit(), 5 * SEC);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    task.wakeups();
+    clock.advance(SEC - NANO);
+    assert!(!task.was_woken());
+    clock.advance(NANO); // 5 s after the ping fell due
+    assert!(task.was_woken(), "not woken at the new ack deadline");
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
+}
+
+#[test]
+fn p14_ack_timeout_shortened_past_the_time_already_waited_ends_at_the_next_poll() {
+    let clock = ManualClock::new();
+    let (_feed, _wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(8 * SEC);
+    let mut conn = conn.ack_timeout(5 * SEC);
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
+}
+
+#[test]
+fn p14_ack_timeout_lengthened_while_a_ping_is_outstanding_moves_its_deadline() {
+    let clock = ManualClock::new();
+    let (feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    let mut conn = conn.ack_timeout(2 * ACK);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(ACK);
+    assert_eq!(
+        task.poll(&mut conn),
+        Poll::Pending,
+        "ended at the old deadline"
+    );
+    clock.advance(ACK - NANO);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    feed.push("pong"); // just in time
+    assert_eq!(task.poll(&mut conn), Poll::Ready(Some("pong")));
+    assert!(!conn.timed_out());
+    assert_eq!(wire.pings(), 1);
+}
+
+#[test]
+fn p14_ack_timeout_set_forever_while_a_ping_is_outstanding_never_ends_it() {
+    let clock = ManualClock::new();
+    let (_feed, _wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    let mut conn = conn.ack_timeout(Duration::MAX);
+    clock.advance(1000 * ACK);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert!(!conn.timed_out());
+    let mut conn = conn.ack_timeout(ACK); // and back: 10 s after the ping fell due, long past
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
+}
+
+#[test]
+fn p14_a_doubling_during_an_idle_count_moves_its_deadline() {
+    let clock = ManualClock::new();
+    let backoff = PingBackoff::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn.probe_on(IDLE, || "ping", clock.clone());
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending); // the idle count starts
+    clock.advance(IDLE / 2);
+    let mut conn = conn.ping_backoff(backoff.clone());
+    backoff.double();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE / 2);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(
+        wire.pings(),
+        0,
+        "pinged at the interval before the doubling"
+    );
+    clock.advance(IDLE - NANO);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 0);
+    task.wakeups();
+    clock.advance(NANO); // twice the interval after the count started
+    assert!(task.was_woken(), "not woken when the ping fell due");
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 1);
+}
+
+#[test]
+fn p14_control_frames_set_while_idle_keeps_the_idle_count() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn.probe_on(IDLE, || "ping", clock.clone());
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE / 2);
+    let mut conn = conn.control_frames(is_pong);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE / 2);
+    assert!(task.was_woken(), "not woken when the ping fell due");
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 1, "the idle count started again");
 }
 
 // Hostile write halves.
@@ -435,9 +604,7 @@ fn try_probe_has_the_accessors_of_probe() {
     let conn = conn.try_probe(IDLE, || "ping");
     assert_eq!(conn.ack_timeout_limit(), Duration::from_secs(20)); // gRPC's default
     assert_eq!(conn.interval(), IDLE);
-    let conn = conn
-        .ack_timeout(ACK)
-        .control_frames(|_: &io::Result<u8>| false);
+    let conn = conn.ack_timeout(ACK).control_frames(|_| false);
     assert_eq!(conn.ack_timeout_limit(), ACK);
     assert_eq!(conn.interval(), IDLE);
 }

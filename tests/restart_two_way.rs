@@ -327,11 +327,11 @@ fn resuming_if_keyed_leaves_the_cursor_on_frames_without_a_key() {
     let seen = cursors.clone();
     let mut connect = peers.connect::<u32>();
     let mut events = resuming_if_keyed_on(
-        |frame: &&str| frame.strip_prefix("update ")?.parse::<u32>().ok(),
         move |attempt: Attempt<u32>| {
             seen.lock().unwrap().push(attempt.cursor);
             connect(attempt)
         },
+        |frame| frame.strip_prefix("update ")?.parse::<u32>().ok(),
         clock.clone(),
     )
     .jitter(Jitter::None)

@@ -274,6 +274,79 @@ fn rule8_first_item_timeout_fires_on_a_stream_that_never_starts() {
 }
 
 #[test]
+fn rule10_first_item_timeout_lengthened_during_the_first_wait_moves_its_deadline() {
+    let clock = ManualClock::new();
+    let mut items = stream::pending::<()>().watchdog_on(TIMEOUT, clock.clone());
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut items), Poll::Pending); // the first wait starts
+    clock.advance(TIMEOUT / 2);
+    let mut items = items.first_item_timeout(5 * TIMEOUT);
+    assert_eq!(task.poll(&mut items), Poll::Pending);
+    clock.advance(TIMEOUT / 2);
+    assert_eq!(
+        task.poll(&mut items),
+        Poll::Pending,
+        "ended at the old deadline"
+    );
+    clock.advance(4 * TIMEOUT - NANO);
+    assert_eq!(task.poll(&mut items), Poll::Pending);
+    task.wakeups();
+    clock.advance(NANO); // five timeouts after the first poll
+    assert!(task.was_woken(), "not woken at the new deadline");
+    assert_eq!(task.poll(&mut items), Poll::Ready(None));
+    assert!(items.timed_out());
+}
+
+#[test]
+fn rule10_first_item_timeout_shortened_during_the_first_wait_moves_its_deadline() {
+    let clock = ManualClock::new();
+    let mut items = stream::pending::<()>()
+        .watchdog_on(TIMEOUT, clock.clone())
+        .first_item_timeout(10 * TIMEOUT);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut items), Poll::Pending);
+    clock.advance(2 * TIMEOUT);
+    let mut items = items.first_item_timeout(3 * TIMEOUT);
+    assert_eq!(task.poll(&mut items), Poll::Pending);
+    clock.advance(TIMEOUT - NANO);
+    assert!(!task.was_woken());
+    clock.advance(NANO); // three timeouts after the first poll
+    assert!(task.was_woken(), "not woken at the new deadline");
+    assert_eq!(task.poll(&mut items), Poll::Ready(None));
+}
+
+#[test]
+fn rule10_first_item_timeout_set_after_the_first_item_changes_nothing() {
+    let clock = ManualClock::new();
+    let (feed, fed) = Feed::new();
+    let mut items = fed.watchdog_on(TIMEOUT, clock.clone());
+    let mut task = Task::new();
+    feed.push(1);
+    assert_eq!(task.poll(&mut items), Poll::Ready(Some(1)));
+    let mut items = items.first_item_timeout(10 * TIMEOUT);
+    assert_eq!(task.poll(&mut items), Poll::Pending);
+    clock.advance(TIMEOUT);
+    assert!(task.was_woken());
+    assert_eq!(task.poll(&mut items), Poll::Ready(None));
+}
+
+#[test]
+fn rule10_try_watchdog_first_item_timeout_during_the_first_wait_moves_its_deadline() {
+    let clock = ManualClock::new();
+    let mut frames = stream::pending::<io::Result<u8>>().try_watchdog_on(TIMEOUT, clock.clone());
+    let mut task = Task::new();
+    assert!(task.poll(&mut frames).is_pending());
+    let mut frames = frames.first_item_timeout(3 * TIMEOUT);
+    clock.advance(3 * TIMEOUT - NANO);
+    assert!(task.poll(&mut frames).is_pending());
+    clock.advance(NANO);
+    match task.poll(&mut frames) {
+        Poll::Ready(Some(Err(error))) => assert_eq!(error.kind(), io::ErrorKind::TimedOut),
+        other => panic!("expected the timeout error, got {other:?}"),
+    }
+}
+
+#[test]
 fn rule8_try_watchdog_ends_with_one_error_item() {
     let clock = ManualClock::new();
     let (feed, fed) = Feed::<io::Result<u8>>::new();

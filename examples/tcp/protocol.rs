@@ -350,11 +350,11 @@ pub async fn subscribe(
 ) -> Subscription {
     let server = server.to_string();
     let events = resuming(
-        |item: &(u64, String)| item.0,
         move |attempt: Attempt<u64>| {
             let from = attempt.cursor.map_or(0, |last| last + 1);
             open(server.clone(), from, timeout)
         },
+        |item| item.0,
     )
     .connect_timeout(timeout)
     .backoff(Duration::from_millis(20), Duration::from_millis(500))

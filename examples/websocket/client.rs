@@ -32,8 +32,7 @@ pub fn updates(
     url: String,
     settings: Settings,
 ) -> impl Stream<Item = Restart<Message, Error>> + Sink<Message, Error = Disconnected> {
-    let is_pong = |frame: &Result<Message, Error>| matches!(frame, Ok(Message::Pong(_)));
-    resuming_if_keyed(update_number, move |attempt: Attempt<u64>| {
+    let connect = move |attempt: Attempt<u64>| {
         let from = attempt.cursor.map_or(1, |last| last + 1);
         let url = format!("{url}/?from={from}");
         async move {
@@ -41,10 +40,11 @@ pub fn updates(
             let socket = socket
                 .try_probe(settings.idle, || Message::Ping(Bytes::new()))
                 .ack_timeout(settings.ack_timeout)
-                .control_frames(is_pong);
+                .control_frames(|frame| matches!(frame, Ok(Message::Pong(_))));
             Ok(socket)
         }
-    })
-    .connect_timeout(settings.connect_timeout)
-    .backoff(Duration::from_millis(20), Duration::from_millis(500))
+    };
+    resuming_if_keyed(connect, update_number)
+        .connect_timeout(settings.connect_timeout)
+        .backoff(Duration::from_millis(20), Duration::from_millis(500))
 }

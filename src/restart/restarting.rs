@@ -34,7 +34,10 @@ pin_project! {
     /// connect, and need not be.
     ///
     /// Its settings are builder methods, meant to be chained right after the
-    /// constructor.
+    /// constructor. Each says what it does when set after the first poll, which an
+    /// `Unpin` stream allows: a limit on something in progress (a wait, a connect)
+    /// moves its deadline, counted from its start; the others apply from the next
+    /// time they are needed.
     #[must_use = "streams do nothing unless polled"]
     pub struct Restarting<F, K = (), C = DefaultClock>
     where
@@ -78,7 +81,7 @@ pin_project! {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     NotStarted,
-    Connecting,
+    Connecting { since: Instant },
     Up { since: Instant, seen_item: bool },
     BackingOff,
     Done,
@@ -189,6 +192,11 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// the time the consumer spends between polls never counts, so a slow consumer
     /// never causes a restart. Off by default.
     ///
+    /// Set after the first poll, it applies to the wait in progress: its deadline
+    /// moves to `limit` after the wait started (the next poll restarts a source
+    /// already silent that long). With no limit before, the count starts at the
+    /// next poll.
+    ///
     /// ```
     /// use futures_heartbeat::restart::restarting;
     /// use std::time::Duration;
@@ -215,6 +223,9 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// first item is not one of them. Before the first item of each source, a
     /// [`first_item_timeout`](Self::first_item_timeout), if set, applies instead.
     ///
+    /// Set after the first poll, it learns afresh: the wait in progress is
+    /// limited, from its start, by the detector's first estimate.
+    ///
     /// ```
     /// use futures_heartbeat::{restart::restarting, PhiAccrual};
     /// use std::time::Duration;
@@ -234,6 +245,10 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// The silence allowed before the first item of each source, if it differs
     /// from [`silence`](Self::silence) (which it defaults to); set alone, it
     /// restarts only sources that never deliver.
+    ///
+    /// Set after the first poll while a source waits for its first item, it
+    /// moves that wait's deadline, counted from the wait's start; a source that
+    /// has delivered is not affected, and the next one is.
     ///
     /// ```
     /// use futures::{stream, StreamExt};
@@ -268,6 +283,10 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// setting on `WebSocket`, so a page needs one of its own. Over a local
     /// network, a few seconds is plenty.
     ///
+    /// Set while connecting, it moves the deadline of the connect in progress,
+    /// counted from when it started (the next poll times it out if that has
+    /// passed); otherwise it applies from the next connect.
+    ///
     /// ```
     /// use futures::{future, stream, StreamExt};
     /// use futures_heartbeat::{clock::ManualClock, restart::{restarting_on, Cause, Restart}};
@@ -288,11 +307,20 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// ```
     pub fn connect_timeout(mut self, limit: Duration) -> Self {
         self.settings.connect_timeout = limit;
+        if let State::Connecting { since } = self.state {
+            // By value, so not pinned: the timer is replaced rather than reset.
+            // The caller polls again to see anything, and that poll registers the task.
+            let deadline = since.checked_add(limit);
+            self.timer = deadline.map(|deadline| self.clock.timer_at(deadline));
+        }
         self
     }
 
     /// Delays between attempts: `min`, doubling up to `max` (500 ms to 30 s by
     /// default), before [`jitter`](Self::jitter).
+    ///
+    /// Set after the first poll, it applies from the next failure, from `min`;
+    /// a delay in progress, already announced as the `Down`'s `retry_in`, is kept.
     ///
     /// # Panics
     ///
@@ -332,6 +360,9 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// of `backon` and other crates plug in here. When an iterator ends, the stream
     /// gives up.
     ///
+    /// Set after the first poll, it applies from the next failure, with a fresh
+    /// iterator; a delay in progress, already announced, is kept.
+    ///
     /// ```
     /// use futures_heartbeat::restart::{restarting, Jitter};
     /// use std::time::Duration;
@@ -356,7 +387,8 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
         self
     }
 
-    /// How delays are randomised ([`Jitter::Equal`] by default).
+    /// How delays are randomised ([`Jitter::Equal`] by default). Set after the
+    /// first poll, it applies from the next delay; one in progress is kept.
     ///
     /// ```
     /// use futures_heartbeat::restart::{restarting, Jitter};
@@ -375,7 +407,8 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
 
     /// Seeds the jitter's random numbers, for tests that need the same delays each run.
     /// By default every stream has its own seed, so that many streams that fail
-    /// together spread their retries.
+    /// together spread their retries. Set after the first poll, it applies from
+    /// the next delay.
     ///
     /// ```
     /// use futures_heartbeat::restart::restarting;
@@ -394,6 +427,9 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// How long a source must stay up without a break before the backoff starts
     /// again from its first delay (30 s by default). A mere connect never resets
     /// it, so a source that connects and fails at once keeps backing off.
+    ///
+    /// Set after the first poll, it applies when the source now up goes down:
+    /// its uptime counts from its `Up`.
     ///
     /// ```
     /// use futures_heartbeat::restart::restarting;
@@ -415,6 +451,10 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// Erlang/OTP supervisor's restart intensity. Counted apart from the backoff,
     /// which it does not reset. No limit by default.
     ///
+    /// Set after the first poll, it applies from the next restart, and counts
+    /// only the restarts made while a limit was set: without one, none is
+    /// remembered.
+    ///
     /// ```
     /// use futures::{stream, StreamExt};
     /// use futures_heartbeat::restart::{restarting, Restart};
@@ -435,7 +475,11 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     }
 
     /// Gives up, instead of restarting, on an error for which `is_fatal` is true:
-    /// from the source or from connecting.
+    /// from the source or from connecting. Set after the first poll, it judges
+    /// the next error.
+    ///
+    /// The closure's argument needs no annotation: it is a reference to the
+    /// connect function's error.
     ///
     /// ```
     /// use futures_heartbeat::restart::restarting;
@@ -444,7 +488,7 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// let events = restarting(|_| async {
     ///     Ok::<_, io::Error>(futures::stream::pending::<io::Result<u8>>())
     /// })
-    /// .fatal_if(|error: &io::Error| error.kind() == io::ErrorKind::PermissionDenied);
+    /// .fatal_if(|error| error.kind() == io::ErrorKind::PermissionDenied);
     /// # drop(events);
     /// ```
     pub fn fatal_if(mut self, is_fatal: impl FnMut(&F::Error) -> bool + Send + 'static) -> Self {
@@ -454,6 +498,8 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
 
     /// Whether a source that ends is restarted (`true`, the default) or ends this
     /// stream too (`false`: OTP's "transient", restarted only when it fails).
+    /// Set after the first poll, it decides for the next source that ends, the
+    /// one up included.
     ///
     /// ```
     /// use futures::{stream, StreamExt};
@@ -471,7 +517,8 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
         self
     }
 
-    /// Names the stream in the events of the `tracing` feature.
+    /// Names the stream in the events of the `tracing` feature; set after the
+    /// first poll, it names the events that follow.
     ///
     /// ```
     /// use futures_heartbeat::restart::restarting;
@@ -517,7 +564,7 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// use futures::{stream, StreamExt};
     /// use futures_heartbeat::restart::resuming;
     ///
-    /// let mut events = resuming(|n: &u32| *n, |_| async { Ok::<_, ()>(stream::iter([Ok(7), Ok(8)])) });
+    /// let mut events = resuming(|_| async { Ok::<_, ()>(stream::iter([Ok(7), Ok(8)])) }, |n| *n);
     /// # futures::executor::block_on(async {
     /// assert_eq!(events.cursor(), None);
     /// events.next().await; // Up
@@ -547,9 +594,13 @@ where
             cursor: this.cursor.clone(),
         };
         *this.connecting = Some(Box::pin(this.connect.connect(attempt)));
-        let deadline = this.clock.now().checked_add(this.settings.connect_timeout);
-        arm(this.timer, this.clock, deadline);
-        *this.state = State::Connecting;
+        let now = this.clock.now();
+        arm(
+            this.timer,
+            this.clock,
+            now.checked_add(this.settings.connect_timeout),
+        );
+        *this.state = State::Connecting { since: now };
     }
 
     /// Drops the source (or the connection attempt) for `cause`, and either
@@ -740,7 +791,7 @@ where
                         this.silence
                             .poll_elapsed_with(
                                 this.clock,
-                                |now| rhythm.start_wait(now, after_arrival),
+                                |started| rhythm.wait_limit(started, after_arrival),
                                 cx,
                             )
                             .map(|()| TimedOut::learned_silence_of(rhythm.current_limit()))
@@ -780,7 +831,7 @@ where
         loop {
             match self.state {
                 State::Up { .. } => return self.poll_source(cx),
-                State::Connecting => return self.poll_connecting(cx),
+                State::Connecting { .. } => return self.poll_connecting(cx),
                 State::NotStarted => {
                     let now = self.clock.now();
                     *self.as_mut().project().down_since = Some(now);
