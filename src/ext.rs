@@ -49,6 +49,10 @@ pub trait HeartbeatExt: Stream {
     /// - **H7.** While items are ready, no clock read, timer re-arm or allocation
     ///   per item: a counter per item, and a look at the timer every
     ///   `MAX_ITEMS_BEFORE_PULSE` items.
+    /// - **H8.** When this stream is also a [`Sink`] (a WebSocket, a
+    ///   [`Duplex`](crate::Duplex)), so is the heartbeat: writes go to it
+    ///   unchanged, its errors included. Writes are not items: they neither
+    ///   delay nor add a pulse.
     ///
     /// Timers come from the [`DefaultClock`];
     /// [`with_heartbeat_on`](HeartbeatExt::with_heartbeat_on) takes another time source.
@@ -140,6 +144,10 @@ pub trait HeartbeatExt: Stream {
     ///   `Duration::MAX`) never pulses.
     /// - **K5.** No clock read, timer re-arm or allocation per ready item: one
     ///   clock read when the stream goes from items to waiting.
+    /// - **K6.** When this stream is also a [`Sink`], so is the keep-alive: writes
+    ///   go to it unchanged, its errors included. Writes are not activity: only
+    ///   items coming in are, so a quiet inbound line pulses every `idle` however
+    ///   much is written to it.
     ///
     /// # The two directions
     ///
@@ -295,6 +303,18 @@ pub trait HeartbeatExt: Stream {
     ///   `first_item_timeout` set before the first item moves the first wait's
     ///   deadline, still counted from the first poll; set after it, it changes
     ///   nothing.
+    /// - **W11.** When this stream is also a [`Sink`] (a WebSocket, a
+    ///   [`Duplex`](crate::Duplex)), so is the watchdog, and so are
+    ///   `try_watchdog` and the adaptive watchdogs: writes go to it unchanged
+    ///   while the watchdog runs, its errors wrapped in
+    ///   [`WriteError::Connection`](crate::WriteError::Connection). Writes are
+    ///   not life: only items coming in are, so a peer that reads but never
+    ///   answers still times out. Once the watchdog has dropped the stream (W4,
+    ///   W5), a write fails with [`WriteError::TimedOut`](crate::WriteError::TimedOut)
+    ///   or [`WriteError::Ended`](crate::WriteError::Ended), never panics and never
+    ///   succeeds; a write left pending on the stream when it is dropped is woken
+    ///   to fail so. A close succeeds after the stream ended by itself and fails
+    ///   after a time-out (the connection was dropped, not closed).
     ///
     /// # What keeps it alive
     ///

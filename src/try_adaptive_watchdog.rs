@@ -215,6 +215,21 @@ impl<S: Stream, C: Clock> Fires for AdaptiveWatchdog<S, C> {
     }
 
     fn what_timed_out(&self) -> TimedOut {
-        TimedOut::learned_silence_of(self.silence_limit()).named(self.name())
+        AdaptiveWatchdog::what_timed_out(self)
     }
+}
+
+/// Writes go through the [`AdaptiveWatchdog`] inside, and fail as its writes do
+/// once it has ended (rule W11 of [`watchdog`](crate::HeartbeatExt::watchdog)):
+/// with [`WriteError::TimedOut`](crate::WriteError::TimedOut) after the time-out
+/// that the stream reports as its last `Err`. They do not count as life.
+// Paths in full rather than imports: this impl is the file's only use of them.
+impl<S, C, Item> futures_sink::Sink<Item> for TryAdaptiveWatchdog<S, C>
+where
+    S: futures_sink::Sink<Item>,
+    C: Clock,
+{
+    type Error = crate::WriteError<S::Error>;
+
+    crate::sink::forward_sink!(watchdog, Item);
 }

@@ -226,7 +226,7 @@ impl<S: Stream, C: Clock> Fires for Watchdog<S, C> {
     }
 
     fn what_timed_out(&self) -> TimedOut {
-        TimedOut::silence_of(self.current_limit()).named(self.name())
+        Watchdog::what_timed_out(self)
     }
 }
 
@@ -268,4 +268,19 @@ pub(crate) fn size_hint_reporting_timeout<W: Fires>(
 
 pub(crate) fn is_terminated_reporting_timeout<W: Fires>(watchdog: &W, reported: bool) -> bool {
     watchdog.is_terminated() && (reported || !watchdog.timed_out())
+}
+
+/// Writes go through the [`Watchdog`] inside, and fail as its writes do once it
+/// has ended (rule W11 of [`watchdog`](crate::HeartbeatExt::watchdog)): with
+/// [`WriteError::TimedOut`](crate::WriteError::TimedOut) after the time-out
+/// that the stream reports as its last `Err`. They do not count as life.
+// Paths in full rather than imports: this impl is the file's only use of them.
+impl<S, C, Item> futures_sink::Sink<Item> for TryWatchdog<S, C>
+where
+    S: futures_sink::Sink<Item>,
+    C: Clock,
+{
+    type Error = crate::WriteError<S::Error>;
+
+    crate::sink::forward_sink!(watchdog, Item);
 }
