@@ -146,7 +146,9 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     ///
     /// Set after the first poll while a ping is outstanding, it moves that
     /// ping's deadline to `timeout` after the ping fell due (the next poll ends
-    /// the stream if that has passed); otherwise it applies from the next ping.
+    /// the stream if that has passed); while a close is awaited (P13), it moves
+    /// the close's deadline the same way, counted from the close or the last
+    /// frame after it; otherwise it applies from the next ping.
     ///
     /// ```
     /// use futures::channel::mpsc;

@@ -885,3 +885,48 @@ fn p13_try_probe_reports_an_unanswered_close_once_as_its_timeout() {
     assert!(matches!(task.poll(&mut conn), Poll::Ready(None)));
     assert!(conn.is_terminated());
 }
+
+#[test]
+fn p13_p14_ack_timeout_lengthened_while_a_close_is_awaited_moves_its_deadline() {
+    let clock = ManualClock::new();
+    let (_feed, _wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert!(matches!(close(&mut conn), Poll::Ready(Ok(()))));
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(ACK - NANO);
+    let mut conn = conn.ack_timeout(2 * ACK);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(NANO);
+    assert_eq!(
+        task.poll(&mut conn),
+        Poll::Pending,
+        "ended at the old deadline"
+    );
+    clock.advance(ACK - NANO);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(NANO); // 2 × ACK after the close
+    assert!(task.was_woken(), "not woken at the new deadline");
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
+}
+
+#[test]
+fn p13_p14_ack_timeout_shortened_past_the_time_a_close_waited_ends_at_the_next_poll() {
+    let clock = ManualClock::new();
+    let (_feed, _wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert!(matches!(close(&mut conn), Poll::Ready(Ok(()))));
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(ACK / 2);
+    let mut conn = conn.ack_timeout(ACK / 4);
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
+}
