@@ -180,6 +180,7 @@ mod trace;
 mod try_adaptive_watchdog;
 mod try_probe;
 mod try_watchdog;
+mod wakers;
 mod watchdog;
 mod write_error;
 
