@@ -10,6 +10,7 @@ use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock};
 use crate::probe::Polled;
+use crate::timed_out::yielded;
 use crate::{PingBackoff, Probe};
 
 pin_project! {
@@ -165,7 +166,13 @@ where
                 *this.reported = true;
                 Poll::Ready(Some(Err(this.probe.what_timed_out().into_yielded_error())))
             }
-            Polled::TimedOut | Polled::Ended => Poll::Ready(None),
+            Polled::TimedOut | Polled::Ended => {
+                if this.probe.timed_out() {
+                    // Polled again after its error: see `poll_reporting_timeout`.
+                    yielded::withdraw(this.probe.what_timed_out());
+                }
+                Poll::Ready(None)
+            }
         }
     }
 

@@ -475,8 +475,14 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     }
 
     /// Gives up, instead of restarting, on an error for which `is_fatal` is true:
-    /// from the source or from connecting. Set after the first poll, it judges
-    /// the next error.
+    /// an error of the source ([`Cause::Failed`]) or of connecting
+    /// ([`Cause::ConnectFailed`]). Set after the first poll, it judges the next
+    /// error.
+    ///
+    /// It never sees a silence: the time-out of a `try_` adapter inside the
+    /// source, which the source yields as one of its errors, is reported as
+    /// [`Cause::Silent`] and restarted (see the module's "Silences found inside
+    /// the source" for exactly which errors count as one).
     ///
     /// The closure's argument needs no annotation: it is a reference to the
     /// connect function's error.
@@ -676,8 +682,9 @@ where
     }
 
     /// The source yielded `error`: a time-out if a `try_` adapter polled as part of
-    /// the source yielded one in this poll (the source's error type is the user's,
-    /// and says nothing the stream can read), a failure otherwise.
+    /// the source yielded one in this poll and was not polled again after it (the
+    /// source's error type is the user's, and says nothing the stream can read),
+    /// a failure otherwise.
     #[cold]
     fn source_failed(self: Pin<&mut Self>, error: F::Error) -> Poll<Option<RestartOf<F, K>>> {
         let cause = match timed_out::yielded::take() {
@@ -754,7 +761,8 @@ where
             return self.source_ended();
         };
         // A time-out that a `try_` adapter yields within this poll is the source's
-        // silence, not a failure: see `source_failed`.
+        // silence, not a failure (see `source_failed`): one thread-local store
+        // per poll forgets any from before.
         timed_out::yielded::clear();
         match source.poll_next(cx) {
             Poll::Ready(Some(Ok(item))) => {
