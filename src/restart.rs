@@ -51,6 +51,8 @@
 //! down as [`Cause::Silent`], whose [`TimedOut`](crate::TimedOut) is of kind
 //! [`PingUnanswered`](crate::TimeoutKind::PingUnanswered) and names the idle
 //! time and the ack timeout; a socket that fails is [`Cause::Failed`].
+//! [`resuming_if_keyed`] leaves the cursor where it is on frames without a key,
+//! such as the pongs that the probe does not hold back.
 //!
 //! # Silences found inside the source
 //!
@@ -85,7 +87,6 @@
 //!   [`TimedOut::find`](crate::TimedOut::find) tells it apart.
 //!
 //! A silence is not an error: [`fatal_if`](Restarting::fatal_if) never sees it.
-//! [`resuming_if_keyed`] leaves the cursor where it is on frames without a key.
 //!
 //! ```
 //! use futures::{stream, StreamExt};

@@ -44,8 +44,10 @@ impl<S, P, F, C: Clock> TryProbe<S, P, F, C> {
         }
     }
 
-    /// How long to wait for any inbound frame after a ping fell due; set while a
-    /// ping is outstanding, it moves that ping's deadline. See [`Probe::ack_timeout`].
+    /// How long to wait for any inbound frame after a ping fell due, and for the
+    /// connection to end after the caller's close; set while a ping is
+    /// outstanding or a close awaited, it moves that deadline. See
+    /// [`Probe::ack_timeout`].
     pub fn ack_timeout(self, timeout: Duration) -> Self {
         TryProbe {
             probe: self.probe.ack_timeout(timeout),
@@ -118,7 +120,9 @@ impl<S, P, F, C: Clock> TryProbe<S, P, F, C> {
         self.probe.ack_timeout_limit()
     }
 
-    /// `true` once no frame came within the ack timeout; see [`Probe::timed_out`].
+    /// `true` once no frame came within the ack timeout of a ping, or the
+    /// connection did not end within that of the caller's close; see
+    /// [`Probe::timed_out`].
     pub fn timed_out(&self) -> bool {
         self.probe.timed_out()
     }

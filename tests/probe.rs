@@ -1,4 +1,4 @@
-//! `probe`, rule by rule (P1–P13, stated in the docs of `HeartbeatExt::probe`;
+//! `probe`, rule by rule (P1–P15, stated in the docs of `HeartbeatExt::probe`;
 //! a test of a rule starts its name with the rule's number), on the manual
 //! clock: exact times, the task's wakeups, and what went out on the write half.
 //! A `Fed` stream stands in for the read half and a `Wire` for the write half.

@@ -970,10 +970,16 @@ fn poll_timer<T: Timer>(timer: Pin<&mut Option<T>>, cx: &mut Context<'_>) -> Pol
 ///   flushes it, but if the close fails or the connection goes down first, it
 ///   may or may not have reached the peer, and it is not sent again.
 ///
-/// A [`try_probe`](crate::HeartbeatExt::try_probe) made in the connect function
-/// stops pinging once closed, and bounds a close that the peer never answers by
-/// its ack timeout (rules P11 to P13 of [`probe`](crate::HeartbeatExt::probe)),
-/// so that the stream ends even then.
+/// Without a limit of its own, the close waits as long as the source's close
+/// does, and the stream as long as the source yields. A
+/// [`try_probe`](crate::HeartbeatExt::try_probe) made in the connect function
+/// bounds both (rules P11 to P13 of [`probe`](crate::HeartbeatExt::probe)): it
+/// stops pinging once closed, and its ack timeout, counted from the close,
+/// limits both the source's close, so that `poll_close` returns `Ok` even when
+/// the write half is blocked on a frozen peer, and the wait for the peer's
+/// answer, so that the stream ends even when the peer never answers or keeps
+/// sending. Either returns in time whether the task closes first and reads
+/// after, or reads while another task closes.
 impl<F, K, C, M> Sink<M> for Restarting<F, K, C>
 where
     F: Connect<K>,
