@@ -10,6 +10,7 @@ use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock};
 use crate::probe::Polled;
+use crate::sink::forward_sink;
 use crate::timed_out::yielded;
 use crate::{PingBackoff, Probe};
 
@@ -214,19 +215,5 @@ where
 {
     type Error = S::Error;
 
-    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
-        self.project().probe.poll_ready(cx)
-    }
-
-    fn start_send(self: Pin<&mut Self>, item: Item) -> Result<(), S::Error> {
-        self.project().probe.start_send(item)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
-        self.project().probe.poll_flush(cx)
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
-        self.project().probe.poll_close(cx)
-    }
+    forward_sink!(probe, Item);
 }

@@ -16,6 +16,7 @@ use super::{Attempt, Cause, Connect, Disconnected, Restart};
 use crate::clock::{Clock, DefaultClock, Timer};
 use crate::phi_accrual::{PhiAccrual, Rhythm};
 use crate::silence::SilenceTimer;
+use crate::wakers::{remember, wake};
 use crate::{timed_out, trace, TimedOut};
 
 /// The key of the last item delivered, kept for the next attempt ([`resuming`](super::resuming));
@@ -717,7 +718,7 @@ where
                 if poll_timer(this.timer, cx).is_ready() {
                     return self.go_down(Cause::ConnectTimedOut);
                 }
-                remember(this.reader, cx); // for a close, which drops the connect
+                remember(this.reader, cx.waker()); // for a close, which drops the connect
                 return Poll::Pending;
             }
         };
@@ -779,13 +780,7 @@ where
             Poll::Ready(None) => self.source_ended(),
             Poll::Pending => {
                 // A write that fails from another task must wake this one.
-                if !this
-                    .reader
-                    .as_ref()
-                    .is_some_and(|reader| reader.will_wake(cx.waker()))
-                {
-                    *this.reader = Some(cx.waker().clone());
-                }
+                remember(this.reader, cx.waker());
                 let State::Up { seen_item, .. } = *this.state else {
                     debug_assert!(false, "the source is polled only while `Up`");
                     // Safe all the same: the source, which has just returned `Pending`, wakes the task.
@@ -848,7 +843,7 @@ where
                 State::BackingOff => {
                     let this = self.as_mut().project();
                     if poll_timer(this.timer, cx).is_pending() {
-                        remember(this.reader, cx); // for a close, which drops the timer
+                        remember(this.reader, cx.waker()); // for a close, which drops the timer
                         return Poll::Pending;
                     }
                     self.as_mut().start_connecting();
@@ -996,7 +991,7 @@ where
         let up = matches!(*this.state, State::Up { .. }) && this.write_failed.is_none();
         let source = this.source.as_mut().as_pin_mut().filter(|_| up);
         let Some(source) = source else {
-            remember(this.writer, cx);
+            remember(this.writer, cx.waker());
             return Poll::Pending;
         };
         match source.poll_ready(cx) {
@@ -1062,7 +1057,7 @@ where
         };
         let Poll::Ready(closed) = source.poll_close(cx) else {
             // Woken by the source, or by the stream side if it drops the source first.
-            remember(this.writer, cx);
+            remember(this.writer, cx.waker());
             return Poll::Pending;
         };
         *this.shutdown = Shutdown::Closed;
@@ -1086,18 +1081,4 @@ fn write_failed<S, E>(
     source.set(None);
     *failed = Some(error);
     wake(reader);
-}
-
-/// Keeps the task of `cx` in `slot`, to be woken by the other side, without a
-/// clone when it is already there.
-fn remember(slot: &mut Option<Waker>, cx: &Context<'_>) {
-    if !slot.as_ref().is_some_and(|kept| kept.will_wake(cx.waker())) {
-        *slot = Some(cx.waker().clone());
-    }
-}
-
-fn wake(waker: &mut Option<Waker>) {
-    if let Some(waker) = waker.take() {
-        waker.wake();
-    }
 }
