@@ -939,6 +939,34 @@ fn p13_p14_ack_timeout_lengthened_while_a_close_is_awaited_moves_its_deadline() 
     assert!(task.was_woken(), "not woken at the new deadline");
     assert_eq!(task.poll(&mut conn), Poll::Ready(None));
     assert!(conn.timed_out());
+    assert_eq!(clock.live_timers(), 0, "the timers outlived the end");
+}
+
+#[test]
+fn p13_p14_ack_timeout_lengthened_while_a_close_is_pending_moves_the_closers_deadline() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    wire.set(|state| state.flush_blocked = true);
+    let mut closer = Closer::new();
+    assert!(closer.poll_close(&mut conn).is_pending());
+    clock.advance(ACK - NANO);
+    let mut conn = conn.ack_timeout(2 * ACK);
+    assert!(closer.poll_close(&mut conn).is_pending());
+    clock.advance(NANO);
+    assert!(
+        closer.poll_close(&mut conn).is_pending(),
+        "returned at the old deadline"
+    );
+    clock.advance(ACK - NANO);
+    assert!(!closer.was_woken());
+    clock.advance(NANO); // 2 × ACK after the close
+    assert!(closer.was_woken(), "not woken at the new deadline");
+    assert!(matches!(closer.poll_close(&mut conn), Poll::Ready(Ok(()))));
+    assert!(conn.timed_out());
+    assert_eq!(clock.live_timers(), 0, "the timers outlived the end");
 }
 
 #[test]
@@ -956,6 +984,23 @@ fn p13_p14_ack_timeout_shortened_past_the_time_a_close_waited_ends_at_the_next_p
     let mut conn = conn.ack_timeout(ACK / 4);
     assert_eq!(task.poll(&mut conn), Poll::Ready(None));
     assert!(conn.timed_out());
+}
+
+#[test]
+fn p13_p14_ack_timeout_shortened_past_the_time_a_close_was_pending_returns_at_the_next_poll() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    wire.set(|state| state.flush_blocked = true);
+    let closer = Closer::new();
+    assert!(closer.poll_close(&mut conn).is_pending());
+    clock.advance(ACK / 2);
+    let mut conn = conn.ack_timeout(ACK / 4);
+    assert!(matches!(closer.poll_close(&mut conn), Poll::Ready(Ok(()))));
+    assert!(conn.timed_out());
+    assert_eq!(clock.live_timers(), 0, "the timers outlived the end");
 }
 
 #[test]
