@@ -10,7 +10,7 @@ use pin_project_lite::pin_project;
 use crate::clock::{Clock, DefaultClock};
 use crate::phi_accrual::{PhiAccrual, Rhythm};
 use crate::silence::SilenceTimer;
-use crate::sink::{let_go, Gone, Writes};
+use crate::sink::{let_go, sink_through_writes, Writes};
 use crate::trace;
 use crate::watchdog::{fire, State};
 use crate::{TimedOut, WriteError};
@@ -338,21 +338,7 @@ where
 {
     type Error = WriteError<S::Error>;
 
-    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.writes().poll_ready(cx)
-    }
-
-    fn start_send(self: Pin<&mut Self>, item: Item) -> Result<(), Self::Error> {
-        self.writes().start_send(item)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.writes().poll_flush(cx)
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.writes().poll_close(cx)
-    }
+    sink_through_writes!(Item);
 }
 
 impl<S, C: Clock> AdaptiveWatchdog<S, C> {
@@ -362,15 +348,8 @@ impl<S, C: Clock> AdaptiveWatchdog<S, C> {
     }
 
     fn writes(self: Pin<&mut Self>) -> Writes<'_, S> {
-        let gone = match self.state {
-            State::TimedOut => Gone::TimedOut(self.what_timed_out()),
-            State::Running | State::Ended => Gone::Ended,
-        };
+        let timed_out = self.timed_out().then(|| self.what_timed_out());
         let this = self.project();
-        Writes {
-            connection: this.stream,
-            writer: this.writer,
-            gone,
-        }
+        Writes::new(this.stream, this.writer, timed_out)
     }
 }

@@ -286,14 +286,17 @@ pub trait HeartbeatExt: Stream {
     /// - **W7.** While items are ready, no clock read, timer re-arm or allocation
     ///   per item (a flag per item); a busy stream re-arms its timer at most once
     ///   per `timeout`.
-    /// - **W8.** [`first_item_timeout`](Watchdog::first_item_timeout) allows a separate, longer
-    ///   wait for the first item, and [`try_watchdog`](HeartbeatExt::try_watchdog)
-    ///   ends a stream of `Result`s with one error made from [`TimedOut`](crate::TimedOut) (which
-    ///   names the limit that was exceeded) instead of a bare `None`.
-    /// - **W9.** That error is the stream's own error type, made with `From` from
-    ///   an [`io::Error`](std::io::Error) of kind
-    ///   [`TimedOut`](std::io::ErrorKind::TimedOut) that holds the [`TimedOut`](crate::TimedOut):
-    ///   [`TimedOut::find`](crate::TimedOut::find) finds it there, and its message names the limit and
+    /// - **W8.** [`first_item_timeout`](Watchdog::first_item_timeout) allows a
+    ///   separate, longer wait for the first item: it applies from the first
+    ///   poll until the first item, and `timeout` after it.
+    /// - **W9.** [`try_watchdog`](HeartbeatExt::try_watchdog), on a stream of
+    ///   `Result`s, ends with one error instead of a bare `None` when it fires
+    ///   (and with `None` alone when the stream ends by itself). That error is
+    ///   the stream's own error type, made with `From` from an
+    ///   [`io::Error`](std::io::Error) of kind
+    ///   [`TimedOut`](std::io::ErrorKind::TimedOut) that holds a
+    ///   [`TimedOut`](crate::TimedOut): [`TimedOut::find`](crate::TimedOut::find)
+    ///   finds it there, and its message names the limit that was exceeded and
     ///   the watchdog's [name](Watchdog::named) (`frames: no item for 30s`).
     ///   Polled as part of a [`restarting`](crate::restart::restarting) stream's
     ///   source, it brings the source down as
@@ -730,34 +733,48 @@ pub trait HeartbeatExt: Stream {
     ///   count as life (only inbound frames do).
     /// - **P8.** The interval can be doubled when the peer complains of too many pings,
     ///   through a shared [`PingBackoff`](crate::PingBackoff).
-    /// - **P9.** No clock read, timer re-arm or allocation per inbound frame.
+    /// - **P9.** No clock read, timer re-arm or allocation per inbound frame
+    ///   (after the caller's close, each poll looks at the close's deadline
+    ///   first: P13).
     /// - **P10.** A zero `idle` panics, naming the argument.
     /// - **P11.** Once the caller closes the probe (`poll_close`, `SinkExt::close`),
     ///   which closes the connection, no ping is written, not even one that was
-    ///   due. Frames that still come in are yielded as before (P1) and count as life.
+    ///   due. Frames that still come in are yielded as before (P1).
     /// - **P12.** A connection that ends after the close (the peer completed it)
     ///   ends the stream cleanly: `None`, [`timed_out`](Probe::timed_out) `false`,
     ///   and no error from [`try_probe`](HeartbeatExt::try_probe).
-    /// - **P13.** A close the peer never answers is bounded by the ack timeout,
-    ///   which replaces an outstanding ping's: when the connection has not ended
-    ///   within it of the close, or of the last frame after the close (counted
-    ///   while the consumer waits, as in P2), the stream ends timed out, as in P5.
-    /// - **P15.** [`try_probe`](HeartbeatExt::try_probe)'s time-out says a ping
-    ///   went unanswered: a [`TimedOut`](crate::TimedOut) of kind
-    ///   [`PingUnanswered`](crate::TimeoutKind::PingUnanswered) with the idle time
-    ///   and the ack timeout (`no answer to a ping within 20s after 30s idle`),
-    ///   inside an [`io::Error`](std::io::Error) of kind
-    ///   [`TimedOut`](std::io::ErrorKind::TimedOut), as W9 has it. Polled as part
-    ///   of a [`restarting`](crate::restart::restarting) stream's source, it
-    ///   brings the connection down as
-    ///   [`Cause::Silent`](crate::restart::Cause::Silent), not as a failure.
+    /// - **P13.** The close is bounded on both sides by the ack timeout, counted
+    ///   from the first call of `poll_close` only: it replaces an outstanding
+    ///   ping's deadline, and frames after the close do not extend it, so a
+    ///   peer that keeps sending and never answers the close is bounded too.
+    ///   If the connection has not ended by then, the stream ends timed out,
+    ///   as in P5, even with frames still ready. If the connection's own close
+    ///   has not returned by then (its write half blocked on a frozen peer),
+    ///   `poll_close` stops waiting and returns `Ok(())`, the connection left
+    ///   to be dropped with the probe, and the stream ends timed out too.
+    ///   Whichever of the two (the stream side, `poll_close`; one task or two)
+    ///   sees the deadline first wakes the other, so that a task that closes
+    ///   and only then reads returns in time, as does one that only reads.
     /// - **P14.** A setting changed after the first poll keeps the probe's state
     ///   and applies at once: [`control_frames`](Probe::control_frames) from the
     ///   next frame, with a ping outstanding still bound to its ack deadline;
     ///   [`ack_timeout`](Probe::ack_timeout) moves the deadline of a ping
-    ///   outstanding, counted from when it fell due; a
-    ///   [`ping_backoff`](Probe::ping_backoff) handle, set or doubled, moves the
-    ///   deadline of the idle count in progress, counted from its start.
+    ///   outstanding, counted from when it fell due, or of a close awaited,
+    ///   counted from the close; a [`ping_backoff`](Probe::ping_backoff)
+    ///   handle, set or doubled, moves the deadline of the idle count in
+    ///   progress, counted from its start.
+    /// - **P15.** [`try_probe`](HeartbeatExt::try_probe)'s time-out says what
+    ///   went unanswered: a [`TimedOut`](crate::TimedOut) of kind
+    ///   [`PingUnanswered`](crate::TimeoutKind::PingUnanswered) with the idle time
+    ///   and the ack timeout (`no answer to a ping within 20s after 30s idle`),
+    ///   or, after the caller's close (P13), one of kind
+    ///   [`CloseUnanswered`](crate::TimeoutKind::CloseUnanswered) with the ack
+    ///   timeout (`no answer to the close within 20s`), inside an
+    ///   [`io::Error`](std::io::Error) of kind
+    ///   [`TimedOut`](std::io::ErrorKind::TimedOut), as W9 has it. Polled as part
+    ///   of a [`restarting`](crate::restart::restarting) stream's source, it
+    ///   brings the connection down as
+    ///   [`Cause::Silent`](crate::restart::Cause::Silent), not as a failure.
     ///
     /// Timers come from the [`DefaultClock`]; [`probe_on`](HeartbeatExt::probe_on)
     /// takes another time source.
@@ -851,8 +868,10 @@ pub trait HeartbeatExt: Stream {
     /// frame comes back in time it yields an error of kind
     /// [`TimedOut`](std::io::ErrorKind::TimedOut) (a [`TimedOut`](crate::TimedOut) of kind
     /// [`PingUnanswered`](crate::TimeoutKind::PingUnanswered) inside an
-    /// `io::Error`, P15), and a ping the write half refused yields that error;
-    /// then it ends. Fit for [`restarting`](crate::restart::restarting), which
+    /// `io::Error`, or, when the connection did not end within the ack timeout
+    /// of the caller's close, of kind
+    /// [`CloseUnanswered`](crate::TimeoutKind::CloseUnanswered): P15), and a
+    /// ping the write half refused yields that error; then it ends. Fit for [`restarting`](crate::restart::restarting), which
     /// restarts a connection that failed or went silent.
     ///
     /// The error type converts from `io::Error`, as those of connection crates

@@ -77,8 +77,9 @@
 //! consumer waits, so a slow consumer never causes a timeout; pulses missed
 //! during a stall are dropped, never delivered in a burst; an adapter that gives
 //! up drops what it wraps at once; a setting changed after the first poll is
-//! never ignored, and each says in its docs when it applies; an adapter over a
-//! connection that is also a `Sink` is one too, and writes through it are not life.
+//! never silently wrong, and each says in its docs when it applies; an adapter
+//! over a connection that is also a `Sink` is one too, and writes through it are
+//! not life.
 //!
 //! The order of adapters says what counts as life: `rx.watchdog(t)` on the far
 //! side of a channel from a producer's `with_heartbeat` counts its pulses as
@@ -180,6 +181,7 @@ mod trace;
 mod try_adaptive_watchdog;
 mod try_probe;
 mod try_watchdog;
+mod wakers;
 mod watchdog;
 mod write_error;
 

@@ -11,6 +11,7 @@ use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock, Instant, Timer};
 use crate::silence::SilenceTimer;
+use crate::wakers::{remember, wake};
 use crate::TimedOut;
 
 /// How long a probe waits for an answer to its ping by default: gRPC's
@@ -43,7 +44,8 @@ pin_project! {
         // Counts the time without an inbound frame while the consumer waits.
         #[pin]
         idle: SilenceTimer<C::Timer>,
-        // Armed when a ping falls due; never re-armed per frame.
+        // Armed when a ping falls due, and at the caller's close; never
+        // re-armed per frame.
         #[pin]
         ack: Option<C::Timer>,
         clock: C,
@@ -56,15 +58,18 @@ pin_project! {
         // A ping was written but not yet flushed; kept apart from `ping`, as an
         // answer may come before the flush is done.
         ping_unflushed: bool,
-        // When the last ping fell due, for `ack_timeout` to move its deadline;
-        // meaningful only while a ping is outstanding (not cleared per frame).
-        ping_due_at: Option<Instant>,
+        // When the ack timer's count started: the last ping fell due, or the
+        // caller closed. For `ack_timeout` to move its deadline; meaningful only
+        // while the timer counts (not cleared per frame).
+        ack_from: Option<Instant>,
         state: State,
-        // The caller's `poll_close` was called: no more pings, and the end is
-        // awaited for `ack_timeout` of silence.
-        closing: bool,
-        // The task waiting on the stream side, woken by a close to count from it.
+        close: Close,
+        // The task waiting on the stream side, woken by a close to count from
+        // it, and when `poll_close` sees the close's deadline first.
         reader: Option<Waker>,
+        // The task waiting in `poll_close`, woken when the stream side sees the
+        // close's deadline first, or ends while the close is still pending.
+        closer: Option<Waker>,
     }
 }
 
@@ -88,6 +93,18 @@ enum State {
     CloseUnanswered,
 }
 
+/// The caller's close (`poll_close`). From the first call, no ping is written,
+/// and the ack timer bounds both sides, from the close (P13): the stream side
+/// until the connection ends, `poll_close` until the connection's close is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Close {
+    NotCalled,
+    // The connection's close has not returned yet.
+    Pending,
+    // The connection's close returned, or its deadline passed first.
+    Done,
+}
+
 /// What one poll of a probe found, for [`Probe`] and [`TryProbe`](crate::TryProbe) to report their own way.
 pub(crate) enum Polled<I, E> {
     Item(I),
@@ -107,7 +124,7 @@ impl<S: fmt::Debug, P, F, C: Clock + fmt::Debug> fmt::Debug for Probe<S, P, F, C
             .field("idle", &self.idle)
             .field("ping", &self.ping)
             .field("state", &self.state)
-            .field("closing", &self.closing)
+            .field("close", &self.close)
             .finish()
     }
 }
@@ -130,10 +147,11 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
             backoff: None,
             ping: Ping::NotDue,
             ping_unflushed: false,
-            ping_due_at: None,
+            ack_from: None,
             state: State::Running,
-            closing: false,
+            close: Close::NotCalled,
             reader: None,
+            closer: None,
         }
     }
 
@@ -147,8 +165,8 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     /// Set after the first poll while a ping is outstanding, it moves that
     /// ping's deadline to `timeout` after the ping fell due (the next poll ends
     /// the stream if that has passed); while a close is awaited (P13), it moves
-    /// the close's deadline the same way, counted from the close or the last
-    /// frame after it; otherwise it applies from the next ping.
+    /// the close's deadline the same way, counted from the close, for both the
+    /// stream side and `poll_close`; otherwise it applies from the next ping.
     ///
     /// ```
     /// use futures::channel::mpsc;
@@ -164,19 +182,24 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     /// ```
     pub fn ack_timeout(mut self, timeout: Duration) -> Self {
         self.ack_timeout = timeout;
-        if let Some(due) = self.outstanding_ping_due_at() {
+        if let Some(from) = self.ack_counted_from() {
             // By value, so not pinned: the timer is replaced rather than reset.
             // The caller polls again to see anything, and that poll registers the task.
-            let deadline = due.checked_add(timeout);
+            let deadline = from.checked_add(timeout);
             self.ack = deadline.map(|deadline| self.clock.timer_at(deadline));
         }
         self
     }
 
-    /// When the ping now outstanding fell due, if there is one.
-    fn outstanding_ping_due_at(&self) -> Option<Instant> {
-        let outstanding = self.state == State::Running && self.ping != Ping::NotDue;
-        self.ping_due_at.filter(|_| outstanding)
+    /// When the count of the ack timer now running started, if one is: the
+    /// ping outstanding fell due, or the caller closed and a side still waits.
+    fn ack_counted_from(&self) -> Option<Instant> {
+        let counting = match self.close {
+            Close::NotCalled => self.state == State::Running && self.ping != Ping::NotDue,
+            Close::Pending => true,
+            Close::Done => self.state == State::Running,
+        };
+        self.ack_from.filter(|_| counting)
     }
 
     /// Inbound frames for which `is_control` is `true` count as life, as every
@@ -226,10 +249,11 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
             backoff: self.backoff,
             ping: self.ping,
             ping_unflushed: self.ping_unflushed,
-            ping_due_at: self.ping_due_at,
+            ack_from: self.ack_from,
             state: self.state,
-            closing: self.closing,
+            close: self.close,
             reader: self.reader,
+            closer: self.closer,
         }
     }
 
@@ -273,8 +297,9 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
 
     /// `true` once the probe has ended the stream because no frame came within
     /// the ack timeout of a ping falling due, or the connection did not end
-    /// within the ack timeout of the caller's close (P13). It stays `false`
-    /// when the connection ends by itself, after a close or not.
+    /// within the ack timeout of the caller's close (P13), whichever side saw
+    /// that deadline first. It stays `false` when the connection ends by
+    /// itself, after a close or not.
     ///
     /// ```
     /// use futures::{channel::mpsc, StreamExt};
@@ -345,15 +370,10 @@ where
         end_on_ping_failure: bool,
     ) -> Poll<Polled<S::Item, S::Error>> {
         let polled = self.as_mut().poll_connection(cx, end_on_ping_failure);
-        if polled.is_pending() && !self.closing {
-            // A close from another task wakes this one, to count from the close.
-            let reader = self.project().reader;
-            if !reader
-                .as_ref()
-                .is_some_and(|kept| kept.will_wake(cx.waker()))
-            {
-                *reader = Some(cx.waker().clone());
-            }
+        if polled.is_pending() {
+            // A close from another task wakes this one, to count from the close,
+            // and so does a `poll_close` that sees the close's deadline first.
+            remember(self.project().reader, cx.waker());
         }
         polled
     }
@@ -368,8 +388,15 @@ where
         if *this.state != State::Running {
             return Poll::Ready(Polled::Ended);
         }
-        // Poll order: inbound frames first, so that a frame that is ready always
-        // goes before a ping or a timeout, however late the consumer polls.
+        let closing = *this.close != Close::NotCalled;
+        // After the caller's close, its deadline goes first: frames that keep
+        // coming do not hold it off (P13). Before it, inbound frames go first,
+        // so that a frame that is ready always goes before a ping or a
+        // timeout, however late the consumer polls.
+        if closing && poll_timer(this.ack.as_mut(), cx).is_ready() {
+            close_deadline_passed(this.state, this.close, this.ack, this.closer);
+            return Poll::Ready(Polled::TimedOut);
+        }
         let mut control_frames = 0;
         loop {
             match this.conn.as_mut().poll_next(cx) {
@@ -389,22 +416,23 @@ where
                 Poll::Ready(None) => {
                     *this.state = State::Ended;
                     this.idle.stop();
-                    this.ack.set(None);
+                    if *this.close == Close::Pending {
+                        // The close's deadline still bounds `poll_close`, and
+                        // the timer may wake this task, which polls it no more.
+                        wake(this.closer);
+                    } else {
+                        this.ack.set(None);
+                    }
                     return Poll::Ready(Polled::Ended);
                 }
                 Poll::Pending => break,
             }
         }
 
-        if *this.closing {
+        if closing {
             // No ping once the caller has closed (P11): the connection's end is
-            // awaited for the ack timeout, counted as idleness is, from the
-            // close and from each frame after it (P13).
-            let limit = *this.ack_timeout;
-            ready!(this.idle.as_mut().poll_elapsed(this.clock, limit, cx));
-            *this.state = State::CloseUnanswered;
-            this.idle.stop();
-            return Poll::Ready(Polled::TimedOut);
+            // awaited until the close's deadline, whose timer was polled above.
+            return Poll::Pending;
         }
 
         // The connection is quiet while the consumer waits.
@@ -432,7 +460,7 @@ where
             ready!(this.idle.as_mut().poll_elapsed(this.clock, interval, cx));
             // Read once per ping, never per frame.
             let now = this.clock.now();
-            *this.ping_due_at = Some(now);
+            *this.ack_from = Some(now);
             arm(
                 this.ack.as_mut(),
                 this.clock,
@@ -505,6 +533,29 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     }
 }
 
+/// The close's deadline passed (P13), seen by one side: the stream side ends
+/// timed out if it was still running, `poll_close` stops waiting if it was,
+/// the timer goes, and `other`, the side that is not polling now, is woken if
+/// it is still waiting, to see it.
+#[cold]
+fn close_deadline_passed<T>(
+    state: &mut State,
+    close: &mut Close,
+    mut ack: Pin<&mut Option<T>>,
+    other: &mut Option<Waker>,
+) {
+    let stream_was_running = *state == State::Running;
+    let close_was_pending = *close == Close::Pending;
+    if stream_was_running {
+        *state = State::CloseUnanswered;
+    }
+    *close = Close::Done;
+    ack.set(None);
+    if stream_was_running && close_was_pending {
+        wake(other);
+    }
+}
+
 /// A ping could not be written: the write half failed. `Probe` waits for the
 /// ack timeout, as it would for a ping lost on the way; `TryProbe` ends with the
 /// error, and lets go of its timers.
@@ -572,8 +623,15 @@ where
 /// life: only what comes in does.
 ///
 /// `poll_close` closes the connection, and the probe with it: no ping after it
-/// (P11), a connection that then ends ends the stream cleanly (P12), and one
-/// that does not end within the ack timeout is timed out (P13).
+/// (P11), and a connection that then ends ends the stream cleanly (P12). The
+/// ack timeout, counted from the first call of `poll_close`, bounds both sides
+/// (P13): if the connection's close has not returned by then (its write half
+/// blocked on a frozen peer), `poll_close` stops waiting and returns `Ok(())`,
+/// the connection left to be dropped with the probe; if the connection has not
+/// ended by then, the stream ends timed out, however many frames still come.
+/// Either side that sees the deadline first wakes the other, so a task that
+/// only closes, and one that only reads, both return in time. Once it has
+/// returned, `poll_close` returns `Ok(())` at once.
 ///
 /// A ping is written only from `poll_next`, so it never comes between the
 /// `poll_ready` and the `start_send` of one of the user's writes as long as
@@ -604,23 +662,50 @@ where
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         let mut this = self.project();
-        if !*this.closing {
-            // The caller is done: the outstanding ping, if any, is moot, and
-            // the count for the close starts at the stream side's next wait,
-            // at once if it is waiting now.
-            *this.closing = true;
-            *this.ping = Ping::NotDue;
-            this.ack.set(None);
-            this.idle.as_mut().restart();
-            if let Some(reader) = this.reader.take() {
-                reader.wake();
+        let first_call = match *this.close {
+            Close::NotCalled => true,
+            Close::Pending => false,
+            Close::Done => return Poll::Ready(Ok(())),
+        };
+        if first_call {
+            // The caller is done: no idle count, and the outstanding ping, if
+            // any, is moot; the ack timer counts from now for both sides.
+            *this.close = Close::Pending;
+            this.idle.as_mut().stop();
+            let now = this.clock.now();
+            *this.ack_from = Some(now);
+            arm(
+                this.ack.as_mut(),
+                this.clock,
+                now.checked_add(*this.ack_timeout),
+            );
+            if *this.state == State::Running {
+                // Its count moves to the new deadline: it polls the timer again.
+                wake(this.reader);
             }
         }
-        let closed = this.conn.poll_close(cx);
-        if let Poll::Ready(Ok(())) = closed {
-            *this.ping_unflushed = false; // the close flushed it
+        if let Poll::Ready(closed) = this.conn.as_mut().poll_close(cx) {
+            if closed.is_ok() {
+                *this.ping_unflushed = false; // the close flushed it
+            }
+            *this.close = Close::Done;
+            *this.closer = None;
+            if *this.state != State::Running {
+                this.ack.set(None); // neither side waits on it any more
+            } else if !first_call {
+                // This task may have polled the timer last, and will not
+                // again: the reader must, to be woken at the deadline.
+                wake(this.reader);
+            }
+            return Poll::Ready(closed);
         }
-        closed
+        if poll_timer(this.ack.as_mut(), cx).is_ready() {
+            // The write half did not finish the close in time: stop waiting.
+            close_deadline_passed(this.state, this.close, this.ack, this.reader);
+            return Poll::Ready(Ok(()));
+        }
+        remember(this.closer, cx.waker());
+        Poll::Pending
     }
 }
 

@@ -51,6 +51,8 @@
 //! down as [`Cause::Silent`], whose [`TimedOut`](crate::TimedOut) is of kind
 //! [`PingUnanswered`](crate::TimeoutKind::PingUnanswered) and names the idle
 //! time and the ack timeout; a socket that fails is [`Cause::Failed`].
+//! [`resuming_if_keyed`] leaves the cursor where it is on frames without a key,
+//! such as the pongs that the probe does not hold back.
 //!
 //! # Silences found inside the source
 //!
@@ -62,13 +64,29 @@
 //! as long as the source passes it on as an error in the same poll. This is the
 //! place for a silence limit counted below a parser, such as on the bytes under
 //! a Server-Sent Events decoder, which drops the keep-alive comments a quiet
-//! server sends. The source's error type is yours, so the adapter notes the
-//! time-out it yields on the thread, and the restarting stream reads that note
-//! when its source yields an error in the same poll. A time-out found in
-//! another task and sent over a channel is not seen that way: it arrives as
-//! [`Cause::Failed`], and [`TimedOut::find`](crate::TimedOut::find) tells it
-//! apart.
-//! [`resuming_if_keyed`] leaves the cursor where it is on frames without a key.
+//! server sends.
+//!
+//! The source's error type is yours, and says nothing the restarting stream
+//! can read, so the adapter notes the time-out it yields on the thread. Exactly
+//! what is attributed: when one poll of the source ends with an error, that
+//! error is reported as [`Cause::Silent`] with the last time-out that a `try_`
+//! adapter yielded during that same poll and was not polled again after; any
+//! other error is [`Cause::Failed`]. So:
+//!
+//! - a time-out passed on as the source's error (through `map_err`, a parser,
+//!   `select`) is a silence;
+//! - a time-out that the source drops and then polls its adapter on (`filter`,
+//!   which polls on to the adapter's end) is withdrawn: a real error that the
+//!   source yields later in the same poll is a failure;
+//! - a time-out that the source drops without polling its adapter again
+//!   (`take_while` that stops at it), followed in the same poll by an error
+//!   from elsewhere, still names that error: do not drop a time-out inside the
+//!   source and fail in the same breath;
+//! - a time-out found in another task and sent over a channel is not seen
+//!   that way: it arrives as [`Cause::Failed`], and
+//!   [`TimedOut::find`](crate::TimedOut::find) tells it apart.
+//!
+//! A silence is not an error: [`fatal_if`](Restarting::fatal_if) never sees it.
 //!
 //! ```
 //! use futures::{stream, StreamExt};

@@ -1,16 +1,18 @@
 //! `Sink` through the adapters: wrapping a connection keeps its write half.
 //!
 //! The heartbeat and the keep-alive hold what they wrap for as long as they
-//! live, and hand every `Sink` call to it unchanged ([`forward_sink`]). The
+//! live, and hand every `Sink` call to it unchanged ([`forward_sink`]), as the
+//! `try_` adapters do to the watchdog or probe they are made of. The
 //! watchdogs drop what they wrap when they end, so their writes go through
-//! [`Writes`], which says why there is nothing left to write to, and wakes a
-//! write that was waiting on the connection when it went.
+//! [`Writes`] ([`sink_through_writes`]), which says why there is nothing left
+//! to write to, and wakes a write that was waiting on the connection when it went.
 
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
 use futures_sink::Sink;
 
+use crate::wakers::{remember, wake};
 use crate::{TimedOut, WriteError};
 
 /// The four methods of `Sink`, each handing the call to the pinned field
@@ -46,34 +48,64 @@ macro_rules! forward_sink {
 
 pub(crate) use forward_sink;
 
-/// Why a watchdog holds no connection any more.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Gone {
-    /// It fired: what ran out.
-    TimedOut(TimedOut),
-    /// The stream ended by itself.
-    Ended,
+/// The four methods of `Sink` for a watchdog, each made by its `writes()`, a
+/// [`Writes`] for the one call: for an `impl Sink<$item>` whose `Error` is the
+/// connection's, wrapped in `WriteError`.
+macro_rules! sink_through_writes {
+    ($item:ty) => {
+        fn poll_ready(
+            self: ::core::pin::Pin<&mut Self>,
+            cx: &mut ::core::task::Context<'_>,
+        ) -> ::core::task::Poll<Result<(), Self::Error>> {
+            self.writes().poll_ready(cx)
+        }
+
+        fn start_send(self: ::core::pin::Pin<&mut Self>, item: $item) -> Result<(), Self::Error> {
+            self.writes().start_send(item)
+        }
+
+        fn poll_flush(
+            self: ::core::pin::Pin<&mut Self>,
+            cx: &mut ::core::task::Context<'_>,
+        ) -> ::core::task::Poll<Result<(), Self::Error>> {
+            self.writes().poll_flush(cx)
+        }
+
+        fn poll_close(
+            self: ::core::pin::Pin<&mut Self>,
+            cx: &mut ::core::task::Context<'_>,
+        ) -> ::core::task::Poll<Result<(), Self::Error>> {
+            self.writes().poll_close(cx)
+        }
+    };
 }
 
-impl Gone {
-    fn error<E>(self) -> WriteError<E> {
-        match self {
-            Gone::TimedOut(timed_out) => WriteError::TimedOut(timed_out),
-            Gone::Ended => WriteError::Ended,
-        }
-    }
-}
+pub(crate) use sink_through_writes;
 
 /// A watchdog's write half, for one `Sink` call: its connection while it runs;
-/// once it has ended, why there is none (`gone` is read only then).
+/// once it has dropped it, why there is none.
 pub(crate) struct Writes<'a, S> {
-    pub(crate) connection: Pin<&'a mut Option<S>>,
+    connection: Pin<&'a mut Option<S>>,
     /// The task of the last write the connection left pending.
-    pub(crate) writer: &'a mut Option<Waker>,
-    pub(crate) gone: Gone,
+    writer: &'a mut Option<Waker>,
+    /// What ran out if the watchdog fired; `None` if the stream ended by
+    /// itself, or still runs. Read only once the connection is gone.
+    timed_out: Option<TimedOut>,
 }
 
-impl<S> Writes<'_, S> {
+impl<'a, S> Writes<'a, S> {
+    pub(crate) fn new(
+        connection: Pin<&'a mut Option<S>>,
+        writer: &'a mut Option<Waker>,
+        timed_out: Option<TimedOut>,
+    ) -> Self {
+        Writes {
+            connection,
+            writer,
+            timed_out,
+        }
+    }
+
     pub(crate) fn poll_ready<Item>(
         self,
         cx: &mut Context<'_>,
@@ -90,7 +122,7 @@ impl<S> Writes<'_, S> {
     {
         match self.connection.as_pin_mut() {
             Some(connection) => connection.start_send(item).map_err(WriteError::Connection),
-            None => Err(self.gone.error()),
+            None => Err(gone(self.timed_out)),
         }
     }
 
@@ -116,10 +148,8 @@ impl<S> Writes<'_, S> {
     where
         S: Sink<Item>,
     {
-        if self.connection.is_none() {
-            if let Gone::Ended = self.gone {
-                return Poll::Ready(Ok(()));
-            }
+        if self.connection.is_none() && self.timed_out.is_none() {
+            return Poll::Ready(Ok(()));
         }
         self.poll_connection(cx, |connection, cx| connection.poll_close(cx))
     }
@@ -133,7 +163,7 @@ impl<S> Writes<'_, S> {
         S: Sink<Item>,
     {
         let Some(connection) = self.connection.as_pin_mut() else {
-            return Poll::Ready(Err(self.gone.error()));
+            return Poll::Ready(Err(gone(self.timed_out)));
         };
         let polled = call(connection, cx);
         if polled.is_pending() {
@@ -143,9 +173,11 @@ impl<S> Writes<'_, S> {
     }
 }
 
-fn remember(writer: &mut Option<Waker>, waker: &Waker) {
-    if !writer.as_ref().is_some_and(|known| known.will_wake(waker)) {
-        *writer = Some(waker.clone());
+/// Why a watchdog has no connection to write to: `timed_out`, what ran out if it fired.
+fn gone<E>(timed_out: Option<TimedOut>) -> WriteError<E> {
+    match timed_out {
+        Some(timed_out) => WriteError::TimedOut(timed_out),
+        None => WriteError::Ended,
     }
 }
 
@@ -153,7 +185,5 @@ fn remember(writer: &mut Option<Waker>, waker: &Waker) {
 /// any: the connection, gone, will not.
 pub(crate) fn let_go<S>(mut connection: Pin<&mut Option<S>>, writer: &mut Option<Waker>) {
     connection.set(None);
-    if let Some(writer) = writer.take() {
-        writer.wake();
-    }
+    wake(writer);
 }

@@ -263,10 +263,15 @@ impl From<TimedOut> for io::Error {
 /// [`Cause::Silent`](crate::restart::Cause::Silent): the source's error type is
 /// the user's, and the restarting stream cannot look inside it.
 ///
-/// The restarting stream clears the slot before each poll of its source and takes
-/// it when that poll yields an error, so a time-out counts only if it was yielded
-/// within that poll: by an adapter polled as part of the source, however deep.
-/// Nothing touches the slot per item.
+/// The restarting stream clears the slot before each poll of its source, one
+/// thread-local store per poll, and takes it when that poll yields an error, so
+/// a time-out counts only if it was yielded within that poll, by an adapter
+/// polled as part of the source, however deep. An adapter writes the slot when
+/// it yields its time-out, and [withdraws](withdraw) what it wrote when it is
+/// polled again after that: its error was then not the one the source passed
+/// on (a `filter` inside the source dropped it and polled on), and must not
+/// name a real error that the source yields later in the same poll. The slot
+/// is not touched per item.
 pub(crate) mod yielded {
     use super::{Cell, TimedOut};
 
@@ -278,6 +283,17 @@ pub(crate) mod yielded {
     pub(crate) fn note(timed_out: TimedOut) {
         // `try_with`: on a thread being torn down the note is lost, never a panic.
         let _ = YIELDED.try_with(|slot| slot.set(Some(timed_out)));
+    }
+
+    /// The adapter that yielded `timed_out` is polled again after it: the
+    /// note goes, if it is still there.
+    #[cold]
+    pub(crate) fn withdraw(timed_out: TimedOut) {
+        let _ = YIELDED.try_with(|slot| {
+            if slot.get() == Some(timed_out) {
+                slot.set(None);
+            }
+        });
     }
 
     /// A restarting stream is about to poll its source.
@@ -294,7 +310,7 @@ pub(crate) mod yielded {
 
 #[cfg(test)]
 mod tests {
-    use super::yielded::{clear, note, take};
+    use super::yielded::{clear, note, take, withdraw};
     use super::*;
 
     #[test]
@@ -319,6 +335,19 @@ mod tests {
         assert_eq!(take(), None, "taken once");
         note(timed_out);
         clear();
+        assert_eq!(take(), None);
+    }
+
+    #[test]
+    fn a_note_is_withdrawn_only_by_the_time_out_that_wrote_it() {
+        clear();
+        let mine = TimedOut::silence_of(Duration::from_secs(1));
+        let another = TimedOut::silence_of(Duration::from_secs(2));
+        note(another);
+        withdraw(mine);
+        assert_eq!(take(), Some(another), "withdrew another adapter's note");
+        note(mine);
+        withdraw(mine);
         assert_eq!(take(), None);
     }
 }

@@ -10,6 +10,8 @@ use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock};
 use crate::probe::Polled;
+use crate::sink::forward_sink;
+use crate::timed_out::yielded;
 use crate::{PingBackoff, Probe};
 
 pin_project! {
@@ -43,8 +45,10 @@ impl<S, P, F, C: Clock> TryProbe<S, P, F, C> {
         }
     }
 
-    /// How long to wait for any inbound frame after a ping fell due; set while a
-    /// ping is outstanding, it moves that ping's deadline. See [`Probe::ack_timeout`].
+    /// How long to wait for any inbound frame after a ping fell due, and for the
+    /// connection to end after the caller's close; set while a ping is
+    /// outstanding or a close awaited, it moves that deadline. See
+    /// [`Probe::ack_timeout`].
     pub fn ack_timeout(self, timeout: Duration) -> Self {
         TryProbe {
             probe: self.probe.ack_timeout(timeout),
@@ -117,7 +121,9 @@ impl<S, P, F, C: Clock> TryProbe<S, P, F, C> {
         self.probe.ack_timeout_limit()
     }
 
-    /// `true` once no frame came within the ack timeout; see [`Probe::timed_out`].
+    /// `true` once no frame came within the ack timeout of a ping, or the
+    /// connection did not end within that of the caller's close; see
+    /// [`Probe::timed_out`].
     pub fn timed_out(&self) -> bool {
         self.probe.timed_out()
     }
@@ -165,7 +171,13 @@ where
                 *this.reported = true;
                 Poll::Ready(Some(Err(this.probe.what_timed_out().into_yielded_error())))
             }
-            Polled::TimedOut | Polled::Ended => Poll::Ready(None),
+            Polled::TimedOut | Polled::Ended => {
+                if this.probe.timed_out() {
+                    // Polled again after its error: see `poll_reporting_timeout`.
+                    yielded::withdraw(this.probe.what_timed_out());
+                }
+                Poll::Ready(None)
+            }
         }
     }
 
@@ -203,19 +215,5 @@ where
 {
     type Error = S::Error;
 
-    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
-        self.project().probe.poll_ready(cx)
-    }
-
-    fn start_send(self: Pin<&mut Self>, item: Item) -> Result<(), S::Error> {
-        self.project().probe.start_send(item)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
-        self.project().probe.poll_flush(cx)
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
-        self.project().probe.poll_close(cx)
-    }
+    forward_sink!(probe, Item);
 }

@@ -8,6 +8,7 @@ use futures_core::stream::{FusedStream, Stream};
 use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock};
+use crate::timed_out::yielded;
 use crate::{TimedOut, Watchdog};
 
 pin_project! {
@@ -244,9 +245,14 @@ where
     if let Some(item) = ready!(watchdog.as_mut().poll_next(cx)) {
         return Poll::Ready(Some(item));
     }
-    if watchdog.timed_out() && !*reported {
-        *reported = true;
-        return Poll::Ready(Some(Err(watchdog.what_timed_out().into_yielded_error())));
+    if watchdog.timed_out() {
+        if !*reported {
+            *reported = true;
+            return Poll::Ready(Some(Err(watchdog.what_timed_out().into_yielded_error())));
+        }
+        // Polled again after its error: whatever polled it did not pass that
+        // error on, so it names no error the source yields next.
+        yielded::withdraw(watchdog.what_timed_out());
     }
     Poll::Ready(None)
 }

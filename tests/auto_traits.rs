@@ -1,5 +1,5 @@
 //! `Send`, `Sync` and `Unpin` of the adapters follow the stream they wrap, checked at compile time,
-//! and so does `Sink` (rules H8, K6 and W9).
+//! and so does `Sink` (rules H8, K6 and W11).
 //! `Restarting` is `Unpin` when its source is, whatever its connect function's future.
 
 use std::cell::Cell;

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use futures::channel::mpsc;
 use futures::future;
-use futures::stream::{self, StreamExt, TryStreamExt};
+use futures::stream::{self, PollNext, StreamExt, TryStreamExt};
 use futures::SinkExt;
 use futures_heartbeat::clock::ManualClock;
 use futures_heartbeat::restart::{restarting_on, Cause, Jitter, Restart};
@@ -389,5 +389,86 @@ fn a_time_out_from_another_task_through_a_channel_is_a_failure_that_find_recogni
             assert_eq!(timed_out.silence(), LIMIT);
         }
         other => panic!("expected Down with the forwarded error, got {other:?}"),
+    }
+}
+
+/// Whether `item` is one of the crate's time-outs.
+fn is_time_out(item: &io::Result<u8>) -> bool {
+    matches!(item, Err(error) if TimedOut::find(error).is_some())
+}
+
+/// A source of two branches, polled `side` first: `side` drops its own time-out
+/// (a `filter` that polls on), and `main`, fed by the test, fails for real.
+fn source_with_a_side_branch<S>(
+    side: S,
+    main: support::Fed<io::Result<u8>>,
+) -> impl futures::Stream<Item = io::Result<u8>> + Unpin
+where
+    S: futures::Stream<Item = io::Result<u8>> + Unpin,
+{
+    let side = side.filter(|item| future::ready(!is_time_out(item)));
+    stream::select_with_strategy(side, main, |_: &mut ()| PollNext::Left)
+}
+
+#[test]
+fn a_time_out_dropped_inside_the_source_leaves_a_real_error_of_the_same_poll_a_failure() {
+    let clock = ManualClock::new();
+    let (feed, fed) = Feed::<io::Result<u8>>::new();
+    let mut parts = Some((fed, clock.clone()));
+    let connect = move |_| {
+        let (main, clock) = parts.take().unwrap();
+        let side = stream::pending::<io::Result<u8>>().try_watchdog_on(LIMIT, clock);
+        future::ready(Ok::<_, io::Error>(source_with_a_side_branch(side, main)))
+    };
+    let mut events = restarting_on(connect, clock.clone());
+    let mut task = Task::new();
+    assert!(matches!(
+        task.poll(&mut events),
+        Poll::Ready(Some(Restart::Up { .. }))
+    ));
+    assert!(task.poll(&mut events).is_pending());
+    // In one poll of the source: the side's watchdog fires, its time-out is
+    // dropped, and the main branch fails.
+    clock.advance(LIMIT);
+    feed.push(Err(io::ErrorKind::ConnectionReset.into()));
+    match task.poll(&mut events) {
+        Poll::Ready(Some(Restart::Down {
+            cause: Cause::Failed(error),
+            ..
+        })) => assert_eq!(error.kind(), io::ErrorKind::ConnectionReset),
+        other => panic!("expected Down for the reset, got {other:?}"),
+    }
+}
+
+#[test]
+fn p15_a_probe_time_out_dropped_inside_the_source_leaves_a_real_error_of_the_same_poll_a_failure() {
+    let clock = ManualClock::new();
+    let (feed, fed) = Feed::<io::Result<u8>>::new();
+    let (_quiet_peer, from_peer) = Feed::<io::Result<u8>>::new();
+    let mut parts = Some((fed, from_peer, clock.clone()));
+    let connect = move |_| {
+        let (main, from_peer, clock) = parts.take().unwrap();
+        let side = Duplex::new(from_peer, Wire::default())
+            .try_probe_on(IDLE, || "ping", clock)
+            .ack_timeout(ACK);
+        future::ready(Ok::<_, io::Error>(source_with_a_side_branch(side, main)))
+    };
+    let mut events = restarting_on(connect, clock.clone());
+    let mut task = Task::new();
+    assert!(matches!(
+        task.poll(&mut events),
+        Poll::Ready(Some(Restart::Up { .. }))
+    ));
+    assert!(task.poll(&mut events).is_pending());
+    clock.advance(IDLE);
+    assert!(task.poll(&mut events).is_pending()); // the ping goes out
+    clock.advance(ACK);
+    feed.push(Err(io::ErrorKind::ConnectionReset.into()));
+    match task.poll(&mut events) {
+        Poll::Ready(Some(Restart::Down {
+            cause: Cause::Failed(error),
+            ..
+        })) => assert_eq!(error.kind(), io::ErrorKind::ConnectionReset),
+        other => panic!("expected Down for the reset, got {other:?}"),
     }
 }

@@ -1,4 +1,4 @@
-//! `probe`, rule by rule (P1–P13, stated in the docs of `HeartbeatExt::probe`;
+//! `probe`, rule by rule (P1–P15, stated in the docs of `HeartbeatExt::probe`;
 //! a test of a rule starts its name with the rule's number), on the manual
 //! clock: exact times, the task's wakeups, and what went out on the write half.
 //! A `Fed` stream stands in for the read half and a `Wire` for the write half.
@@ -7,7 +7,7 @@ mod support;
 
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use futures::sink::{Sink, SinkExt};
@@ -16,6 +16,7 @@ use futures_heartbeat::clock::ManualClock;
 use futures_heartbeat::{
     Duplex, EveryFrame, HeartbeatExt, PingBackoff, TimedOut, TimeoutKind, TryProbe,
 };
+use futures_test::task::{new_count_waker, AwokenCount};
 use support::wire::Wire;
 use support::{Fed, Feed, Task};
 
@@ -56,6 +57,39 @@ fn try_probe_at_its_ack_timeout(
 /// The caller's `poll_close`, from a task of its own.
 fn close<S: Sink<&'static str> + Unpin>(conn: &mut S) -> Poll<Result<(), S::Error>> {
     Pin::new(conn).poll_close(&mut Context::from_waker(futures::task::noop_waker_ref()))
+}
+
+/// A task of its own that closes the probe, and counts its wakeups.
+struct Closer {
+    waker: Waker,
+    woken: AwokenCount,
+    seen: usize,
+}
+
+impl Closer {
+    fn new() -> Closer {
+        let (waker, woken) = new_count_waker();
+        Closer {
+            waker,
+            woken,
+            seen: 0,
+        }
+    }
+
+    fn poll_close<S: Sink<&'static str> + Unpin>(
+        &self,
+        conn: &mut S,
+    ) -> Poll<Result<(), S::Error>> {
+        Pin::new(conn).poll_close(&mut Context::from_waker(&self.waker))
+    }
+
+    /// Whether it was woken since the last call.
+    fn was_woken(&mut self) -> bool {
+        let total = self.woken.get();
+        let woken = total > self.seen;
+        self.seen = total;
+        woken
+    }
 }
 
 fn is_pong(frame: &&str) -> bool {
@@ -740,7 +774,7 @@ fn p11_a_ping_that_was_due_is_not_written_after_close() {
 }
 
 #[test]
-fn p11_frames_after_close_are_yielded_and_count_as_life() {
+fn p11_frames_after_close_are_yielded_and_pongs_held_back() {
     let clock = ManualClock::new();
     let (feed, wire, conn) = connection();
     let mut conn = conn
@@ -751,23 +785,16 @@ fn p11_frames_after_close_are_yielded_and_count_as_life() {
     assert_eq!(task.poll(&mut conn), Poll::Pending);
     assert!(matches!(close(&mut conn), Poll::Ready(Ok(()))));
     assert_eq!(task.poll(&mut conn), Poll::Pending);
-    clock.advance(ACK - NANO);
     feed.push("update");
-    assert_eq!(task.poll(&mut conn), Poll::Ready(Some("update")));
-    assert_eq!(task.poll(&mut conn), Poll::Pending);
-    clock.advance(ACK - NANO);
     feed.push("pong");
-    assert_eq!(task.poll(&mut conn), Poll::Pending, "a pong was yielded");
-    clock.advance(ACK - NANO);
-    assert_eq!(task.poll(&mut conn), Poll::Pending);
-    assert!(
-        !conn.timed_out(),
-        "a frame after close was not counted as life"
+    feed.push("close");
+    assert_eq!(task.poll(&mut conn), Poll::Ready(Some("update")));
+    assert_eq!(
+        task.poll(&mut conn),
+        Poll::Ready(Some("close")),
+        "a pong was yielded"
     );
-    clock.advance(NANO);
-    assert!(task.was_woken());
-    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
-    assert!(conn.timed_out());
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
     assert_eq!(wire.pings(), 0);
 }
 
@@ -912,6 +939,34 @@ fn p13_p14_ack_timeout_lengthened_while_a_close_is_awaited_moves_its_deadline() 
     assert!(task.was_woken(), "not woken at the new deadline");
     assert_eq!(task.poll(&mut conn), Poll::Ready(None));
     assert!(conn.timed_out());
+    assert_eq!(clock.live_timers(), 0, "the timers outlived the end");
+}
+
+#[test]
+fn p13_p14_ack_timeout_lengthened_while_a_close_is_pending_moves_the_closers_deadline() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    wire.set(|state| state.flush_blocked = true);
+    let mut closer = Closer::new();
+    assert!(closer.poll_close(&mut conn).is_pending());
+    clock.advance(ACK - NANO);
+    let mut conn = conn.ack_timeout(2 * ACK);
+    assert!(closer.poll_close(&mut conn).is_pending());
+    clock.advance(NANO);
+    assert!(
+        closer.poll_close(&mut conn).is_pending(),
+        "returned at the old deadline"
+    );
+    clock.advance(ACK - NANO);
+    assert!(!closer.was_woken());
+    clock.advance(NANO); // 2 × ACK after the close
+    assert!(closer.was_woken(), "not woken at the new deadline");
+    assert!(matches!(closer.poll_close(&mut conn), Poll::Ready(Ok(()))));
+    assert!(conn.timed_out());
+    assert_eq!(clock.live_timers(), 0, "the timers outlived the end");
 }
 
 #[test]
@@ -929,4 +984,249 @@ fn p13_p14_ack_timeout_shortened_past_the_time_a_close_waited_ends_at_the_next_p
     let mut conn = conn.ack_timeout(ACK / 4);
     assert_eq!(task.poll(&mut conn), Poll::Ready(None));
     assert!(conn.timed_out());
+}
+
+#[test]
+fn p13_p14_ack_timeout_shortened_past_the_time_a_close_was_pending_returns_at_the_next_poll() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    wire.set(|state| state.flush_blocked = true);
+    let closer = Closer::new();
+    assert!(closer.poll_close(&mut conn).is_pending());
+    clock.advance(ACK / 2);
+    let mut conn = conn.ack_timeout(ACK / 4);
+    assert!(matches!(closer.poll_close(&mut conn), Poll::Ready(Ok(()))));
+    assert!(conn.timed_out());
+    assert_eq!(clock.live_timers(), 0, "the timers outlived the end");
+}
+
+#[test]
+fn p13_a_close_whose_write_half_never_finishes_returns_ok_at_the_deadline() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    wire.set(|state| state.flush_blocked = true); // a full send buffer to a frozen peer
+    let mut closer = Closer::new();
+    assert!(closer.poll_close(&mut conn).is_pending());
+    clock.advance(ACK - NANO);
+    assert!(!closer.was_woken(), "woken before the close's deadline");
+    assert!(closer.poll_close(&mut conn).is_pending());
+    clock.advance(NANO);
+    assert!(closer.was_woken(), "not woken at the close's deadline");
+    assert!(matches!(closer.poll_close(&mut conn), Poll::Ready(Ok(()))));
+    assert!(
+        conn.timed_out(),
+        "the stream side outlived the close's deadline"
+    );
+    let closes = wire.closes();
+    assert!(matches!(closer.poll_close(&mut conn), Poll::Ready(Ok(()))));
+    assert_eq!(wire.closes(), closes, "a close that gave up waited again");
+    assert_eq!(Task::new().poll(&mut conn), Poll::Ready(None));
+    assert_eq!(wire.pings(), 0);
+    assert_eq!(clock.live_timers(), 0, "the timers outlived the end");
+}
+
+#[test]
+fn p13_a_peer_that_keeps_sending_after_the_close_is_cut_at_the_deadline() {
+    let clock = ManualClock::new();
+    let (feed, _wire, conn) = connection();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert!(matches!(close(&mut conn), Poll::Ready(Ok(()))));
+    for _ in 0..3 {
+        assert_eq!(task.poll(&mut conn), Poll::Pending);
+        clock.advance(ACK / 4);
+        feed.push("update");
+        assert_eq!(task.poll(&mut conn), Poll::Ready(Some("update")));
+    }
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    task.wakeups();
+    clock.advance(ACK / 4); // the close's deadline, with frames still coming
+    assert!(task.was_woken(), "not woken at the close's deadline");
+    feed.push("update");
+    assert_eq!(
+        task.poll(&mut conn),
+        Poll::Ready(None),
+        "frames after the close held off its deadline"
+    );
+    assert!(conn.timed_out());
+    assert_eq!(clock.live_timers(), 0, "the timers outlived the end");
+}
+
+#[test]
+fn p13_a_reader_in_another_task_is_woken_when_the_closer_sees_the_deadline_first() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<io::Result<u8>>();
+    let mut conn = conn
+        .try_probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    wire.set(|state| state.flush_blocked = true);
+    let mut task = Task::new();
+    let mut closer = Closer::new();
+    assert!(task.poll(&mut conn).is_pending());
+    assert!(closer.poll_close(&mut conn).is_pending());
+    assert!(
+        task.was_woken(),
+        "the reader was not woken to count from the close"
+    );
+    assert!(task.poll(&mut conn).is_pending());
+    assert!(closer.poll_close(&mut conn).is_pending()); // the closer polls the timer last
+    clock.advance(ACK);
+    assert!(closer.was_woken());
+    assert!(
+        !task.was_woken(),
+        "the timer woke both tasks: the test proves nothing"
+    );
+    assert!(matches!(closer.poll_close(&mut conn), Poll::Ready(Ok(()))));
+    assert!(
+        task.was_woken(),
+        "the reader was not woken when the closer saw the deadline"
+    );
+    let error = match task.poll(&mut conn) {
+        Poll::Ready(Some(Err(error))) => error,
+        other => panic!("expected the close's time-out, got {other:?}"),
+    };
+    let timed_out = TimedOut::find(&error).expect("no TimedOut inside");
+    assert_eq!(timed_out.kind(), TimeoutKind::CloseUnanswered);
+    assert!(
+        matches!(task.poll(&mut conn), Poll::Ready(None)),
+        "reported twice"
+    );
+    assert_eq!(clock.live_timers(), 0, "the timers outlived the end");
+}
+
+#[test]
+fn p13_a_closer_in_another_task_is_woken_when_the_reader_sees_the_deadline_first() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    wire.set(|state| state.flush_blocked = true);
+    let mut task = Task::new();
+    let mut closer = Closer::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert!(closer.poll_close(&mut conn).is_pending());
+    assert_eq!(task.poll(&mut conn), Poll::Pending); // the reader polls the timer last
+    task.wakeups();
+    clock.advance(ACK);
+    assert!(task.was_woken());
+    assert!(
+        !closer.was_woken(),
+        "the timer woke both tasks: the test proves nothing"
+    );
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
+    assert!(
+        closer.was_woken(),
+        "the closer was not woken when the reader saw the deadline"
+    );
+    assert!(matches!(closer.poll_close(&mut conn), Poll::Ready(Ok(()))));
+    assert_eq!(clock.live_timers(), 0, "the timers outlived the end");
+}
+
+#[test]
+fn p12_p13_a_close_still_pending_when_the_connection_ends_is_still_bounded() {
+    let clock = ManualClock::new();
+    let (feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    wire.set(|state| state.flush_blocked = true);
+    let mut task = Task::new();
+    let mut closer = Closer::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert!(closer.poll_close(&mut conn).is_pending());
+    assert_eq!(task.poll(&mut conn), Poll::Pending); // the reader polls the timer last...
+    clock.advance(ACK / 2);
+    feed.end(); // ...and the peer ends the connection: the reader is done with it
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(!conn.timed_out());
+    assert!(
+        closer.was_woken(),
+        "the closer was not woken to wait on the timer itself"
+    );
+    assert!(closer.poll_close(&mut conn).is_pending());
+    assert_eq!(clock.live_timers(), 1, "no timer left to bound the close");
+    clock.advance(ACK / 2);
+    assert!(closer.was_woken(), "not woken at the close's deadline");
+    assert!(matches!(closer.poll_close(&mut conn), Poll::Ready(Ok(()))));
+    assert!(!conn.timed_out(), "a clean end became a time-out");
+    assert_eq!(clock.live_timers(), 0, "the timers outlived the end");
+}
+
+#[test]
+fn p13_the_close_replaces_an_outstanding_pings_deadline_and_the_idle_count() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 1);
+    clock.advance(ACK / 2);
+    assert!(matches!(close(&mut conn), Poll::Ready(Ok(()))));
+    assert_eq!(
+        clock.live_timers(),
+        1,
+        "the idle count or the ping's ack timer outlived the close"
+    );
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    task.wakeups();
+    clock.advance(ACK / 2); // the ping's deadline
+    assert!(
+        !task.was_woken(),
+        "woken at the ping's deadline, after the close"
+    );
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(ACK / 2); // the close's
+    assert!(task.was_woken());
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert_eq!(clock.live_timers(), 0, "the timers outlived the end");
+}
+
+#[test]
+fn p13_a_reader_in_another_task_is_woken_when_a_pending_close_finishes_before_the_deadline() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    wire.set(|state| state.flush_blocked = true);
+    let mut task = Task::new();
+    let mut closer = Closer::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert!(closer.poll_close(&mut conn).is_pending());
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert!(closer.poll_close(&mut conn).is_pending()); // the closer polls the timer last...
+    task.wakeups();
+    clock.advance(ACK / 2);
+    wire.set(|state| state.flush_blocked = false);
+    assert!(closer.was_woken());
+    assert!(matches!(closer.poll_close(&mut conn), Poll::Ready(Ok(())))); // ...and is done with it
+    assert!(
+        task.was_woken(),
+        "the reader was not woken to wait on the timer itself"
+    );
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(ACK / 2);
+    assert!(
+        task.was_woken(),
+        "the reader was not woken at the close's deadline"
+    );
+    assert!(!closer.was_woken(), "the closer, done, was woken");
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
+    assert_eq!(clock.live_timers(), 0, "the timers outlived the end");
 }

@@ -680,11 +680,64 @@ fn closing_a_probed_connection_whose_peer_never_answers_ends_after_the_ack_timeo
     assert!(task.poll(&mut events).is_pending());
     clock.advance(ACK - SEC);
     assert!(task.poll(&mut events).is_pending());
+    task.wakeups();
     clock.advance(SEC); // the close's ack timeout: the probe's time-out ends the stream
+    assert!(task.was_woken(), "not woken at the close's ack timeout");
     let polled = task.poll(&mut events);
     assert!(is_end(&polled), "the unanswered close came as {polled:?}");
     assert_eq!(peers.wire(0).pings(), 0, "pinged after close");
     clock.advance(10 * BACKOFF);
     assert!(is_end(&task.poll(&mut events)));
     assert_eq!(peers.connections(), 1, "reconnected after close");
+    assert_eq!(clock.live_timers(), 0, "the timers outlived the end");
+}
+
+#[test]
+fn closing_a_probed_connection_whose_write_half_never_finishes_the_close_returns_at_the_ack_timeout(
+) {
+    const IDLE: Duration = Duration::from_secs(30);
+    const ACK: Duration = Duration::from_secs(10);
+    let clock = ManualClock::new();
+    let peers = Peers::default();
+    let probe_clock = clock.clone();
+    let mut connect = peers.connect::<()>();
+    let mut events = restarting_on(
+        move |attempt| {
+            let probe_clock = probe_clock.clone();
+            let connecting = connect(attempt);
+            async move {
+                let conn = connecting.await?;
+                Ok(conn
+                    .try_probe_on(IDLE, || "ping", probe_clock)
+                    .ack_timeout(ACK))
+            }
+        },
+        clock.clone(),
+    )
+    .jitter(Jitter::None)
+    .backoff(BACKOFF, BACKOFF);
+    let mut task = Task::new();
+    let mut writer = Writer::new();
+    assert!(is_up(task.poll(&mut events), 0));
+    peers.wire(0).set(|state| state.flush_blocked = true); // a frozen peer's full buffer
+                                                           // `close().await` first, and only then read: the close alone must return.
+    assert!(writer.poll_close(&mut events).is_pending());
+    clock.advance(ACK - SEC);
+    assert!(!writer.was_woken());
+    assert!(writer.poll_close(&mut events).is_pending());
+    clock.advance(SEC);
+    assert!(
+        writer.was_woken(),
+        "the close was not woken at its ack timeout"
+    );
+    assert!(matches!(
+        writer.poll_close(&mut events),
+        Poll::Ready(Ok(()))
+    ));
+    let polled = task.poll(&mut events);
+    assert!(is_end(&polled), "after the close gave up came {polled:?}");
+    clock.advance(10 * BACKOFF);
+    assert!(is_end(&task.poll(&mut events)));
+    assert_eq!(peers.connections(), 1, "reconnected after close");
+    assert_eq!(clock.live_timers(), 0, "the timers outlived the end");
 }

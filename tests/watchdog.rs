@@ -347,7 +347,7 @@ fn rule10_try_watchdog_first_item_timeout_during_the_first_wait_moves_its_deadli
 }
 
 #[test]
-fn rule8_try_watchdog_ends_with_one_error_item() {
+fn rule9_try_watchdog_ends_with_one_error_item() {
     let clock = ManualClock::new();
     let (feed, fed) = Feed::<io::Result<u8>>::new();
     let mut frames = fed.try_watchdog_on(TIMEOUT, clock.clone());
@@ -380,7 +380,7 @@ fn rule8_try_watchdog_ends_with_one_error_item() {
 }
 
 #[test]
-fn rule8_try_watchdog_reports_the_first_item_timeout_it_exceeded() {
+fn rule8_rule9_try_watchdog_reports_the_first_item_timeout_it_exceeded() {
     let clock = ManualClock::new();
     let mut frames = stream::pending::<io::Result<u8>>()
         .try_watchdog_on(TIMEOUT, clock.clone())
@@ -409,7 +409,7 @@ fn try_watchdog_has_the_accessors_of_watchdog() {
 }
 
 #[test]
-fn rule8_try_watchdog_adds_no_error_when_the_stream_ends_by_itself() {
+fn rule9_try_watchdog_adds_no_error_when_the_stream_ends_by_itself() {
     let clock = ManualClock::new();
     let mut frames = stream::iter([Ok::<u8, io::Error>(1)]).try_watchdog_on(TIMEOUT, clock);
     let mut task = Task::new();

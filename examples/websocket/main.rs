@@ -15,7 +15,8 @@
 //! unanswered and it reconnects, then resumes when the server comes back (`fg`).
 //! With `--until N`, the client closes the subscription at update N: the
 //! WebSocket's close handshake runs, the updates already on their way are
-//! printed, and the client ends without reconnecting.
+//! printed, and the client ends without reconnecting. The probe's ack timeout
+//! bounds the close: a frozen server holds the client no longer than that.
 
 #[path = "../support/args.rs"]
 mod args;
@@ -91,7 +92,9 @@ fn main() {
                             if Some(n) == until && !closed {
                                 println!("closing");
                                 // Never an error: a close that fails on the socket
-                                // ends the subscription all the same.
+                                // ends the subscription all the same. Awaited before
+                                // reading on: the probe returns it within the ack
+                                // timeout even if the socket cannot send the close.
                                 let _ = updates.close().await;
                                 closed = true;
                             }

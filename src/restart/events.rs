@@ -121,8 +121,10 @@ pub enum Cause<E> {
     /// [`try_watchdog`](crate::HeartbeatExt::try_watchdog) under a parser, a
     /// [`try_probe`](crate::HeartbeatExt::try_probe) whose ping went unanswered)
     /// yielded its time-out, and the source passed it on as an error in the same
-    /// poll. A time-out found in another task and passed on through a channel
-    /// arrives as [`Failed`](Cause::Failed): use [`TimedOut::find`] on the error.
+    /// poll (exactly which errors count: the [module](super)'s "Silences found
+    /// inside the source"). A time-out found in another task and passed on
+    /// through a channel arrives as [`Failed`](Cause::Failed): use
+    /// [`TimedOut::find`] on the error.
     Silent(TimedOut),
     /// The connect function's future failed with this error.
     ConnectFailed(E),

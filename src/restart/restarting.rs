@@ -16,6 +16,7 @@ use super::{Attempt, Cause, Connect, Disconnected, Restart};
 use crate::clock::{Clock, DefaultClock, Timer};
 use crate::phi_accrual::{PhiAccrual, Rhythm};
 use crate::silence::SilenceTimer;
+use crate::wakers::{remember, wake};
 use crate::{timed_out, trace, TimedOut};
 
 /// The key of the last item delivered, kept for the next attempt ([`resuming`](super::resuming));
@@ -475,8 +476,14 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     }
 
     /// Gives up, instead of restarting, on an error for which `is_fatal` is true:
-    /// from the source or from connecting. Set after the first poll, it judges
-    /// the next error.
+    /// an error of the source ([`Cause::Failed`]) or of connecting
+    /// ([`Cause::ConnectFailed`]). Set after the first poll, it judges the next
+    /// error.
+    ///
+    /// It never sees a silence: the time-out of a `try_` adapter inside the
+    /// source, which the source yields as one of its errors, is reported as
+    /// [`Cause::Silent`] and restarted (see the module's "Silences found inside
+    /// the source" for exactly which errors count as one).
     ///
     /// The closure's argument needs no annotation: it is a reference to the
     /// connect function's error.
@@ -676,8 +683,9 @@ where
     }
 
     /// The source yielded `error`: a time-out if a `try_` adapter polled as part of
-    /// the source yielded one in this poll (the source's error type is the user's,
-    /// and says nothing the stream can read), a failure otherwise.
+    /// the source yielded one in this poll and was not polled again after it (the
+    /// source's error type is the user's, and says nothing the stream can read),
+    /// a failure otherwise.
     #[cold]
     fn source_failed(self: Pin<&mut Self>, error: F::Error) -> Poll<Option<RestartOf<F, K>>> {
         let cause = match timed_out::yielded::take() {
@@ -710,7 +718,7 @@ where
                 if poll_timer(this.timer, cx).is_ready() {
                     return self.go_down(Cause::ConnectTimedOut);
                 }
-                remember(this.reader, cx); // for a close, which drops the connect
+                remember(this.reader, cx.waker()); // for a close, which drops the connect
                 return Poll::Pending;
             }
         };
@@ -754,7 +762,8 @@ where
             return self.source_ended();
         };
         // A time-out that a `try_` adapter yields within this poll is the source's
-        // silence, not a failure: see `source_failed`.
+        // silence, not a failure (see `source_failed`): one thread-local store
+        // per poll forgets any from before.
         timed_out::yielded::clear();
         match source.poll_next(cx) {
             Poll::Ready(Some(Ok(item))) => {
@@ -771,13 +780,7 @@ where
             Poll::Ready(None) => self.source_ended(),
             Poll::Pending => {
                 // A write that fails from another task must wake this one.
-                if !this
-                    .reader
-                    .as_ref()
-                    .is_some_and(|reader| reader.will_wake(cx.waker()))
-                {
-                    *this.reader = Some(cx.waker().clone());
-                }
+                remember(this.reader, cx.waker());
                 let State::Up { seen_item, .. } = *this.state else {
                     debug_assert!(false, "the source is polled only while `Up`");
                     // Safe all the same: the source, which has just returned `Pending`, wakes the task.
@@ -840,7 +843,7 @@ where
                 State::BackingOff => {
                     let this = self.as_mut().project();
                     if poll_timer(this.timer, cx).is_pending() {
-                        remember(this.reader, cx); // for a close, which drops the timer
+                        remember(this.reader, cx.waker()); // for a close, which drops the timer
                         return Poll::Pending;
                     }
                     self.as_mut().start_connecting();
@@ -962,10 +965,16 @@ fn poll_timer<T: Timer>(timer: Pin<&mut Option<T>>, cx: &mut Context<'_>) -> Pol
 ///   flushes it, but if the close fails or the connection goes down first, it
 ///   may or may not have reached the peer, and it is not sent again.
 ///
-/// A [`try_probe`](crate::HeartbeatExt::try_probe) made in the connect function
-/// stops pinging once closed, and bounds a close that the peer never answers by
-/// its ack timeout (rules P11 to P13 of [`probe`](crate::HeartbeatExt::probe)),
-/// so that the stream ends even then.
+/// Without a limit of its own, the close waits as long as the source's close
+/// does, and the stream as long as the source yields. A
+/// [`try_probe`](crate::HeartbeatExt::try_probe) made in the connect function
+/// bounds both (rules P11 to P13 of [`probe`](crate::HeartbeatExt::probe)): it
+/// stops pinging once closed, and its ack timeout, counted from the close,
+/// limits both the source's close, so that `poll_close` returns `Ok` even when
+/// the write half is blocked on a frozen peer, and the wait for the peer's
+/// answer, so that the stream ends even when the peer never answers or keeps
+/// sending. Either returns in time whether the task closes first and reads
+/// after, or reads while another task closes.
 impl<F, K, C, M> Sink<M> for Restarting<F, K, C>
 where
     F: Connect<K>,
@@ -982,7 +991,7 @@ where
         let up = matches!(*this.state, State::Up { .. }) && this.write_failed.is_none();
         let source = this.source.as_mut().as_pin_mut().filter(|_| up);
         let Some(source) = source else {
-            remember(this.writer, cx);
+            remember(this.writer, cx.waker());
             return Poll::Pending;
         };
         match source.poll_ready(cx) {
@@ -1048,7 +1057,7 @@ where
         };
         let Poll::Ready(closed) = source.poll_close(cx) else {
             // Woken by the source, or by the stream side if it drops the source first.
-            remember(this.writer, cx);
+            remember(this.writer, cx.waker());
             return Poll::Pending;
         };
         *this.shutdown = Shutdown::Closed;
@@ -1072,18 +1081,4 @@ fn write_failed<S, E>(
     source.set(None);
     *failed = Some(error);
     wake(reader);
-}
-
-/// Keeps the task of `cx` in `slot`, to be woken by the other side, without a
-/// clone when it is already there.
-fn remember(slot: &mut Option<Waker>, cx: &Context<'_>) {
-    if !slot.as_ref().is_some_and(|kept| kept.will_wake(cx.waker())) {
-        *slot = Some(cx.waker().clone());
-    }
-}
-
-fn wake(waker: &mut Option<Waker>) {
-    if let Some(waker) = waker.take() {
-        waker.wake();
-    }
 }
