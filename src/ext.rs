@@ -752,9 +752,10 @@ pub trait HeartbeatExt: Stream {
     ///   has not returned by then (its write half blocked on a frozen peer),
     ///   `poll_close` stops waiting and returns `Ok(())`, the connection left
     ///   to be dropped with the probe, and the stream ends timed out too.
-    ///   Whichever of the two (the stream side, `poll_close`; one task or two)
-    ///   sees the deadline first wakes the other, so that a task that closes
-    ///   and only then reads returns in time, as does one that only reads.
+    ///   Each of the two (the stream side, `poll_close`; one task or two) has a
+    ///   timer of its own for that deadline, so that each returns in time
+    ///   whatever the other does: a task that closes and only then reads, one
+    ///   that only reads, one whose close was dropped half-way.
     /// - **P14.** A setting changed after the first poll keeps the probe's state
     ///   and applies at once: [`control_frames`](Probe::control_frames) from the
     ///   next frame, with a ping outstanding still bound to its ack deadline;

@@ -45,9 +45,14 @@ pin_project! {
         #[pin]
         idle: SilenceTimer<C::Timer>,
         // Armed when a ping falls due, and at the caller's close; never
-        // re-armed per frame.
+        // re-armed per frame. Polled by the stream side only.
         #[pin]
         ack: Option<C::Timer>,
+        // Armed at the caller's close for the same deadline, and polled by
+        // `poll_close` only: a side of its own, so that each side is woken at
+        // the deadline whatever the other does (polls, stops, or is dropped).
+        #[pin]
+        close_timer: Option<C::Timer>,
         clock: C,
         make_ping: P,
         is_control: F,
@@ -64,12 +69,8 @@ pin_project! {
         ack_from: Option<Instant>,
         state: State,
         close: Close,
-        // The task waiting on the stream side, woken by a close to count from
-        // it, and when `poll_close` sees the close's deadline first.
+        // The task waiting on the stream side, woken by a close to count from it.
         reader: Option<Waker>,
-        // The task waiting in `poll_close`, woken when the stream side sees the
-        // close's deadline first, or ends while the close is still pending.
-        closer: Option<Waker>,
     }
 }
 
@@ -94,8 +95,9 @@ enum State {
 }
 
 /// The caller's close (`poll_close`). From the first call, no ping is written,
-/// and the ack timer bounds both sides, from the close (P13): the stream side
-/// until the connection ends, `poll_close` until the connection's close is done.
+/// and the ack timeout bounds both sides, from the close (P13): the stream side
+/// until the connection ends (the `ack` timer), `poll_close` until the
+/// connection's close is done (the `close_timer`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Close {
     NotCalled,
@@ -139,6 +141,7 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
             conn,
             idle: SilenceTimer::new(),
             ack: None,
+            close_timer: None,
             clock,
             make_ping,
             is_control,
@@ -151,7 +154,6 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
             state: State::Running,
             close: Close::NotCalled,
             reader: None,
-            closer: None,
         }
     }
 
@@ -182,24 +184,27 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     /// ```
     pub fn ack_timeout(mut self, timeout: Duration) -> Self {
         self.ack_timeout = timeout;
-        if let Some(from) = self.ack_counted_from() {
-            // By value, so not pinned: the timer is replaced rather than reset.
-            // The caller polls again to see anything, and that poll registers the task.
-            let deadline = from.checked_add(timeout);
-            self.ack = deadline.map(|deadline| self.clock.timer_at(deadline));
+        // By value, so not pinned: the timers are replaced rather than reset.
+        // The caller polls again to see anything, and that poll registers the task.
+        let deadline = self.ack_from.and_then(|from| from.checked_add(timeout));
+        let timer_at = |clock: &C| deadline.map(|deadline| clock.timer_at(deadline));
+        if self.stream_side_counts() {
+            self.ack = timer_at(&self.clock);
+        }
+        if self.close == Close::Pending {
+            self.close_timer = timer_at(&self.clock);
         }
         self
     }
 
-    /// When the count of the ack timer now running started, if one is: the
-    /// ping outstanding fell due, or the caller closed and a side still waits.
-    fn ack_counted_from(&self) -> Option<Instant> {
-        let counting = match self.close {
-            Close::NotCalled => self.state == State::Running && self.ping != Ping::NotDue,
-            Close::Pending => true,
-            Close::Done => self.state == State::Running,
-        };
-        self.ack_from.filter(|_| counting)
+    /// Whether the stream side's ack timer counts from `ack_from`: a ping is
+    /// outstanding, or the caller closed and the connection has not ended.
+    fn stream_side_counts(&self) -> bool {
+        let running = self.state == State::Running;
+        match self.close {
+            Close::NotCalled => running && self.ping != Ping::NotDue,
+            Close::Pending | Close::Done => running,
+        }
     }
 
     /// Inbound frames for which `is_control` is `true` count as life, as every
@@ -241,6 +246,7 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
             conn: self.conn,
             idle: self.idle,
             ack: self.ack,
+            close_timer: self.close_timer,
             clock: self.clock,
             make_ping: self.make_ping,
             is_control,
@@ -253,7 +259,6 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
             state: self.state,
             close: self.close,
             reader: self.reader,
-            closer: self.closer,
         }
     }
 
@@ -394,7 +399,8 @@ where
         // so that a frame that is ready always goes before a ping or a
         // timeout, however late the consumer polls.
         if closing && poll_timer(this.ack.as_mut(), cx).is_ready() {
-            close_deadline_passed(this.state, this.close, this.ack, this.closer);
+            *this.state = State::CloseUnanswered;
+            this.ack.set(None);
             return Poll::Ready(Polled::TimedOut);
         }
         let mut control_frames = 0;
@@ -416,13 +422,7 @@ where
                 Poll::Ready(None) => {
                     *this.state = State::Ended;
                     this.idle.stop();
-                    if *this.close == Close::Pending {
-                        // The close's deadline still bounds `poll_close`, and
-                        // the timer may wake this task, which polls it no more.
-                        wake(this.closer);
-                    } else {
-                        this.ack.set(None);
-                    }
+                    this.ack.set(None);
                     return Poll::Ready(Polled::Ended);
                 }
                 Poll::Pending => break,
@@ -533,29 +533,6 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     }
 }
 
-/// The close's deadline passed (P13), seen by one side: the stream side ends
-/// timed out if it was still running, `poll_close` stops waiting if it was,
-/// the timer goes, and `other`, the side that is not polling now, is woken if
-/// it is still waiting, to see it.
-#[cold]
-fn close_deadline_passed<T>(
-    state: &mut State,
-    close: &mut Close,
-    mut ack: Pin<&mut Option<T>>,
-    other: &mut Option<Waker>,
-) {
-    let stream_was_running = *state == State::Running;
-    let close_was_pending = *close == Close::Pending;
-    if stream_was_running {
-        *state = State::CloseUnanswered;
-    }
-    *close = Close::Done;
-    ack.set(None);
-    if stream_was_running && close_was_pending {
-        wake(other);
-    }
-}
-
 /// A ping could not be written: the write half failed. `Probe` waits for the
 /// ack timeout, as it would for a ping lost on the way; `TryProbe` ends with the
 /// error, and lets go of its timers.
@@ -629,9 +606,10 @@ where
 /// blocked on a frozen peer), `poll_close` stops waiting and returns `Ok(())`,
 /// the connection left to be dropped with the probe; if the connection has not
 /// ended by then, the stream ends timed out, however many frames still come.
-/// Either side that sees the deadline first wakes the other, so a task that
-/// only closes, and one that only reads, both return in time. Once it has
-/// returned, `poll_close` returns `Ok(())` at once.
+/// Each side has a timer of its own for that deadline, so a task that only
+/// closes, one that only reads, and one whose close future was dropped
+/// half-way all return in time. Once it has returned, `poll_close` returns
+/// `Ok(())` at once.
 ///
 /// A ping is written only from `poll_next`, so it never comes between the
 /// `poll_ready` and the `start_send` of one of the user's writes as long as
@@ -662,50 +640,46 @@ where
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         let mut this = self.project();
-        let first_call = match *this.close {
-            Close::NotCalled => true,
-            Close::Pending => false,
+        match *this.close {
+            Close::NotCalled => {
+                // The caller is done: no idle count, and the outstanding ping,
+                // if any, is moot; both sides count from now to one deadline.
+                *this.close = Close::Pending;
+                this.idle.as_mut().stop();
+                let now = this.clock.now();
+                *this.ack_from = Some(now);
+                let deadline = now.checked_add(*this.ack_timeout);
+                arm(this.close_timer.as_mut(), this.clock, deadline);
+                if *this.state == State::Running {
+                    arm(this.ack.as_mut(), this.clock, deadline);
+                    // Its count moves to the close's deadline: it polls its timer again.
+                    wake(this.reader);
+                }
+            }
+            Close::Pending => {}
             Close::Done => return Poll::Ready(Ok(())),
+        }
+        let closed = match this.conn.as_mut().poll_close(cx) {
+            Poll::Ready(closed) => closed,
+            Poll::Pending => {
+                ready!(poll_timer(this.close_timer.as_mut(), cx));
+                // The write half did not finish the close in time: stop waiting.
+                // The stream side, if it still runs, ends timed out at once
+                // rather than at its own timer's wakeup, due now too.
+                if *this.state == State::Running {
+                    *this.state = State::CloseUnanswered;
+                    this.ack.set(None);
+                    wake(this.reader);
+                }
+                Ok(())
+            }
         };
-        if first_call {
-            // The caller is done: no idle count, and the outstanding ping, if
-            // any, is moot; the ack timer counts from now for both sides.
-            *this.close = Close::Pending;
-            this.idle.as_mut().stop();
-            let now = this.clock.now();
-            *this.ack_from = Some(now);
-            arm(
-                this.ack.as_mut(),
-                this.clock,
-                now.checked_add(*this.ack_timeout),
-            );
-            if *this.state == State::Running {
-                // Its count moves to the new deadline: it polls the timer again.
-                wake(this.reader);
-            }
+        if closed.is_ok() {
+            *this.ping_unflushed = false; // the close flushed it, or it is moot
         }
-        if let Poll::Ready(closed) = this.conn.as_mut().poll_close(cx) {
-            if closed.is_ok() {
-                *this.ping_unflushed = false; // the close flushed it
-            }
-            *this.close = Close::Done;
-            *this.closer = None;
-            if *this.state != State::Running {
-                this.ack.set(None); // neither side waits on it any more
-            } else if !first_call {
-                // This task may have polled the timer last, and will not
-                // again: the reader must, to be woken at the deadline.
-                wake(this.reader);
-            }
-            return Poll::Ready(closed);
-        }
-        if poll_timer(this.ack.as_mut(), cx).is_ready() {
-            // The write half did not finish the close in time: stop waiting.
-            close_deadline_passed(this.state, this.close, this.ack, this.reader);
-            return Poll::Ready(Ok(()));
-        }
-        remember(this.closer, cx.waker());
-        Poll::Pending
+        *this.close = Close::Done;
+        this.close_timer.set(None);
+        Poll::Ready(closed)
     }
 }
 
