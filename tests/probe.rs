@@ -1231,7 +1231,7 @@ fn p13_a_close_abandoned_by_its_caller_still_leaves_the_reader_bounded() {
     {
         // A close raced against something else and dropped (as in a `select!`)
         // after it polled last.
-        let mut closer = Closer::new();
+        let closer = Closer::new();
         assert!(closer.poll_close(&mut conn).is_pending());
         assert_eq!(task.poll(&mut conn), Poll::Pending);
         assert!(closer.poll_close(&mut conn).is_pending());
