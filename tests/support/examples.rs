@@ -13,7 +13,14 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// The examples a user runs, each with a command line of its own.
-pub const EXAMPLES: [&str; 5] = ["heartbeat", "supervisor", "tcp", "web_client", "websocket"];
+pub const EXAMPLES: [&str; 6] = [
+    "heartbeat",
+    "supervisor",
+    "sse",
+    "tcp",
+    "web_client",
+    "websocket",
+];
 
 /// From a clean `target/`, building the examples and running the tests of
 /// `examples_cli` took 15 s on a loaded two-core machine (their dependencies
