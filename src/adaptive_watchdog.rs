@@ -109,6 +109,12 @@ impl<S, C: Clock> AdaptiveWatchdog<S, C> {
     /// reaches the [threshold](PhiAccrual::threshold). A lower level can mark a
     /// peer "suspect" before that, or feed a metric. It reads the clock.
     ///
+    /// The stream is ended by a poll: between the moment φ reaches the threshold
+    /// (the timer wakes the task) and the task's next poll, φ goes on rising past
+    /// it, with the silence. Once the watchdog has ended the stream it still
+    /// tells the suspicion of the silence since the last wait began, and goes on
+    /// rising; once the stream has ended by itself, it is 0.
+    ///
     /// ```
     /// use futures::stream::{self, StreamExt};
     /// use futures_heartbeat::{clock::ManualClock, HeartbeatExt, PhiAccrual};
@@ -150,7 +156,9 @@ impl<S, C: Clock> AdaptiveWatchdog<S, C> {
     }
 
     /// The mean and the standard deviation of the gaps learned so far (the first
-    /// estimate included, until the window lets go of it).
+    /// estimate included, until the window lets go of it). The deviation is the
+    /// population's: the root of the gaps' mean squared distance from their
+    /// mean, divided by their number n, not by n − 1.
     ///
     /// ```
     /// use futures::stream;

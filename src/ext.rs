@@ -701,10 +701,14 @@ pub trait HeartbeatExt: Stream {
     /// consumer waits, and ends the connection when nothing comes back within the
     /// [ack timeout](Probe::ack_timeout) (20 s by default).
     ///
-    /// This is the keepalive of gRPC (gRFC A8), HTTP/2 PING and WebSocket
-    /// ping/pong, for any connection that is a `Stream` of inbound frames and a
-    /// `Sink` of outbound ones: a `WebSocketStream`, a `Framed` codec, or two
-    /// channel ends joined with [`Duplex`](crate::Duplex).
+    /// It follows the rules of gRPC's keepalive (gRFC A8), for any connection
+    /// that is a `Stream` of inbound frames and a `Sink` of outbound ones: a
+    /// `WebSocketStream`, a `Framed` codec, or two channel ends joined with
+    /// [`Duplex`](crate::Duplex). The ping is a message of the connection's own
+    /// protocol, written through its `Sink`: a WebSocket ping, or a ping of your
+    /// application. A transport's own frames, such as HTTP/2 PING under hyper or
+    /// tonic, are out of its reach: there, the transport's keepalive does that
+    /// work (docs/patterns.md has a note on gRPC).
     ///
     /// # Rules
     ///

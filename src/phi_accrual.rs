@@ -4,7 +4,8 @@
 //! [`Restarting::silence_adaptive`](crate::restart::Restarting::silence_adaptive).
 //!
 //! The detector keeps the last inter-arrival times, fits a normal distribution
-//! to them (mean plus an acceptable pause, the deviation held to a minimum),
+//! to them (mean plus an acceptable pause; the population's standard deviation,
+//! held to a minimum),
 //! and reports the suspicion φ = −log10(1 − F(t)) after a silence `t`. The
 //! normal tail comes from the complementary error function in the rational
 //! Chebyshev form of *Numerical Recipes* (§6.2), whose relative error is below
@@ -83,9 +84,12 @@ impl PhiAccrual {
     /// The suspicion at which the stream is ended (8 by default).
     ///
     /// Each unit is a factor of ten in how unlikely the silence is for the
-    /// learned rhythm: raising it from 8 to 9 adds about 0.2 standard deviations
+    /// learned rhythm: raising it from 8 to 9 adds about 0.39 standard deviations
     /// to the silence tolerated, and divides the false alarms of a stream whose
-    /// gaps really are normal by ten. Cassandra suggests 10 to 12 on cloud networks.
+    /// gaps really are normal by ten. (φ reaches 8 where the normal upper tail is
+    /// 10⁻⁸, 5.612 deviations past the mean, and 9 where it is 10⁻⁹, at 5.998; each
+    /// further unit adds a little less: 0.36 from 9 to 10, 0.31 from 12 to 13.)
+    /// Cassandra suggests 10 to 12 on cloud networks.
     ///
     /// # Panics
     ///
@@ -134,8 +138,21 @@ impl PhiAccrual {
     /// deviation `std_deviation` (by default, the expected interval and a quarter of it).
     ///
     /// As in Akka, it is learned as two gaps, `mean − std_deviation` and
-    /// `mean + std_deviation`, that the window lets go of like any other.
+    /// `mean + std_deviation`, that the window lets go of like any other: until
+    /// then, [`learned_rhythm`](crate::AdaptiveWatchdog::learned_rhythm) is
+    /// exactly `(mean, std_deviation)`.
+    ///
+    /// # Panics
+    ///
+    /// If `std_deviation` is larger than `mean`: the first of the two gaps would
+    /// be negative. For a first wait more lenient than that, raise the mean or
+    /// the [`acceptable_pause`](Self::acceptable_pause).
     pub fn first_estimate(mut self, mean: Duration, std_deviation: Duration) -> Self {
+        assert!(
+            std_deviation <= mean,
+            "the first estimate's deviation ({std_deviation:?}) is larger than its mean \
+             ({mean:?}): it is learned as the gaps mean ± deviation, and a gap cannot be negative"
+        );
         self.first_mean = mean;
         self.first_std_deviation = std_deviation;
         self
@@ -143,7 +160,9 @@ impl PhiAccrual {
 
     /// φ after a silence `elapsed`, for gaps with this `mean` and `std_deviation`:
     /// the formula the detector uses, with the acceptable pause added to the mean
-    /// and the deviation held to its minimum.
+    /// and the deviation held to its minimum. The detector's own deviation is the
+    /// population's, of the gaps in its window (the root of their mean squared
+    /// distance from their mean: divided by n, not n − 1).
     ///
     /// ```
     /// use futures_heartbeat::PhiAccrual;
@@ -290,6 +309,21 @@ mod tests {
             assert!(phi >= last, "φ({y}) = {phi} < {last}");
             last = phi;
         }
+    }
+
+    // What `PhiAccrual::threshold` says each unit adds; the crossings agree with
+    // the inverse normal tail: 5.612001 for 10⁻⁸, 5.997807 for 10⁻⁹ (Python's
+    // math.erfc, bisected).
+    #[test]
+    fn raising_the_threshold_from_8_to_9_adds_about_0_39_deviations() {
+        let (at_8, at_9) = (deviations_to_reach(8.0), deviations_to_reach(9.0));
+        assert!((at_8 - 5.612_001).abs() < 1e-5, "{at_8}");
+        assert!((at_9 - 5.997_807).abs() < 1e-5, "{at_9}");
+        assert!((at_9 - at_8 - 0.386).abs() < 1e-3, "{}", at_9 - at_8);
+        let from_9_to_10 = deviations_to_reach(10.0) - at_9;
+        let from_12_to_13 = deviations_to_reach(13.0) - deviations_to_reach(12.0);
+        assert!((from_9_to_10 - 0.36).abs() < 5e-3, "{from_9_to_10}");
+        assert!((from_12_to_13 - 0.31).abs() < 5e-3, "{from_12_to_13}");
     }
 
     #[test]

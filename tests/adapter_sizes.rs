@@ -1,7 +1,15 @@
-//! What each adapter on the default clock adds to the stream it wraps: held by
-//! every stream a program watches, so a field that grows one shows here first.
-//! A boxed inner stream (16 bytes) stands for any stream; the `Option` some
-//! adapters keep it in costs it nothing.
+//! What each adapter on the default clock adds, at most, to the stream it wraps:
+//! held by every stream a program watches, so a field that grows one shows here
+//! first. A boxed inner stream (two pointers) stands for any stream; the
+//! `Option` some adapters keep it in costs it nothing.
+//!
+//! The bounds are the sizes on 64-bit targets, where they are exact, with the
+//! parts that make them up. They hold on 32-bit targets too, where every part is
+//! no larger: pointers, wakers and `usize` halve, a `Duration` is 16 bytes or 12
+//! (where a `u64` is aligned on 4 bytes, as on i686), and the other fields are
+//! `u64`s and flags. Measured with `--nocapture` (2026-12-05): on i686, the
+//! heartbeat adds 60 bytes, the watchdog 100, the keep-alive 72 and the adaptive
+//! watchdog 212, and the `tokio` feature 4 more to each; on x86_64, the bounds.
 //!
 //! Durations are plain `Duration`s, and the wheel's timer keeps its coalescing
 //! in plain fields (32 bytes). Packed, they saved 8 bytes in the timer and 8 in
@@ -19,49 +27,54 @@ use futures_heartbeat::{
 };
 
 type Inner = BoxStream<'static, ()>;
-const INNER: usize = 16;
-/// What the `tokio` feature adds to the default clock's timer: a tag saying
-/// whether it is the wheel's or, on tokio's virtual time, tokio's.
+/// What the `tokio` feature adds to the default clock's timer, at most: a tag
+/// saying whether it is the wheel's or, on tokio's virtual time, tokio's, padded
+/// to the timer's alignment (8 bytes at most).
 const TOKIO_TAG: usize = if cfg!(feature = "tokio") { 8 } else { 0 };
+/// A flag of its own after a struct takes a word of that struct's alignment: 8 bytes at most.
+const FLAG_WORD: usize = 8;
 
-#[test]
-fn with_heartbeat_adds_72_bytes() {
-    // The timer (32: its tick, its waker's first tick, its key and its
-    // coalescing), the next pulse (16), the interval (16) and the item counter
-    // (8 with its padding).
-    assert_eq!(size_of::<WithHeartbeat<Inner>>() - INNER, 72 + TOKIO_TAG);
+/// What `Adapter` adds to the stream it wraps, printed for the record.
+fn added<Adapter>(name: &str) -> usize {
+    let added = size_of::<Adapter>() - size_of::<Inner>();
+    println!("{name}: {added} bytes on a {}-bit target", usize::BITS);
+    added
 }
 
 #[test]
-fn watchdog_adds_136_bytes_and_try_watchdog_8_more() {
+fn with_heartbeat_adds_at_most_72_bytes() {
+    // The timer (32: its tick, its waker's first tick, its key and its
+    // coalescing), the next pulse (16), the interval (16) and the item counter
+    // (8 with its padding).
+    assert!(added::<WithHeartbeat<Inner>>("WithHeartbeat") <= 72 + TOKIO_TAG);
+}
+
+#[test]
+fn watchdog_adds_at_most_136_bytes_and_try_watchdog_a_flag_more() {
     // The silence timer (64: the timer, the deadline it is armed for, the
     // current one), the two timeouts (32), the name (16), two flags, and the
     // waker of a write left pending on a stream that is also a `Sink` (16),
     // woken when the watchdog drops the stream (W9).
-    assert_eq!(size_of::<Watchdog<Inner>>() - INNER, 136 + TOKIO_TAG);
+    assert!(added::<Watchdog<Inner>>("Watchdog") <= 136 + TOKIO_TAG);
     // Its own flag, in a word of its own.
-    assert_eq!(size_of::<TryWatchdog<Inner>>() - INNER, 144 + TOKIO_TAG);
+    assert!(size_of::<TryWatchdog<Inner>>() <= size_of::<Watchdog<Inner>>() + FLAG_WORD);
 }
 
 #[test]
-fn keep_alive_adds_88_bytes() {
+fn keep_alive_adds_at_most_88_bytes() {
     // The idle timer (64), the idle time (16) and the flag (8 with its padding).
-    assert_eq!(size_of::<KeepAlive<Inner>>() - INNER, 88 + TOKIO_TAG);
+    assert!(added::<KeepAlive<Inner>>("KeepAlive") <= 88 + TOKIO_TAG);
 }
 
 #[test]
-fn adaptive_watchdog_adds_288_bytes_and_its_ring_of_samples() {
+fn adaptive_watchdog_adds_at_most_288_bytes_and_its_ring_of_samples() {
     // The silence timer (64), the learned rhythm (184: the settings 80, the
     // crossing, the sums and the ring's handle and position 64, the wait in
     // progress 40), the name (16), the state, and the pending write's waker
     // (16), as in the watchdog. The samples themselves, 4 bytes each (4 KB at
     // the default 1,000), are on the heap, allocated once.
-    assert_eq!(
-        size_of::<AdaptiveWatchdog<Inner>>() - INNER,
-        288 + TOKIO_TAG
-    );
-    assert_eq!(
-        size_of::<TryAdaptiveWatchdog<Inner>>() - INNER,
-        296 + TOKIO_TAG
+    assert!(added::<AdaptiveWatchdog<Inner>>("AdaptiveWatchdog") <= 288 + TOKIO_TAG);
+    assert!(
+        size_of::<TryAdaptiveWatchdog<Inner>>() <= size_of::<AdaptiveWatchdog<Inner>>() + FLAG_WORD
     );
 }

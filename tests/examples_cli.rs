@@ -2,131 +2,19 @@
 //! unknown flag, a flag without its value or a malformed value is refused with a
 //! message and exit code 2.
 //!
-//! The test builds the examples it runs (`cargo build --example NAME`, the cargo
-//! that runs the test, the features this test was built with), so that it passes
-//! alone from a clean `target/` too: `cargo test --test examples_cli` builds no
-//! example by itself. After a whole `cargo test`, that build has nothing to do.
-//! The build can only make the test slower, never wrong: if another cargo holds
-//! the target directory's lock, or the examples must be built from scratch, it
-//! waits, up to the bound below, and fails only past it.
+//! The test builds the examples it runs (see `support/examples.rs`), so that it
+//! passes alone from a clean `target/` too.
 #![cfg(unix)]
 
-use std::io::Read;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+mod support;
 
-/// The examples a user runs, each with a command line of its own.
-const EXAMPLES: [&str; 5] = ["heartbeat", "supervisor", "tcp", "web_client", "websocket"];
+use std::process::{Command, Output};
+use std::time::Duration;
 
-/// From a clean `target/`, building the examples and running these tests took
-/// 15 s on a loaded two-core machine (their dependencies are this test's, built
-/// before it runs); only a hang, or a cold build of much more, gets near this.
-const BUILD_LIMIT: Duration = Duration::from_secs(900);
+use support::examples::{example, output_within, EXAMPLES};
+
 /// `--help` and a refused flag exit before doing anything.
 const RUN_LIMIT: Duration = Duration::from_secs(60);
-
-/// The crate's optional features, as cargo names them: the examples are built
-/// with the ones this test was built with, so that after `cargo test` the build
-/// reuses its library and examples rather than building others. (A feature
-/// missing here costs a second build of the library, never a wrong result.)
-fn features() -> String {
-    [
-        ("async-io", cfg!(feature = "async-io")),
-        ("tokio", cfg!(feature = "tokio")),
-        ("serde", cfg!(feature = "serde")),
-        ("tracing", cfg!(feature = "tracing")),
-        ("fault-injection", cfg!(feature = "fault-injection")),
-        ("lock-counter", cfg!(feature = "lock-counter")),
-    ]
-    .iter()
-    .filter(|(_, enabled)| *enabled)
-    .map(|(name, _)| *name)
-    .collect::<Vec<_>>()
-    .join(",")
-}
-
-/// Runs `command` to its end, or kills it and panics once `limit` has passed.
-fn output_within(mut command: Command, limit: Duration) -> Output {
-    let what = format!("{command:?}");
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|error| panic!("cannot run {what}: {error}"));
-    // Read on threads of their own: a child that fills a pipe nobody reads would block.
-    let read_all = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            pipe.read_to_end(&mut bytes).map(|_| bytes)
-        })
-    };
-    let stdout = read_all(Box::new(child.stdout.take().unwrap()));
-    let stderr = read_all(Box::new(child.stderr.take().unwrap()));
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what} did not end within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    Output {
-        status,
-        stdout: stdout.join().unwrap().unwrap(),
-        stderr: stderr.join().unwrap().unwrap(),
-    }
-}
-
-/// Builds the examples once for every test of this file, and returns where each is.
-fn built_examples() -> &'static Vec<(String, PathBuf)> {
-    static BUILT: OnceLock<Vec<(String, PathBuf)>> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        // Set by cargo for the tests it runs; the one on the PATH otherwise.
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut build = Command::new(cargo);
-        build
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(["build", "--message-format=json-render-diagnostics"])
-            .args(["--no-default-features", "--features", &features()]);
-        for name in EXAMPLES {
-            build.args(["--example", name]);
-        }
-        let output = output_within(build, BUILD_LIMIT);
-        assert!(
-            output.status.success(),
-            "building the examples failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        // Cargo says where each binary is: no guess about the target directory.
-        let built: Vec<(String, PathBuf)> = String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .filter(|message| message["reason"] == "compiler-artifact")
-            .filter(|message| message["target"]["kind"][0] == "example")
-            .filter_map(|message| {
-                let name = message["target"]["name"].as_str()?.to_string();
-                let executable = message["executable"].as_str()?.into();
-                Some((name, executable))
-            })
-            .collect();
-        built
-    })
-}
-
-fn example(name: &str) -> PathBuf {
-    built_examples()
-        .iter()
-        .find(|(built, _)| built == name)
-        .map(|(_, path)| path.clone())
-        .unwrap_or_else(|| panic!("cargo built no example {name}"))
-}
 
 fn run(name: &str, args: &[&str]) -> Output {
     let mut command = Command::new(example(name));

@@ -183,6 +183,61 @@ fn a_slow_consumer_never_causes_a_timeout_and_phi_is_zero_while_it_is_away() {
 }
 
 #[test]
+fn phi_keeps_rising_past_the_threshold_while_nobody_polls() {
+    let mut h = Harness::new(PhiAccrual::new(SECOND));
+    for _ in 0..20 {
+        h.beat_after(SECOND);
+    }
+    assert!(h.poll().is_pending());
+    h.clock.advance(h.beats.silence_limit());
+    let at_the_limit = h.beats.phi();
+    assert!(at_the_limit >= 8.0, "{at_the_limit}");
+    // The timer has fired, but the task has not polled: the stream is not ended
+    // yet, and the suspicion goes on growing with the silence.
+    h.clock.advance(SECOND);
+    let later = h.beats.phi();
+    assert!(later > at_the_limit, "φ {later} after {at_the_limit}");
+    h.clock.advance(10 * SECOND);
+    assert!(h.beats.phi() > later);
+    assert!(!h.beats.timed_out());
+
+    assert_eq!(h.poll(), Poll::Ready(None));
+    assert!(h.beats.timed_out());
+    // Ended by the watchdog, it still tells how suspect the silence has become.
+    let at_the_end = h.beats.phi();
+    h.clock.advance(SECOND);
+    assert!(h.beats.phi() > at_the_end);
+}
+
+#[test]
+fn the_learned_deviation_is_the_populations() {
+    // Two samples, 1 s and 2 s: the population's deviation is 0.5 s; the
+    // sample's (divided by n − 1) would be 0.71 s.
+    let mut h = Harness::new(PhiAccrual::new(SECOND).max_samples(2));
+    h.beat_after(SECOND); // start-up, not a sample
+    h.beat_after(SECOND);
+    h.beat_after(2 * SECOND);
+    assert!(h.poll().is_pending()); // learns the last gap
+    let (mean, deviation) = h.beats.learned_rhythm();
+    assert_eq!(mean, Duration::from_millis(1500));
+    assert_eq!(deviation, Duration::from_millis(500));
+}
+
+#[test]
+fn the_first_estimate_is_the_learned_rhythm_up_to_a_deviation_as_large_as_the_mean() {
+    for (mean, deviation) in [(SECOND, Duration::from_millis(250)), (SECOND, SECOND)] {
+        let h = Harness::new(PhiAccrual::new(SECOND).first_estimate(mean, deviation));
+        assert_eq!(h.beats.learned_rhythm(), (mean, deviation));
+    }
+}
+
+#[test]
+#[should_panic(expected = "the first estimate's deviation (2s) is larger than its mean (1s)")]
+fn a_first_estimate_with_a_deviation_larger_than_its_mean_panics() {
+    let _ = PhiAccrual::new(SECOND).first_estimate(SECOND, 2 * SECOND);
+}
+
+#[test]
 fn pulses_count_as_arrivals() {
     let clock = ManualClock::new();
     let (tx, rx) = mpsc::unbounded::<Event<u8>>();

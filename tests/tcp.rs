@@ -1,8 +1,9 @@
 //! Heartbeats over a real TCP connection to a real server process, on 127.0.0.1.
 //!
-//! The server is this test binary run again as a child, in the role of
-//! `child_server_role` (see there), serving with the `tcp` example's protocol.
-//! The child is killed when its test ends, whether the test passes or panics.
+//! The server is the `tcp` example's binary (`tcp server`), built by the test
+//! through cargo and run as a child process, killed when its test ends, whether
+//! the test passes or panics. The clients run the example's protocol code on
+//! threads of the test.
 #![cfg(unix)] // freezing the server uses SIGSTOP
 
 #[path = "../examples/tcp/protocol.rs"]
@@ -11,56 +12,31 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use protocol::{Outcome, ServerOptions};
-use support::child::{free_port, ChildServer};
+use protocol::Outcome;
+use support::child::{free_port, sent_numbers, ChildServer};
 
 const PULSE: Duration = Duration::from_millis(50);
 const TIMEOUT: Duration = Duration::from_millis(250);
 /// Far more than any check needs on a loaded machine; only a hang gets near it.
 const GENEROUS: Duration = Duration::from_secs(5);
-const SERVER_ARGS: &str = "FUTURES_HEARTBEAT_TCP_SERVER";
 
-/// Not a test: the entry point of the child server process. Run without the
-/// environment variable, as in a normal test run, it returns at once.
-#[test]
-fn child_server_role() {
-    let Ok(args) = std::env::var(SERVER_ARGS) else {
-        return;
-    };
-    let mut options = ServerOptions {
-        pulse_interval: PULSE,
-        item_every: Some(Duration::from_millis(20)),
-        items: None,
-        malformed_after: None,
-        drop_after: None,
-        forever: false,
-    };
-    let mut addr = "127.0.0.1:0".to_string();
-    for arg in args.split_whitespace() {
-        match arg.split_once('=') {
-            Some(("addr", at)) => addr = at.to_string(),
-            Some(("items", n)) => options.items = Some(n.parse().unwrap()),
-            Some(("malformed_after", n)) => options.malformed_after = Some(n.parse().unwrap()),
-            _ if arg == "idle" => options.item_every = None,
-            _ if arg == "forever" => options.forever = true,
-            _ => panic!("unknown server argument {arg}"),
-        }
-    }
-    smol::block_on(async {
-        let listener = smol::net::TcpListener::bind(addr.as_str()).await.unwrap();
-        println!("listening {}", listener.local_addr().unwrap());
-        protocol::serve(listener, options, |line| println!("{line}"))
-            .await
-            .unwrap();
-    });
-}
-
-/// A server child process, in the role of `child_server_role`.
+/// A server child process: `tcp server` on `addr`, a pulse every 50 ms and a
+/// result every 20 ms, with `more` flags. Without `--items`, `--idle` or
+/// `--forever`, the example's server ends after 10 results: the tests that
+/// need more say `--forever` (no end, every client served).
 struct Server;
 
 impl Server {
-    fn start(args: &str) -> ChildServer {
-        ChildServer::start("child_server_role", SERVER_ARGS, args)
+    fn start_on(addr: &str, more: &[&str]) -> ChildServer {
+        let pulse_ms = PULSE.as_millis().to_string();
+        let mut args = vec!["server", "--addr", addr, "--pulse-ms", &pulse_ms];
+        args.extend_from_slice(&["--item-ms", "20"]);
+        args.extend_from_slice(more);
+        ChildServer::start("tcp", &args)
+    }
+
+    fn start(more: &[&str]) -> ChildServer {
+        Server::start_on("127.0.0.1:0", more)
     }
 }
 
@@ -108,7 +84,7 @@ fn watch_and(
 
 #[test]
 fn a_healthy_idle_server_is_not_timed_out() {
-    let server = Server::start("idle");
+    let server = Server::start(&["--idle"]);
     let watch_for = 6 * TIMEOUT;
     let report = watch(&server, watch_for);
     assert!(
@@ -126,7 +102,7 @@ fn a_healthy_idle_server_is_not_timed_out() {
 
 #[test]
 fn a_server_that_finishes_ends_cleanly() {
-    let server = Server::start("items=5");
+    let server = Server::start(&["--items", "5"]);
     let report = watch(&server, GENEROUS);
     assert!(
         matches!(report.outcome, Outcome::Ended),
@@ -138,7 +114,7 @@ fn a_server_that_finishes_ends_cleanly() {
 
 #[test]
 fn a_frozen_server_times_out_and_no_item_sent_before_the_freeze_is_lost() {
-    let server = Server::start("");
+    let server = Server::start(&["--forever"]);
     let (report, frozen) = watch_and(&server, 5, || server.signal("-STOP"));
     assert!(
         matches!(report.outcome, Outcome::TimedOut),
@@ -151,8 +127,9 @@ fn a_frozen_server_times_out_and_no_item_sent_before_the_freeze_is_lost() {
         "detected only after {waited:?}"
     );
 
-    std::thread::sleep(Duration::from_millis(100)); // let the pipe reader catch up with the last lines
-    let sent = server.sent_items();
+    // Frozen, the server prints nothing more: all it said is in the pipe, read
+    // to its end once the server is killed.
+    let sent = sent_numbers(&server.kill_and_read_all());
     assert!(sent.len() >= 5);
     let lost: Vec<&u64> = sent
         .iter()
@@ -166,7 +143,7 @@ fn a_frozen_server_times_out_and_no_item_sent_before_the_freeze_is_lost() {
 
 #[test]
 fn a_killed_server_ends_the_stream_without_a_timeout() {
-    let server = Server::start("");
+    let server = Server::start(&["--forever"]);
     let (report, killed) = watch_and(&server, 5, || server.signal("-KILL"));
     // Closed, not TimedOut: the end came from the connection, before the watchdog's timeout.
     assert!(
@@ -179,7 +156,7 @@ fn a_killed_server_ends_the_stream_without_a_timeout() {
 
 #[test]
 fn malformed_frames_give_a_clear_error() {
-    let server = Server::start("malformed_after=3");
+    let server = Server::start(&["--malformed-after", "3", "--forever"]);
     let report = watch(&server, GENEROUS);
     match report.outcome {
         Outcome::Malformed(what) => assert!(what.contains("this is not a frame"), "{what}"),
@@ -193,7 +170,7 @@ fn malformed_frames_give_a_clear_error() {
 /// Negative figures are possible: silence counts from the last frame, which came before the freeze.
 #[test]
 fn detection_delay_over_twenty_freezes() {
-    let server = Server::start("forever");
+    let server = Server::start(&["--forever"]);
     let mut delays_ms = Vec::new();
     for _ in 0..20 {
         let (report, frozen) = watch_and(&server, 3, || server.signal("-STOP"));
@@ -241,7 +218,7 @@ fn wait_for_event(
 #[test]
 fn a_subscription_survives_freeze_kill_and_restart_losing_and_repeating_nothing() {
     let addr = format!("127.0.0.1:{}", free_port());
-    let first = Server::start(&format!("addr={addr} forever"));
+    let first = Server::start_on(&addr, &["--forever"]);
     let (events_tx, events) = std::sync::mpsc::channel();
     let subscriber = {
         let addr = addr.clone();
@@ -269,7 +246,7 @@ fn a_subscription_survives_freeze_kill_and_restart_losing_and_repeating_nothing(
     wait_for_event(&events, "a refused connection", |line| {
         line.starts_with("lost: connecting failed")
     });
-    let second = Server::start(&format!("addr={addr} forever"));
+    let second = Server::start_on(&addr, &["--forever"]);
     let seen = subscriber.join().unwrap();
 
     let numbers: Vec<u64> = seen.items.iter().map(|(seq, _)| *seq).collect();
@@ -304,8 +281,10 @@ fn a_subscription_survives_freeze_kill_and_restart_losing_and_repeating_nothing(
         seen.restarts
     );
     assert!(said("connecting failed") >= 1, "{:?}", seen.restarts);
+    // The server printed each result once written; its lines may still be on their way.
+    let said = second.wait_until("a result sent", |said| !sent_numbers(said).is_empty());
     assert!(
-        !second.sent_items().is_empty(),
+        !sent_numbers(&said).is_empty(),
         "the restarted server served nothing"
     );
     println!(

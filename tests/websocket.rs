@@ -4,17 +4,14 @@
 //! arrives exactly once, in order. And a client that closes its subscription
 //! shuts down cleanly.
 //!
-//! The server is this test binary run again as a child in the role of
-//! `child_server_role`, with the example's server code (so that a test run alone
-//! from a clean `target/` builds all it needs); the child is killed when its
-//! test ends, whether the test passes or panics. The client runs the example's
-//! client code on a thread of the test.
+//! The server is the example's binary (`websocket server`), built by the test
+//! through cargo and run as a child process, killed when its test ends, whether
+//! the test passes or panics. The client runs the example's client code on a
+//! thread of the test.
 #![cfg(unix)] // freezing the server uses SIGSTOP
 
 #[path = "../examples/websocket/client.rs"]
 mod client;
-#[path = "../examples/websocket/server.rs"]
-mod server;
 mod support;
 
 use std::pin::pin;
@@ -29,48 +26,24 @@ use support::child::{free_port, ChildServer};
 const IDLE: Duration = Duration::from_millis(250);
 const ACK: Duration = Duration::from_millis(250);
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
-const EVERY: Duration = Duration::from_millis(20);
+/// The server's pace: an update every 20 ms.
+const EVERY_MS: &str = "20";
 /// Far more than any check needs on a loaded machine; only a hang gets near it.
 const GENEROUS: Duration = Duration::from_secs(5);
 /// What a detection may take beyond its timeouts: the clock's lateness (at most
 /// 1/20 of a timer's lead here), the wakeup and a loaded machine's scheduling.
 const TOLERANCE: Duration = Duration::from_secs(1);
-const SERVER_ARGS: &str = "FUTURES_HEARTBEAT_WEBSOCKET_SERVER";
 
-/// Not a test: the entry point of the child server process. Run without the
-/// environment variable, as in a normal test run, it returns at once.
-#[test]
-fn child_server_role() {
-    let Ok(args) = std::env::var(SERVER_ARGS) else {
-        return;
-    };
-    let mut pace = server::Pace {
-        every: EVERY,
-        quiet_every: None,
-        quiet_for: Duration::ZERO,
-    };
-    let mut addr = "127.0.0.1:0".to_string();
-    for arg in args.split_whitespace() {
-        match arg.split_once('=') {
-            Some(("addr", at)) => addr = at.to_string(),
-            Some(("quiet_every", n)) => pace.quiet_every = Some(n.parse().unwrap()),
-            Some(("quiet_ms", ms)) => pace.quiet_for = Duration::from_millis(ms.parse().unwrap()),
-            _ => panic!("unknown server argument {arg}"),
-        }
-    }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(addr.as_str()).await.unwrap();
-        println!("listening {}", listener.local_addr().unwrap());
-        server::serve(listener, pace, |line| println!("{line}")).await;
-    });
+/// Starts `websocket server` on `addr` (`127.0.0.1:0` for a port of the
+/// system's choice), at the test's pace, with `more` flags.
+fn start_server_on(addr: &str, more: &[&str]) -> ChildServer {
+    let mut args = vec!["server", "--addr", addr, "--every-ms", EVERY_MS];
+    args.extend_from_slice(more);
+    ChildServer::start("websocket", &args)
 }
 
-fn start_server(args: &str) -> ChildServer {
-    ChildServer::start("child_server_role", SERVER_ARGS, args)
+fn start_server() -> ChildServer {
+    start_server_on("127.0.0.1:0", &[])
 }
 
 /// What the client saw.
@@ -219,14 +192,14 @@ fn downs(seen: &[Seen]) -> Vec<&str> {
 #[test]
 fn a_killed_server_restarted_on_the_same_port_is_reconnected_and_resumed() {
     let addr = format!("127.0.0.1:{}", free_port());
-    let first = start_server(&format!("addr={addr}"));
+    let first = start_server_on(&addr, &[]);
     let mut client = Subscriber::start(&addr, 40);
     client.wait_for("update 10", update(10));
     first.signal("-KILL");
     let killed = Instant::now();
     let detected = client.wait_for("the lost connection", is_down);
     let took = detected.saturating_duration_since(killed);
-    let _second = start_server(&format!("addr={addr}"));
+    let _second = start_server_on(&addr, &[]);
     let seen = client.finish();
 
     assert_each_update_once_in_order(&seen, 40);
@@ -245,7 +218,7 @@ fn a_killed_server_restarted_on_the_same_port_is_reconnected_and_resumed() {
 
 #[test]
 fn a_frozen_server_is_detected_within_idle_plus_ack_timeout() {
-    let server = start_server("");
+    let server = start_server();
     let mut client = Subscriber::start(&server.addr, 40);
     client.wait_for("update 10", update(10));
     server.freeze();
@@ -275,7 +248,7 @@ fn a_frozen_server_is_detected_within_idle_plus_ack_timeout() {
 
 #[test]
 fn a_handshake_that_hangs_ends_on_the_connect_timeout() {
-    let server = start_server("");
+    let server = start_server();
     server.freeze(); // the kernel still accepts TCP connections; nobody answers the handshake
     let started = Instant::now();
     let mut client = Subscriber::start(&server.addr, 20);
@@ -308,7 +281,11 @@ fn a_handshake_that_hangs_ends_on_the_connect_timeout() {
 #[test]
 fn a_quiet_but_healthy_server_that_answers_pings_is_never_dropped() {
     let quiet = 4 * IDLE;
-    let server = start_server(&format!("quiet_every=5 quiet_ms={}", quiet.as_millis()));
+    let quiet_ms = quiet.as_millis().to_string();
+    let server = start_server_on(
+        "127.0.0.1:0",
+        &["--quiet-every", "5", "--quiet-ms", &quiet_ms],
+    );
     let client = Subscriber::start(&server.addr, 12); // two quiet spells
     let seen = client.finish();
 
@@ -319,12 +296,12 @@ fn a_quiet_but_healthy_server_that_answers_pings_is_never_dropped() {
         "a healthy server was dropped"
     );
     assert_eq!(seen.iter().filter(|seen| **seen == Seen::Up).count(), 1);
-    std::thread::sleep(Duration::from_millis(100)); // let the pipe reader catch up with the last lines
-    let pings = server
-        .said()
-        .iter()
-        .filter(|line| *line == "pinged")
-        .count();
+    let pings = |said: &[String]| said.iter().filter(|line| *line == "pinged").count();
+    // The server printed its pings before it answered them; their lines may still be on their way.
+    let said = server.wait_until("a ping in each of two quiet spells", |said| {
+        pings(said) >= 2
+    });
+    let pings = pings(&said);
     assert!(
         pings >= 2,
         "only {pings} pings in two quiet spells of {quiet:?}"
@@ -338,7 +315,7 @@ fn ms(duration: Duration) -> f64 {
 
 #[test]
 fn a_client_that_closes_mid_stream_shuts_down_cleanly_and_does_not_reconnect() {
-    let server = start_server("");
+    let server = start_server();
     let mut client = Subscriber::start_with(&server.addr, 10, AtUntil::Close);
     let closed = client.wait_for("update 10", update(10));
     let ended = client.wait_for("the end after the close", |seen| *seen == Seen::End);
@@ -373,8 +350,10 @@ fn a_client_that_closes_mid_stream_shuts_down_cleanly_and_does_not_reconnect() {
         took < ACK + TOLERANCE,
         "the close took {took:?} to end the stream"
     );
-    std::thread::sleep(Duration::from_millis(100)); // let the pipe reader catch up with the last lines
-    let said = server.said();
+    // The server printed the close before it answered it; its line may still be on its way.
+    let said = server.wait_until("the client's close", |said| {
+        said.iter().any(|line| line == "closed by client")
+    });
     let count = |line: &str| said.iter().filter(|said| *said == line).count();
     assert_eq!(count("connected"), 1, "the server saw {said:?}");
     assert_eq!(count("closed by client"), 1, "no clean close: {said:?}");

@@ -1,4 +1,5 @@
-//! The wire format and the two roles of the `tcp` example; `tests/tcp.rs` uses them too.
+//! The wire format and the two roles of the `tcp` example; `tests/tcp.rs` runs its client side
+//! against the example's server binary.
 //!
 //! One frame per line, in UTF-8 text. The client asks first:
 //!

@@ -64,7 +64,8 @@ impl Rhythm {
         };
         let mean = settings.first_mean.as_secs_f64();
         let deviation = settings.first_std_deviation.as_secs_f64();
-        rhythm.learn((mean - deviation).max(0.0));
+        // Never negative: `first_estimate` refuses a deviation larger than the mean.
+        rhythm.learn(mean - deviation);
         rhythm.learn(mean + deviation);
         rhythm
     }

@@ -193,6 +193,17 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// the time the consumer spends between polls never counts, so a slow consumer
     /// never causes a restart. Off by default.
     ///
+    /// It counts what the source yields, after any parsing the source does: an
+    /// item is life; what a parser drops (the keep-alive comments of Server-Sent
+    /// Events) or what never comes out of the source (the HTTP/2 PINGs hyper
+    /// answers by itself, the pongs a probe's
+    /// [`control_frames`](crate::Probe::control_frames) keeps back) is not. Set
+    /// `limit` above the longest quiet gap a healthy source may leave between
+    /// items. To count what arrives below a parser, make a
+    /// [`try_watchdog`](crate::HeartbeatExt::try_watchdog) on the bytes inside
+    /// `connect`: its time-out arrives as [`Cause::Silent`] all the same (see the
+    /// [module](super)'s docs, and docs/patterns.md for Server-Sent Events).
+    ///
     /// Set after the first poll, it applies to the wait in progress: its deadline
     /// moves to `limit` after the wait started (the next poll restarts a source
     /// already silent that long). With no limit before, the count starts at the

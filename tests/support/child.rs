@@ -1,36 +1,50 @@
-//! A server child process for the socket tests: the test binary run again, in
-//! the role of one of its tests (`child_server_role`), with its arguments in an
-//! environment variable. The child says where it listens on its first line, and
-//! is killed and reaped on drop, also when a test panics.
+//! A server child process for the socket tests: an example's binary (built
+//! through [`examples`](super::examples)) run in its server role. The child
+//! says where it listens on its first line, and is killed and reaped on drop,
+//! also when a test panics.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+use super::examples::example;
+
+/// How long the child's output may take to show what a test waits for: far
+/// more than a loaded machine needs; only a missing line gets near it.
+const OUTPUT_DEADLINE: Duration = Duration::from_secs(10);
 
 pub struct ChildServer {
     child: Child,
     pub addr: String,
     /// What the server printed after its first line, line by line.
     said: Arc<Mutex<Vec<String>>>,
+    reader: Option<JoinHandle<()>>,
 }
 
 impl ChildServer {
-    /// Runs this test binary's test `role` with `args` in the variable `env`,
-    /// and waits for its `listening ADDR` line.
-    pub fn start(role: &str, env: &str, args: &str) -> ChildServer {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", role, "--nocapture", "--test-threads=1", "-q"])
-            .env(env, args)
+    /// Runs example `name` with `args`, and waits for its line
+    /// `listening ADDR` (or `listening on ADDR`).
+    ///
+    /// The examples that run a server and its clients in one process prefix
+    /// their server's lines with `server: `; it is taken off every line.
+    pub fn start(name: &str, args: &[&str]) -> ChildServer {
+        let mut child = Command::new(example(name))
+            .args(args)
+            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let addr = lines
-            .by_ref()
+        let mut lines = BufReader::new(child.stdout.take().unwrap())
+            .lines()
             .map_while(Result::ok)
-            .find_map(|line| line.strip_prefix("listening ").map(str::to_string));
+            .map(|line| unprefixed(&line).to_string());
+        let addr = lines.by_ref().find_map(|line| {
+            let at = line.strip_prefix("listening ")?;
+            Some(at.strip_prefix("on ").unwrap_or(at).to_string())
+        });
         let Some(addr) = addr else {
             let _ = child.kill();
             let _ = child.wait();
@@ -38,12 +52,17 @@ impl ChildServer {
         };
         let said = Arc::new(Mutex::new(Vec::new()));
         let sink = said.clone();
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
+        let reader = std::thread::spawn(move || {
+            for line in lines {
                 sink.lock().unwrap().push(line);
             }
         });
-        ChildServer { child, addr, said }
+        ChildServer {
+            child,
+            addr,
+            said,
+            reader: Some(reader),
+        }
     }
 
     /// Sends `signal` (`-STOP`, `-CONT`, `-KILL`) to the child.
@@ -74,13 +93,46 @@ impl ChildServer {
         self.said.lock().unwrap().clone()
     }
 
-    /// The numbers of its `sent N` lines: the items it wrote to a socket.
-    pub fn sent_items(&self) -> Vec<u64> {
-        let said = self.said.lock().unwrap();
-        said.iter()
-            .filter_map(|line| line.strip_prefix("sent ")?.parse().ok())
-            .collect()
+    /// Waits until what the server printed satisfies `wanted`, polling, and
+    /// returns it; panics after a generous deadline, saying `what` was awaited.
+    /// The child's lines cross a pipe and a reader thread: a line the server
+    /// printed before the client saw the effect may still be on its way.
+    pub fn wait_until(&self, what: &str, wanted: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let deadline = Instant::now() + OUTPUT_DEADLINE;
+        loop {
+            let said = self.said();
+            if wanted(&said) {
+                return said;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server never printed {what}; it printed {said:?}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
+
+    /// Kills the child and returns every line it printed: all of them, as its
+    /// output is read to its end.
+    pub fn kill_and_read_all(mut self) -> Vec<String> {
+        let _ = self.child.kill(); // SIGKILL also ends a stopped process
+        let _ = self.child.wait();
+        if let Some(reader) = self.reader.take() {
+            reader.join().unwrap();
+        }
+        self.said()
+    }
+}
+
+/// The numbers of the `sent N` lines in `said`: the items a server wrote to a socket.
+pub fn sent_numbers(said: &[String]) -> Vec<u64> {
+    said.iter()
+        .filter_map(|line| line.strip_prefix("sent ")?.parse().ok())
+        .collect()
+}
+
+fn unprefixed(line: &str) -> &str {
+    line.strip_prefix("server: ").unwrap_or(line)
 }
 
 impl Drop for ChildServer {

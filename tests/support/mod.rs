@@ -13,6 +13,8 @@ use futures_test::task::{new_count_waker, AwokenCount};
 
 #[cfg(unix)]
 pub mod child;
+#[cfg(unix)]
+pub mod examples;
 pub mod restart_lab;
 pub mod wheel;
 pub mod wire;
