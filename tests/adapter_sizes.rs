@@ -20,31 +20,31 @@ use futures_heartbeat::{
 
 type Inner = BoxStream<'static, ()>;
 const INNER: usize = 16;
-/// What the `tokio` feature adds to the default clock's timer: a tag saying
-/// whether it is the wheel's or, on tokio's virtual time, tokio's.
-const TOKIO_TAG: usize = if cfg!(feature = "tokio") { 8 } else { 0 };
+// With the `tokio` feature, the default clock's timer says whether it is the
+// wheel's or, on tokio's virtual time, tokio's in values the wheel's timer never
+// takes (in the byte that says what it knows of its deadline): no tag, no byte more.
 
 #[test]
 fn with_heartbeat_adds_72_bytes() {
-    // The timer (32: its tick, its waker's first tick, its key and its
-    // coalescing), the next pulse (16), the interval (16) and the item counter
+    // The timer (32: its tick, its waker's first tick, its key, its coalescing
+    // and what it knows of its tick), the next pulse (16), the interval (16) and the item counter
     // (8 with its padding).
-    assert_eq!(size_of::<WithHeartbeat<Inner>>() - INNER, 72 + TOKIO_TAG);
+    assert_eq!(size_of::<WithHeartbeat<Inner>>() - INNER, 72);
 }
 
 #[test]
 fn watchdog_adds_120_bytes_and_try_watchdog_8_more() {
     // The silence timer (64: the timer, the deadline it is armed for, the
     // current one), the two timeouts (32), the name (16) and two flags.
-    assert_eq!(size_of::<Watchdog<Inner>>() - INNER, 120 + TOKIO_TAG);
+    assert_eq!(size_of::<Watchdog<Inner>>() - INNER, 120);
     // Its own flag, in a word of its own.
-    assert_eq!(size_of::<TryWatchdog<Inner>>() - INNER, 128 + TOKIO_TAG);
+    assert_eq!(size_of::<TryWatchdog<Inner>>() - INNER, 128);
 }
 
 #[test]
 fn keep_alive_adds_88_bytes() {
     // The idle timer (64), the idle time (16) and the flag (8 with its padding).
-    assert_eq!(size_of::<KeepAlive<Inner>>() - INNER, 88 + TOKIO_TAG);
+    assert_eq!(size_of::<KeepAlive<Inner>>() - INNER, 88);
 }
 
 #[test]
@@ -53,12 +53,6 @@ fn adaptive_watchdog_adds_272_bytes_and_its_ring_of_samples() {
     // crossing, the sums and the ring's handle and position 64, the wait in
     // progress 40), the name (16) and the state. The samples themselves, 4 bytes
     // each (4 KB at the default 1,000), are on the heap, allocated once.
-    assert_eq!(
-        size_of::<AdaptiveWatchdog<Inner>>() - INNER,
-        272 + TOKIO_TAG
-    );
-    assert_eq!(
-        size_of::<TryAdaptiveWatchdog<Inner>>() - INNER,
-        280 + TOKIO_TAG
-    );
+    assert_eq!(size_of::<AdaptiveWatchdog<Inner>>() - INNER, 272);
+    assert_eq!(size_of::<TryAdaptiveWatchdog<Inner>>() - INNER, 280);
 }
