@@ -49,9 +49,9 @@ pub use self::stats::{tick_lateness_histogram, ticks_fired};
 /// thread, or of the reactor, for each distinct deadline. Thousands of streams
 /// pulsing ten times a second have tens of thousands of distinct deadlines a
 /// second; rounded to the millisecond, at most a thousand. Arming, re-arming and
-/// cancelling are O(log T) in the number T of distinct ticks in use (a hundred
-/// for streams that pulse every 100 ms, whatever their number), under one lock
-/// that a pulse does not take: the poll after a pulse hands the timer's next tick
+/// cancelling take constant time for deadlines up to about 4 s ahead (each
+/// millisecond has a slot of a ring), and O(log T) in the number T of distinct
+/// ticks further ahead, under one lock that a pulse does not take: the poll after a pulse hands the timer's next tick
 /// and its waker over through a lock-free queue, and the scheduler's thread
 /// applies them at its next wakeup.
 ///
