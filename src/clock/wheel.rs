@@ -232,10 +232,11 @@ struct Coalescing {
 impl Coalescing {
     /// For a timer armed `lead` ahead of its deadline; its waker waits at one tick.
     fn for_lead(lead: Duration) -> Coalescing {
+        let slack = tick::slack_ticks(lead);
         Coalescing {
-            burst: tick::burst_for(lead),
+            burst: tick::burst_for_slack(slack),
             // At most 26: the widest grain is 2^26 ticks.
-            grain_log2: tick::grain_for(lead).trailing_zeros() as u8,
+            grain_log2: tick::grain_log2_for(slack) as u8,
             waker_grain_log2: 0,
         }
     }
