@@ -101,6 +101,7 @@ impl Timer for DefaultTimer {
         }
     }
 
+    #[inline]
     fn may_have_expired(self: Pin<&mut Self>, sealed: Sealed) -> bool {
         match &mut self.get_mut().0 {
             Backend::Wheel(timer) => Pin::new(timer).may_have_expired(sealed),

@@ -346,13 +346,19 @@ impl WheelTimer {
     /// stays ready registers none: waiting for the driver would starve its pulses,
     /// and without the clock, a pulse that fell due before this look (the consumer
     /// was away) would come a driver's wakeup later, many items past the limit.
+    #[inline]
     fn look(&mut self, wheel: &'static Wheel) -> bool {
         if self.has_expired(wheel) {
             return true;
         }
-        if self.known == Known::Told {
-            return false;
-        }
+        self.known != Known::Told && self.look_untold(wheel)
+    }
+
+    /// [`look`](Self::look) at a deadline the scheduler has not been told of:
+    /// once after each lock-free reset, so kept off the path of the looks that follow.
+    #[cold]
+    #[inline(never)]
+    fn look_untold(&mut self, wheel: &'static Wheel) -> bool {
         if tick::tick_started_by(Instant::now()) >= self.ready {
             self.known = Known::Passed;
             return true;
@@ -457,6 +463,7 @@ impl Timer for WheelTimer {
 
     /// Lock-free: one atomic load of the last tick the driver fired, and a clock
     /// read only for a deadline the scheduler has not been told of (see `look`).
+    #[inline]
     fn may_have_expired(self: Pin<&mut Self>, _: Sealed) -> bool {
         self.get_mut().look(Wheel::global())
     }
