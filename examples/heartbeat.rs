@@ -1,9 +1,10 @@
 //! The heartbeat pattern of *Concurrency in Go* (ch. 5), on smol.
 //!
 //! A worker task produces a result every two seconds and pulses every second;
-//! it sends both over a channel. The consumer prints `pulse` and
-//! `results <second>`, and gives up on the worker after two seconds with
-//! neither. The worker stops by itself after about 11 s.
+//! it sends each over a channel of its own, as the Go program does, so that a
+//! pulse never waits behind a result. The consumer watches the two as one
+//! stream: it prints `pulse` and `results <second>`, and gives up on the worker
+//! after two seconds with neither. The worker stops by itself after about 11 s.
 //!
 //! With `--hang`, the worker gets stuck after its third result, and the
 //! consumer's watchdog ends the stream two seconds later.
@@ -21,7 +22,7 @@ mod args;
 use std::pin::pin;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use futures::stream::{Stream, StreamExt};
+use futures::stream::{self, Stream, StreamExt};
 use futures_heartbeat::{Event, HeartbeatExt};
 use smol::channel::{self, Receiver, Sender};
 use smol::Timer;
@@ -41,30 +42,34 @@ usage: cargo run --example heartbeat [-- --hang]
 
 fn main() {
     let hang = args::Args::parse(USAGE, &[], &["--hang"], &[]).has("--hang");
-    let (events_in, events_out) = channel::bounded(1);
+    // Two channels, as in Go: on one shared channel, a pulse that fell due while
+    // a result still waited in it would be dropped. A result waits in its
+    // channel's slot, not in the worker, which goes on pulsing meanwhile.
+    let (pulses_in, pulses_out) = channel::bounded(1);
+    let (results_in, results_out) = channel::bounded(1);
     smol::block_on(async {
-        let worker = smol::spawn(worker(events_in, hang));
-        consume(events_out).await;
+        let worker = smol::spawn(worker(pulses_in, results_in, hang));
+        consume(pulses_out, results_out).await;
         drop(worker); // cancels a hung worker
     });
 }
 
 /// The worker's results: the current second, every other pulse, for `WORK_FOR`.
-fn results() -> impl Stream<Item = u64> {
+fn work_results() -> impl Stream<Item = u64> {
     Timer::interval(2 * PULSE_INTERVAL)
         .map(|_| wall_clock_second())
         .take_until(Timer::after(WORK_FOR))
 }
 
-async fn worker(events: Sender<Event<u64>>, hang: bool) {
-    let mut pulsing = results().with_heartbeat(PULSE_INTERVAL);
+async fn worker(pulses: Sender<()>, results: Sender<u64>, hang: bool) {
+    let mut pulsing = work_results().with_heartbeat(PULSE_INTERVAL);
     let mut results_sent = 0;
     while let Some(event) = pulsing.next().await {
         match event {
             // A pulse nobody is ready for is dropped, as with Go's non-blocking send.
-            Event::Pulse => drop(events.try_send(Event::Pulse)),
+            Event::Pulse => drop(pulses.try_send(())),
             Event::Item(second) => {
-                if events.send(Event::Item(second)).await.is_err() {
+                if results.send(second).await.is_err() {
                     return; // the consumer is gone
                 }
                 results_sent += 1;
@@ -75,10 +80,12 @@ async fn worker(events: Sender<Event<u64>>, hang: bool) {
             std::future::pending::<()>().await;
         }
     }
-    // Dropping `events` closes the channel: the consumer sees a clean end.
+    // Dropping the senders closes both channels: the consumer sees a clean end.
 }
 
-async fn consume(events: Receiver<Event<u64>>) {
+async fn consume(pulses: Receiver<()>, results: Receiver<u64>) {
+    // Both channels as one stream, as Go's `select` reads them; it ends when both are closed.
+    let events = stream::select(pulses.map(|()| Event::Pulse), results.map(Event::Item));
     // async-channel's receiver must stay pinned, and so must what wraps it.
     let mut events = pin!(events.watchdog(TIMEOUT));
     while let Some(event) = events.next().await {

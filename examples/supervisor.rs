@@ -175,7 +175,7 @@ async fn supervise(
             _ => continue, // pulses, and `Up`
         };
         let detected = Instant::now();
-        let by_watchdog = cause == Cause::Silent;
+        let by_watchdog = matches!(cause, Cause::Silent(_));
         let failure = *current_failure.lock().unwrap().lock().unwrap();
         let detected_after = failure.map(|(_, since)| detected - since);
         println!(

@@ -76,7 +76,7 @@ async fn client(
     let mut socket = Duplex::new(from_server, to_server)
         .probe(IDLE, || Ping)
         .ack_timeout(REPLY_TIMEOUT)
-        .control_frames(|message: &FromServer| matches!(message, FromServer::Pong));
+        .control_frames(|message| matches!(message, FromServer::Pong));
     while let Some(message) = socket.next().await {
         if let FromServer::Update(n) = message {
             log(&format!("client: update {n}"));

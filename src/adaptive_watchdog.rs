@@ -1,16 +1,19 @@
 use core::fmt;
 use core::pin::Pin;
-use core::task::{ready, Context, Poll};
+use core::task::{ready, Context, Poll, Waker};
 use std::time::Duration;
 
 use futures_core::stream::{FusedStream, Stream};
+use futures_sink::Sink;
 use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock};
 use crate::phi_accrual::{PhiAccrual, Rhythm};
 use crate::silence::SilenceTimer;
+use crate::sink::{let_go, Gone, Writes};
 use crate::trace;
 use crate::watchdog::{fire, State};
+use crate::{TimedOut, WriteError};
 
 pin_project! {
     /// Stream returned by [`watchdog_adaptive`](crate::HeartbeatExt::watchdog_adaptive)
@@ -30,6 +33,8 @@ pin_project! {
         rhythm: Rhythm,
         name: Option<&'static str>,
         state: State,
+        // The `Sink` side's: woken when the stream is dropped under a pending write.
+        writer: Option<Waker>,
     }
 }
 
@@ -55,10 +60,12 @@ impl<S, C: Clock> AdaptiveWatchdog<S, C> {
             rhythm: Rhythm::new(detector),
             name: None,
             state: State::Running,
+            writer: None,
         }
     }
 
-    /// Names the stream in the events of the `tracing` feature.
+    /// Names the stream in the events of the `tracing` feature; set after the
+    /// first poll, it names the events that follow.
     ///
     /// ```
     /// use futures::stream;
@@ -246,9 +253,9 @@ impl<S: Stream, C: Clock> AdaptiveWatchdog<S, C> {
     #[cold]
     #[inline(never)]
     fn end(self: Pin<&mut Self>) -> Poll<Option<S::Item>> {
-        let mut this = self.project();
+        let this = self.project();
         *this.state = State::Ended;
-        this.stream.set(None);
+        let_go(this.stream, this.writer);
         this.silence.stop();
         Poll::Ready(None)
     }
@@ -267,11 +274,11 @@ impl<S: Stream, C: Clock> AdaptiveWatchdog<S, C> {
         let rhythm = &mut *this.rhythm;
         ready!(this.silence.as_mut().poll_elapsed_with(
             this.clock,
-            |now| rhythm.start_wait(now, after_arrival),
+            |started| rhythm.wait_limit(started, after_arrival),
             cx
         ));
         trace::watchdog_fired(*this.name, this.rhythm.current_limit());
-        fire(this.stream, this.silence, this.state)
+        fire(this.stream, this.writer, this.silence, this.state)
     }
 }
 
@@ -310,5 +317,60 @@ impl<S: Stream, C: Clock> Stream for AdaptiveWatchdog<S, C> {
 impl<S: Stream, C: Clock> FusedStream for AdaptiveWatchdog<S, C> {
     fn is_terminated(&self) -> bool {
         self.state != State::Running
+    }
+}
+
+/// Writes go to the wrapped connection as through a [`Watchdog`](crate::Watchdog)
+/// (rule W11 of [`watchdog`](crate::HeartbeatExt::watchdog)): unchanged while it
+/// runs, and they do not count as life, neither as arrivals nor in the rhythm
+/// learned; only items coming in do.
+///
+/// Once φ has reached the threshold, the connection is dropped: writes, flushes
+/// and closes fail with [`WriteError::TimedOut`], which names the silence that
+/// the last wait allowed. After the stream ended by itself they fail with
+/// [`WriteError::Ended`], except a close, which succeeds (nothing is left to
+/// close). A write left pending on the connection when it is dropped is woken,
+/// and then fails.
+impl<S, C, Item> Sink<Item> for AdaptiveWatchdog<S, C>
+where
+    S: Sink<Item>,
+    C: Clock,
+{
+    type Error = WriteError<S::Error>;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.writes().poll_ready(cx)
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: Item) -> Result<(), Self::Error> {
+        self.writes().start_send(item)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.writes().poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.writes().poll_close(cx)
+    }
+}
+
+impl<S, C: Clock> AdaptiveWatchdog<S, C> {
+    /// What ran out, once the watchdog has fired: the learned limit and its name.
+    pub(crate) fn what_timed_out(&self) -> TimedOut {
+        TimedOut::learned_silence_of(self.silence_limit()).named(self.name())
+    }
+
+    fn writes(self: Pin<&mut Self>) -> Writes<'_, S> {
+        let gone = match self.state {
+            State::TimedOut => Gone::TimedOut(self.what_timed_out()),
+            State::Running | State::Ended => Gone::Ended,
+        };
+        let this = self.project();
+        Writes {
+            connection: this.stream,
+            writer: this.writer,
+            gone,
+        }
     }
 }

@@ -6,8 +6,8 @@ use futures_sink::Sink;
 use crate::clock::{Clock, DefaultClock};
 use crate::probe::{no_control_frames, EveryFrame};
 use crate::{
-    AdaptiveWatchdog, KeepAlive, PhiAccrual, Probe, TimedOut, TryAdaptiveWatchdog, TryProbe,
-    TryWatchdog, Watchdog, WithHeartbeat,
+    AdaptiveWatchdog, KeepAlive, PhiAccrual, Probe, TryAdaptiveWatchdog, TryProbe, TryWatchdog,
+    Watchdog, WithHeartbeat,
 };
 
 /// Adds [`with_heartbeat`](HeartbeatExt::with_heartbeat),
@@ -49,6 +49,10 @@ pub trait HeartbeatExt: Stream {
     /// - **H7.** While items are ready, no clock read, timer re-arm or allocation
     ///   per item: a counter per item, and a look at the timer every
     ///   `MAX_ITEMS_BEFORE_PULSE` items.
+    /// - **H8.** When this stream is also a [`Sink`] (a WebSocket, a
+    ///   [`Duplex`](crate::Duplex)), so is the heartbeat: writes go to it
+    ///   unchanged, its errors included. Writes are not items: they neither
+    ///   delay nor add a pulse.
     ///
     /// Timers come from the [`DefaultClock`];
     /// [`with_heartbeat_on`](HeartbeatExt::with_heartbeat_on) takes another time source.
@@ -140,6 +144,10 @@ pub trait HeartbeatExt: Stream {
     ///   `Duration::MAX`) never pulses.
     /// - **K5.** No clock read, timer re-arm or allocation per ready item: one
     ///   clock read when the stream goes from items to waiting.
+    /// - **K6.** When this stream is also a [`Sink`], so is the keep-alive: writes
+    ///   go to it unchanged, its errors included. Writes are not activity: only
+    ///   items coming in are, so a quiet inbound line pulses every `idle` however
+    ///   much is written to it.
     ///
     /// # The two directions
     ///
@@ -280,8 +288,33 @@ pub trait HeartbeatExt: Stream {
     ///   per `timeout`.
     /// - **W8.** [`first_item_timeout`](Watchdog::first_item_timeout) allows a separate, longer
     ///   wait for the first item, and [`try_watchdog`](HeartbeatExt::try_watchdog)
-    ///   ends a stream of `Result`s with one error made from [`TimedOut`] (which
+    ///   ends a stream of `Result`s with one error made from [`TimedOut`](crate::TimedOut) (which
     ///   names the limit that was exceeded) instead of a bare `None`.
+    /// - **W9.** That error is the stream's own error type, made with `From` from
+    ///   an [`io::Error`](std::io::Error) of kind
+    ///   [`TimedOut`](std::io::ErrorKind::TimedOut) that holds the [`TimedOut`](crate::TimedOut):
+    ///   [`TimedOut::find`](crate::TimedOut::find) finds it there, and its message names the limit and
+    ///   the watchdog's [name](Watchdog::named) (`frames: no item for 30s`).
+    ///   Polled as part of a [`restarting`](crate::restart::restarting) stream's
+    ///   source, it brings the source down as
+    ///   [`Cause::Silent`](crate::restart::Cause::Silent), not as a failure.
+    /// - **W10.** A setting changed after the first poll (the watchdog is `Unpin`
+    ///   when this stream is) applies to the wait in progress: a
+    ///   `first_item_timeout` set before the first item moves the first wait's
+    ///   deadline, still counted from the first poll; set after it, it changes
+    ///   nothing.
+    /// - **W11.** When this stream is also a [`Sink`] (a WebSocket, a
+    ///   [`Duplex`](crate::Duplex)), so is the watchdog, and so are
+    ///   `try_watchdog` and the adaptive watchdogs: writes go to it unchanged
+    ///   while the watchdog runs, its errors wrapped in
+    ///   [`WriteError::Connection`](crate::WriteError::Connection). Writes are
+    ///   not life: only items coming in are, so a peer that reads but never
+    ///   answers still times out. Once the watchdog has dropped the stream (W4,
+    ///   W5), a write fails with [`WriteError::TimedOut`](crate::WriteError::TimedOut)
+    ///   or [`WriteError::Ended`](crate::WriteError::Ended), never panics and never
+    ///   succeeds; a write left pending on the stream when it is dropped is woken
+    ///   to fail so. A close succeeds after the stream ended by itself and fails
+    ///   after a time-out (the connection was dropped, not closed).
     ///
     /// # What keeps it alive
     ///
@@ -390,11 +423,20 @@ pub trait HeartbeatExt: Stream {
     }
 
     /// [`watchdog`](HeartbeatExt::watchdog) for a stream of `Result`s: when it
-    /// fires, it yields one last `Err`, made from [`TimedOut`], then ends.
+    /// fires, it yields one last `Err`, then ends (W8, W9).
     ///
-    /// With `E = std::io::Error` the error's kind is
-    /// [`TimedOut`](std::io::ErrorKind::TimedOut), which fits readers of frames
-    /// off a socket.
+    /// # Errors
+    ///
+    /// The error is `E::from(io_error)`, where `io_error` is an
+    /// [`io::Error`](std::io::Error) of kind [`TimedOut`](std::io::ErrorKind::TimedOut)
+    /// holding a [`TimedOut`](crate::TimedOut), which [`TimedOut::find`](crate::TimedOut::find) finds again. So `E` can
+    /// be any type that converts from `io::Error`: `io::Error` itself,
+    /// `tungstenite::Error` (its `Io` variant), `Box<dyn Error + Send + Sync>`,
+    /// `anyhow::Error`, or your own enum with a `From<io::Error>` (thiserror's
+    /// `#[from] io::Error`). An error type that cannot be made at all outside its
+    /// crate (`reqwest::Error`, `hyper::Error`) is mapped first, with
+    /// `.map_err(io::Error::other)` or into your own type, and the watchdog put
+    /// after the `map_err`.
     ///
     /// # Examples
     ///
@@ -412,10 +454,56 @@ pub trait HeartbeatExt: Stream {
     /// assert!(frames.next().await.is_none());
     /// # });
     /// ```
+    ///
+    /// With an error type of your own:
+    ///
+    /// ```
+    /// use futures::stream::{self, StreamExt};
+    /// use futures_heartbeat::{HeartbeatExt, TimedOut};
+    /// use std::{error::Error, fmt, io, time::Duration};
+    ///
+    /// #[derive(Debug)]
+    /// enum FeedError {
+    ///     Io(io::Error),
+    ///     BadFrame,
+    /// }
+    /// impl From<io::Error> for FeedError {
+    ///     fn from(error: io::Error) -> Self {
+    ///         FeedError::Io(error)
+    ///     }
+    /// }
+    /// impl fmt::Display for FeedError {
+    ///     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    ///         match self {
+    ///             FeedError::Io(error) => write!(f, "transport: {error}"),
+    ///             FeedError::BadFrame => f.write_str("bad frame"),
+    ///         }
+    ///     }
+    /// }
+    /// impl Error for FeedError {
+    ///     fn source(&self) -> Option<&(dyn Error + 'static)> {
+    ///         match self {
+    ///             FeedError::Io(error) => Some(error),
+    ///             FeedError::BadFrame => None,
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// # futures::executor::block_on(async {
+    /// let lines = stream::iter([Err::<String, _>(FeedError::BadFrame)]).chain(stream::pending());
+    /// let mut feed = lines.try_watchdog(Duration::from_millis(10)).named("feed");
+    /// // The stream's own errors pass through...
+    /// assert!(matches!(feed.next().await, Some(Err(FeedError::BadFrame))));
+    /// // ...then the time-out comes as one of them.
+    /// let error = feed.next().await.unwrap().unwrap_err();
+    /// assert_eq!(error.to_string(), "transport: feed: no item for 10ms");
+    /// assert!(TimedOut::find(&error).is_some());
+    /// # });
+    /// ```
     fn try_watchdog<T, E>(self, timeout: Duration) -> TryWatchdog<Self>
     where
         Self: Stream<Item = Result<T, E>> + Sized,
-        E: From<TimedOut>,
+        E: From<std::io::Error>,
     {
         TryWatchdog::new(self.watchdog(timeout))
     }
@@ -427,21 +515,21 @@ pub trait HeartbeatExt: Stream {
     /// ```
     /// use futures::stream::{self, StreamExt};
     /// use futures_heartbeat::{clock::ManualClock, HeartbeatExt, TimedOut};
-    /// use std::time::Duration;
+    /// use std::{io, time::Duration};
     ///
     /// let clock = ManualClock::new();
-    /// let mut jobs = stream::pending::<Result<u8, TimedOut>>().try_watchdog_on(Duration::from_secs(5), clock.clone());
+    /// let mut jobs = stream::pending::<io::Result<u8>>().try_watchdog_on(Duration::from_secs(5), clock.clone());
     /// # futures::executor::block_on(async {
     /// assert!(futures::poll!(jobs.next()).is_pending());
     /// clock.advance(Duration::from_secs(5));
     /// let error = jobs.next().await.unwrap().unwrap_err();
-    /// assert_eq!(error.silence(), Duration::from_secs(5));
+    /// assert_eq!(TimedOut::find(&error).unwrap().silence(), Duration::from_secs(5));
     /// # });
     /// ```
     fn try_watchdog_on<T, E, C>(self, timeout: Duration, clock: C) -> TryWatchdog<Self, C>
     where
         Self: Stream<Item = Result<T, E>> + Sized,
-        E: From<TimedOut>,
+        E: From<std::io::Error>,
         C: Clock,
     {
         TryWatchdog::new(self.watchdog_on(timeout, clock))
@@ -543,9 +631,10 @@ pub trait HeartbeatExt: Stream {
     }
 
     /// [`watchdog_adaptive`](HeartbeatExt::watchdog_adaptive) for a stream of
-    /// `Result`s: when it fires, it yields one last `Err`, made from [`TimedOut`]
-    /// (whose [`silence`](TimedOut::silence) is the silence the last wait
-    /// allowed), then ends.
+    /// `Result`s: when it fires, it yields one last `Err`, made from
+    /// [`TimedOut`](crate::TimedOut) as [`try_watchdog`](HeartbeatExt::try_watchdog)'s is (its
+    /// [`silence`](crate::TimedOut::silence) is the silence the last wait allowed, and
+    /// its message says the limit was learned), then ends.
     ///
     /// # Examples
     ///
@@ -567,7 +656,7 @@ pub trait HeartbeatExt: Stream {
     fn try_watchdog_adaptive<T, E>(self, detector: PhiAccrual) -> TryAdaptiveWatchdog<Self>
     where
         Self: Stream<Item = Result<T, E>> + Sized,
-        E: From<TimedOut>,
+        E: From<std::io::Error>,
     {
         TryAdaptiveWatchdog::new(self.watchdog_adaptive(detector))
     }
@@ -579,16 +668,16 @@ pub trait HeartbeatExt: Stream {
     /// ```
     /// use futures::stream::{self, StreamExt};
     /// use futures_heartbeat::{clock::ManualClock, HeartbeatExt, PhiAccrual, TimedOut};
-    /// use std::time::Duration;
+    /// use std::{io, time::Duration};
     ///
     /// let clock = ManualClock::new();
     /// let detector = PhiAccrual::new(Duration::from_secs(1));
-    /// let mut jobs = stream::pending::<Result<u8, TimedOut>>().try_watchdog_adaptive_on(detector, clock.clone());
+    /// let mut jobs = stream::pending::<io::Result<u8>>().try_watchdog_adaptive_on(detector, clock.clone());
     /// # futures::executor::block_on(async {
     /// assert!(futures::poll!(jobs.next()).is_pending());
     /// clock.advance(Duration::from_secs(4));
     /// let error = jobs.next().await.unwrap().unwrap_err();
-    /// assert!(error.silence() > Duration::from_secs(3));
+    /// assert!(TimedOut::find(&error).unwrap().silence() > Duration::from_secs(3));
     /// # });
     /// ```
     fn try_watchdog_adaptive_on<T, E, C>(
@@ -598,7 +687,7 @@ pub trait HeartbeatExt: Stream {
     ) -> TryAdaptiveWatchdog<Self, C>
     where
         Self: Stream<Item = Result<T, E>> + Sized,
-        E: From<TimedOut>,
+        E: From<std::io::Error>,
         C: Clock,
     {
         TryAdaptiveWatchdog::new(self.watchdog_adaptive_on(detector, clock))
@@ -643,6 +732,32 @@ pub trait HeartbeatExt: Stream {
     ///   through a shared [`PingBackoff`](crate::PingBackoff).
     /// - **P9.** No clock read, timer re-arm or allocation per inbound frame.
     /// - **P10.** A zero `idle` panics, naming the argument.
+    /// - **P11.** Once the caller closes the probe (`poll_close`, `SinkExt::close`),
+    ///   which closes the connection, no ping is written, not even one that was
+    ///   due. Frames that still come in are yielded as before (P1) and count as life.
+    /// - **P12.** A connection that ends after the close (the peer completed it)
+    ///   ends the stream cleanly: `None`, [`timed_out`](Probe::timed_out) `false`,
+    ///   and no error from [`try_probe`](HeartbeatExt::try_probe).
+    /// - **P13.** A close the peer never answers is bounded by the ack timeout,
+    ///   which replaces an outstanding ping's: when the connection has not ended
+    ///   within it of the close, or of the last frame after the close (counted
+    ///   while the consumer waits, as in P2), the stream ends timed out, as in P5.
+    /// - **P15.** [`try_probe`](HeartbeatExt::try_probe)'s time-out says a ping
+    ///   went unanswered: a [`TimedOut`](crate::TimedOut) of kind
+    ///   [`PingUnanswered`](crate::TimeoutKind::PingUnanswered) with the idle time
+    ///   and the ack timeout (`no answer to a ping within 20s after 30s idle`),
+    ///   inside an [`io::Error`](std::io::Error) of kind
+    ///   [`TimedOut`](std::io::ErrorKind::TimedOut), as W9 has it. Polled as part
+    ///   of a [`restarting`](crate::restart::restarting) stream's source, it
+    ///   brings the connection down as
+    ///   [`Cause::Silent`](crate::restart::Cause::Silent), not as a failure.
+    /// - **P14.** A setting changed after the first poll keeps the probe's state
+    ///   and applies at once: [`control_frames`](Probe::control_frames) from the
+    ///   next frame, with a ping outstanding still bound to its ack deadline;
+    ///   [`ack_timeout`](Probe::ack_timeout) moves the deadline of a ping
+    ///   outstanding, counted from when it fell due; a
+    ///   [`ping_backoff`](Probe::ping_backoff) handle, set or doubled, moves the
+    ///   deadline of the idle count in progress, counted from its start.
     ///
     /// Timers come from the [`DefaultClock`]; [`probe_on`](HeartbeatExt::probe_on)
     /// takes another time source.
@@ -666,7 +781,7 @@ pub trait HeartbeatExt: Stream {
     /// let mut conn = Duplex::new(from_peer, to_peer)
     ///     .probe(Duration::from_millis(20), || "ping")
     ///     .ack_timeout(Duration::from_millis(20))
-    ///     .control_frames(|frame: &&str| *frame == "pong");
+    ///     .control_frames(|frame| *frame == "pong");
     ///
     /// let peer = async move {
     ///     assert_eq!(peer_reads.next().await, Some("ping"));
@@ -734,13 +849,15 @@ pub trait HeartbeatExt: Stream {
 
     /// [`probe`](HeartbeatExt::probe) for a connection of `Result`s: when no
     /// frame comes back in time it yields an error of kind
-    /// [`TimedOut`](std::io::ErrorKind::TimedOut) (a [`TimedOut`] inside an
-    /// `io::Error`), and a ping the write half refused yields that error; then it
-    /// ends. Fit for [`restarting`](crate::restart::restarting), which restarts a
-    /// connection that failed.
+    /// [`TimedOut`](std::io::ErrorKind::TimedOut) (a [`TimedOut`](crate::TimedOut) of kind
+    /// [`PingUnanswered`](crate::TimeoutKind::PingUnanswered) inside an
+    /// `io::Error`, P15), and a ping the write half refused yields that error;
+    /// then it ends. Fit for [`restarting`](crate::restart::restarting), which
+    /// restarts a connection that failed or went silent.
     ///
     /// The error type converts from `io::Error`, as those of connection crates
-    /// (`tungstenite::Error`, codec errors) do.
+    /// (`tungstenite::Error`, codec errors) do: the rule of
+    /// [`try_watchdog`](HeartbeatExt::try_watchdog)'s "Errors".
     ///
     /// # Panics
     ///
@@ -762,6 +879,7 @@ pub trait HeartbeatExt: Stream {
     ///     .ack_timeout(Duration::from_millis(10));
     /// let error = conn.next().await.unwrap().unwrap_err();
     /// assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+    /// assert_eq!(error.to_string(), "no answer to a ping within 10ms after 10ms idle");
     /// assert!(conn.next().await.is_none());
     /// # });
     /// ```

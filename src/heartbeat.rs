@@ -6,9 +6,11 @@ use std::time::Duration;
 use crate::clock::Instant;
 
 use futures_core::stream::{FusedStream, Stream};
+use futures_sink::Sink;
 use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock, Sealed, Timer};
+use crate::sink::forward_sink;
 use crate::Event;
 
 /// The most items [`WithHeartbeat`] yields in a row, from an inner stream that is
@@ -331,6 +333,19 @@ fn duration_from_nanos(nanos: u128) -> Option<Duration> {
     const NANOS_PER_SEC: u128 = 1_000_000_000;
     let secs = u64::try_from(nanos / NANOS_PER_SEC).ok()?;
     Some(Duration::new(secs, (nanos % NANOS_PER_SEC) as u32))
+}
+
+/// Writes go to the wrapped connection, unchanged, errors included (rule H8 of
+/// [`with_heartbeat`](crate::HeartbeatExt::with_heartbeat)). They do not count
+/// as items: the pulses keep to their grid whatever is written.
+impl<S, C, Item> Sink<Item> for WithHeartbeat<S, C>
+where
+    S: Sink<Item>,
+    C: Clock,
+{
+    type Error = S::Error;
+
+    forward_sink!(stream, Item);
 }
 
 #[cfg(test)]

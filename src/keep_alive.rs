@@ -4,10 +4,12 @@ use core::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use futures_core::stream::{FusedStream, Stream};
+use futures_sink::Sink;
 use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock};
 use crate::silence::SilenceTimer;
+use crate::sink::forward_sink;
 use crate::Event;
 
 pin_project! {
@@ -195,4 +197,18 @@ impl<S: Stream, C: Clock> FusedStream for KeepAlive<S, C> {
     fn is_terminated(&self) -> bool {
         self.ended
     }
+}
+
+/// Writes go to the wrapped connection, unchanged, errors included (rule K6 of
+/// [`keep_alive`](crate::HeartbeatExt::keep_alive)). They do not count as
+/// activity: only items coming in do, so a quiet inbound line still pulses
+/// every `idle` while you write to it.
+impl<S, C, Item> Sink<Item> for KeepAlive<S, C>
+where
+    S: Sink<Item>,
+    C: Clock,
+{
+    type Error = S::Error;
+
+    forward_sink!(stream, Item);
 }

@@ -14,7 +14,7 @@
 //! - [`watchdog`](HeartbeatExt::watchdog), which ends a stream that has been
 //!   silent too long while its consumer waited, drops it, and tells you it
 //!   [timed out](Watchdog::timed_out); [`try_watchdog`](HeartbeatExt::try_watchdog)
-//!   ends a stream of `Result`s with one [`TimedOut`] error instead, and
+//!   ends a stream of `Result`s with one error that holds a [`TimedOut`] instead, and
 //!   [`watchdog_adaptive`](HeartbeatExt::watchdog_adaptive) learns how long is too
 //!   long from the stream's rhythm (the φ accrual failure detector, [`PhiAccrual`]);
 //! - [`keep_alive`](HeartbeatExt::keep_alive), which pulses only when the line
@@ -67,16 +67,18 @@
 //! # Semantics
 //!
 //! Each adapter states its rules, numbered, in the docs of the method that makes
-//! it, and the crate's tests cite those numbers: the heartbeat's H1–H7 under
-//! [`with_heartbeat`](HeartbeatExt::with_heartbeat), the watchdog's W1–W8 under
-//! [`watchdog`](HeartbeatExt::watchdog), the keep-alive's K1–K5 under
-//! [`keep_alive`](HeartbeatExt::keep_alive), the probe's P1–P10 under
+//! it, and the crate's tests cite those numbers: the heartbeat's H1–H8 under
+//! [`with_heartbeat`](HeartbeatExt::with_heartbeat), the watchdog's W1–W11 under
+//! [`watchdog`](HeartbeatExt::watchdog), the keep-alive's K1–K6 under
+//! [`keep_alive`](HeartbeatExt::keep_alive), the probe's P1–P15 under
 //! [`probe`](HeartbeatExt::probe); the [`restart`] module states the restarting
 //! stream's guarantees. In short: no item is lost, reordered or held back by an
 //! adapter; timing starts at the first poll; silence counts only while the
 //! consumer waits, so a slow consumer never causes a timeout; pulses missed
 //! during a stall are dropped, never delivered in a burst; an adapter that gives
-//! up drops what it wraps at once.
+//! up drops what it wraps at once; a setting changed after the first poll is
+//! never ignored, and each says in its docs when it applies; an adapter over a
+//! connection that is also a `Sink` is one too, and writes through it are not life.
 //!
 //! The order of adapters says what counts as life: `rx.watchdog(t)` on the far
 //! side of a channel from a producer's `with_heartbeat` counts its pulses as
@@ -172,12 +174,14 @@ mod phi_accrual;
 mod probe;
 pub mod restart;
 mod silence;
+mod sink;
 mod timed_out;
 mod trace;
 mod try_adaptive_watchdog;
 mod try_probe;
 mod try_watchdog;
 mod watchdog;
+mod write_error;
 
 pub use crate::adaptive_watchdog::AdaptiveWatchdog;
 pub use crate::duplex::Duplex;
@@ -187,11 +191,12 @@ pub use crate::heartbeat::{WithHeartbeat, MAX_ITEMS_BEFORE_PULSE};
 pub use crate::keep_alive::KeepAlive;
 pub use crate::phi_accrual::PhiAccrual;
 pub use crate::probe::{EveryFrame, PingBackoff, Probe};
-pub use crate::timed_out::TimedOut;
+pub use crate::timed_out::{TimedOut, TimeoutKind};
 pub use crate::try_adaptive_watchdog::TryAdaptiveWatchdog;
 pub use crate::try_probe::TryProbe;
 pub use crate::try_watchdog::TryWatchdog;
 pub use crate::watchdog::Watchdog;
+pub use crate::write_error::WriteError;
 
 // Runs the README's example as a doc test, so that it cannot go stale.
 #[doc = include_str!("../README.md")]

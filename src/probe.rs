@@ -1,6 +1,6 @@
 use core::fmt;
 use core::pin::Pin;
-use core::task::{ready, Context, Poll};
+use core::task::{ready, Context, Poll, Waker};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +11,7 @@ use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock, Instant, Timer};
 use crate::silence::SilenceTimer;
+use crate::TimedOut;
 
 /// How long a probe waits for an answer to its ping by default: gRPC's
 /// `KEEPALIVE_TIMEOUT`, also hyper's, Kestrel's and grpc-go's.
@@ -55,7 +56,15 @@ pin_project! {
         // A ping was written but not yet flushed; kept apart from `ping`, as an
         // answer may come before the flush is done.
         ping_unflushed: bool,
+        // When the last ping fell due, for `ack_timeout` to move its deadline;
+        // meaningful only while a ping is outstanding (not cleared per frame).
+        ping_due_at: Option<Instant>,
         state: State,
+        // The caller's `poll_close` was called: no more pings, and the end is
+        // awaited for `ack_timeout` of silence.
+        closing: bool,
+        // The task waiting on the stream side, woken by a close to count from it.
+        reader: Option<Waker>,
     }
 }
 
@@ -75,6 +84,8 @@ enum State {
     Running,
     Ended,
     TimedOut,
+    // Timed out waiting for the connection to end after the caller's close.
+    CloseUnanswered,
 }
 
 /// What one poll of a probe found, for [`Probe`] and [`TryProbe`](crate::TryProbe) to report their own way.
@@ -96,6 +107,7 @@ impl<S: fmt::Debug, P, F, C: Clock + fmt::Debug> fmt::Debug for Probe<S, P, F, C
             .field("idle", &self.idle)
             .field("ping", &self.ping)
             .field("state", &self.state)
+            .field("closing", &self.closing)
             .finish()
     }
 }
@@ -118,7 +130,10 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
             backoff: None,
             ping: Ping::NotDue,
             ping_unflushed: false,
+            ping_due_at: None,
             state: State::Running,
+            closing: false,
+            reader: None,
         }
     }
 
@@ -128,6 +143,12 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     ///
     /// The wait starts when the ping falls due, whether or not the write half
     /// could take it at once: a write half that stays blocked is no sign of life.
+    ///
+    /// Set after the first poll while a ping is outstanding, it moves that
+    /// ping's deadline to `timeout` after the ping fell due (the next poll ends
+    /// the stream if that has passed); while a close is awaited (P13), it moves
+    /// the close's deadline the same way, counted from the close or the last
+    /// frame after it; otherwise it applies from the next ping.
     ///
     /// ```
     /// use futures::channel::mpsc;
@@ -143,12 +164,31 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     /// ```
     pub fn ack_timeout(mut self, timeout: Duration) -> Self {
         self.ack_timeout = timeout;
+        if let Some(due) = self.outstanding_ping_due_at() {
+            // By value, so not pinned: the timer is replaced rather than reset.
+            // The caller polls again to see anything, and that poll registers the task.
+            let deadline = due.checked_add(timeout);
+            self.ack = deadline.map(|deadline| self.clock.timer_at(deadline));
+        }
         self
+    }
+
+    /// When the ping now outstanding fell due, if there is one.
+    fn outstanding_ping_due_at(&self) -> Option<Instant> {
+        let outstanding = self.state == State::Running && self.ping != Ping::NotDue;
+        self.ping_due_at.filter(|_| outstanding)
     }
 
     /// Inbound frames for which `is_control` is `true` count as life, as every
     /// frame does, but are not yielded: pongs, and pings the connection answers
     /// by itself.
+    ///
+    /// The closure's argument needs no annotation: it is a reference to an
+    /// inbound frame, as in `StreamExt::filter`.
+    ///
+    /// Set after the first poll, it applies from the next inbound frame; the
+    /// rest of the probe's state is kept: a ping outstanding still times out at
+    /// its ack deadline, and an idle count goes on from where it started.
     ///
     /// ```
     /// use futures::{channel::mpsc, StreamExt};
@@ -160,17 +200,24 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     /// let (peer_writes, from_peer) = mpsc::unbounded::<&str>();
     /// let mut conn = Duplex::new(from_peer, to_peer)
     ///     .probe(Duration::from_secs(30), || "ping")
-    ///     .control_frames(|frame: &&str| *frame == "pong");
+    ///     .control_frames(|frame| *frame == "pong");
     /// peer_writes.unbounded_send("pong").unwrap();
     /// peer_writes.unbounded_send("update 1").unwrap();
     /// assert_eq!(conn.next().await, Some("update 1"));
     /// # });
     /// ```
-    pub fn control_frames<F2>(self, is_control: F2) -> Probe<S, P, F2, C> {
+    pub fn control_frames<F2>(self, is_control: F2) -> Probe<S, P, F2, C>
+    where
+        S: Stream,
+        F2: FnMut(&S::Item) -> bool,
+    {
+        // The timers move with the rest: a probe that was polled can be moved
+        // only if it is `Unpin`, so nothing pinned is moved here. A ping
+        // outstanding keeps its ack deadline; an idle count, its start.
         Probe {
             conn: self.conn,
-            idle: SilenceTimer::new(),
-            ack: None,
+            idle: self.idle,
+            ack: self.ack,
             clock: self.clock,
             make_ping: self.make_ping,
             is_control,
@@ -179,7 +226,10 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
             backoff: self.backoff,
             ping: self.ping,
             ping_unflushed: self.ping_unflushed,
+            ping_due_at: self.ping_due_at,
             state: self.state,
+            closing: self.closing,
+            reader: self.reader,
         }
     }
 
@@ -187,6 +237,9 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     /// the peer complains of too many pings (gRPC's `too_many_pings`). Share one
     /// handle among the probes of successive connections to the same peer, so
     /// that the doubling outlives a reconnect.
+    ///
+    /// Set after the first poll, it applies at once: an idle count in progress
+    /// falls due at the new interval, counted from its start.
     ///
     /// ```
     /// use futures::channel::mpsc;
@@ -219,8 +272,9 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     }
 
     /// `true` once the probe has ended the stream because no frame came within
-    /// the ack timeout of a ping falling due. It stays `false` when the
-    /// connection ends by itself.
+    /// the ack timeout of a ping falling due, or the connection did not end
+    /// within the ack timeout of the caller's close (P13). It stays `false`
+    /// when the connection ends by itself, after a close or not.
     ///
     /// ```
     /// use futures::{channel::mpsc, StreamExt};
@@ -244,7 +298,13 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     /// # });
     /// ```
     pub fn timed_out(&self) -> bool {
-        self.state == State::TimedOut
+        matches!(self.state, State::TimedOut | State::CloseUnanswered)
+    }
+
+    /// Whether the time-out was the close's: the connection did not end within
+    /// the ack timeout of the caller's `poll_close` (P13).
+    pub(crate) fn close_unanswered(&self) -> bool {
+        self.state == State::CloseUnanswered
     }
 
     /// The connection.
@@ -280,6 +340,26 @@ where
     /// reports the error and ends, `Probe` leaves it to the ack timeout.
     #[inline]
     pub(crate) fn poll_probe(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        end_on_ping_failure: bool,
+    ) -> Poll<Polled<S::Item, S::Error>> {
+        let polled = self.as_mut().poll_connection(cx, end_on_ping_failure);
+        if polled.is_pending() && !self.closing {
+            // A close from another task wakes this one, to count from the close.
+            let reader = self.project().reader;
+            if !reader
+                .as_ref()
+                .is_some_and(|kept| kept.will_wake(cx.waker()))
+            {
+                *reader = Some(cx.waker().clone());
+            }
+        }
+        polled
+    }
+
+    #[inline]
+    fn poll_connection(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         end_on_ping_failure: bool,
@@ -316,6 +396,17 @@ where
             }
         }
 
+        if *this.closing {
+            // No ping once the caller has closed (P11): the connection's end is
+            // awaited for the ack timeout, counted as idleness is, from the
+            // close and from each frame after it (P13).
+            let limit = *this.ack_timeout;
+            ready!(this.idle.as_mut().poll_elapsed(this.clock, limit, cx));
+            *this.state = State::CloseUnanswered;
+            this.idle.stop();
+            return Poll::Ready(Polled::TimedOut);
+        }
+
         // The connection is quiet while the consumer waits.
         if *this.ping_unflushed {
             match this.conn.as_mut().poll_flush(cx) {
@@ -341,6 +432,7 @@ where
             ready!(this.idle.as_mut().poll_elapsed(this.clock, interval, cx));
             // Read once per ping, never per frame.
             let now = this.clock.now();
+            *this.ping_due_at = Some(now);
             arm(
                 this.ack.as_mut(),
                 this.clock,
@@ -398,6 +490,18 @@ where
         this.idle.stop();
         this.ack.set(None);
         Poll::Ready(Polled::TimedOut)
+    }
+}
+
+impl<S, P, F, C: Clock> Probe<S, P, F, C> {
+    /// What ran out when the probe [timed out](Self::timed_out), for
+    /// [`TryProbe`](crate::TryProbe)'s error: the ping, and both its limits.
+    pub(crate) fn what_timed_out(&self) -> TimedOut {
+        if self.close_unanswered() {
+            // Counted from the close, with no ping outstanding (P13).
+            return TimedOut::close_unanswered(self.ack_timeout);
+        }
+        TimedOut::ping_unanswered(self.interval(), self.ack_timeout)
     }
 }
 
@@ -467,6 +571,10 @@ where
 /// The user's own writes go straight to the connection. They do not count as
 /// life: only what comes in does.
 ///
+/// `poll_close` closes the connection, and the probe with it: no ping after it
+/// (P11), a connection that then ends ends the stream cleanly (P12), and one
+/// that does not end within the ack timeout is timed out (P13).
+///
 /// A ping is written only from `poll_next`, so it never comes between the
 /// `poll_ready` and the `start_send` of one of the user's writes as long as
 /// the two come in one poll, as they do in `SinkExt::send` and `feed`.
@@ -495,15 +603,33 @@ where
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
-        self.project().conn.poll_close(cx)
+        let mut this = self.project();
+        if !*this.closing {
+            // The caller is done: the outstanding ping, if any, is moot, and
+            // the count for the close starts at the stream side's next wait,
+            // at once if it is waiting now.
+            *this.closing = true;
+            *this.ping = Ping::NotDue;
+            this.ack.set(None);
+            this.idle.as_mut().restart();
+            if let Some(reader) = this.reader.take() {
+                reader.wake();
+            }
+        }
+        let closed = this.conn.poll_close(cx);
+        if let Poll::Ready(Ok(())) = closed {
+            *this.ping_unflushed = false; // the close flushed it
+        }
+        closed
     }
 }
 
 /// A shared handle that doubles the interval of the probes it was given to, when
 /// the peer says they ping too often: gRPC's rule for a `too_many_pings` GOAWAY.
 ///
-/// Clones share the factor. A probe reads it when it starts counting an idle
-/// interval, so a doubling applies from the next one.
+/// Clones share the factor. A probe reads it at each poll while it counts an
+/// idle interval, so a doubling applies at once: the interval in progress falls
+/// due at twice its length, counted from its start.
 ///
 /// ```
 /// use futures_heartbeat::PingBackoff;
@@ -514,7 +640,7 @@ where
 /// backoff.clone().double();
 /// assert_eq!(backoff.factor(), 4);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PingBackoff {
     factor: Arc<AtomicU32>,
 }
@@ -539,7 +665,14 @@ impl PingBackoff {
 
     /// What the interval is multiplied by: 2 to the number of doublings.
     pub fn factor(&self) -> u32 {
-        self.factor.load(Ordering::Relaxed).max(1)
+        self.factor.load(Ordering::Relaxed)
+    }
+}
+
+/// [`PingBackoff::new`]: a factor of 1.
+impl Default for PingBackoff {
+    fn default() -> Self {
+        PingBackoff::new()
     }
 }
 

@@ -22,6 +22,9 @@
 //!   waits, as the [`watchdog`](crate::HeartbeatExt::watchdog) counts it: a slow
 //!   consumer never causes a restart. Its limit can also be learned from the
 //!   sources' rhythm ([`silence_adaptive`](Restarting::silence_adaptive)).
+//! - A setting changed after the first poll is never ignored: a limit on a wait
+//!   or a connect in progress moves its deadline, counted from its start; the
+//!   backoff's settings apply from the next delay, leaving the one announced.
 //!
 //! # Two-way connections
 //!
@@ -33,10 +36,38 @@
 //! is delivered at most once (see the `Sink` impl of [`Restarting`]). Both halves
 //! of the old connection are dropped before the next connect.
 //!
+//! Closing the `Sink` (`SinkExt::close`) ends the stream: no connect is made
+//! after it; the current connection is closed through its own `poll_close`, what
+//! it still yields (the peer's answer to the close included) is delivered in
+//! order, and then the stream ends with `None`, with no `Down` and no `GaveUp`,
+//! however the connection ends. Closing while connecting or backing off ends the
+//! stream at once. Writes after the close fail with [`Disconnected`]. A close
+//! that fails drops the connection and ends the stream all the same, and is not
+//! reported: `poll_close` returns `Ok` (see the `Sink` impl of [`Restarting`]).
+//!
 //! Keepalive belongs to each connection: make it in `connect` with
 //! [`try_probe`](crate::HeartbeatExt::try_probe), so that no ping is sent and no
 //! timer runs while there is none, and an unanswered ping brings the connection
-//! down as [`Cause::Failed`] with an error of kind `TimedOut`.
+//! down as [`Cause::Silent`], whose [`TimedOut`](crate::TimedOut) is of kind
+//! [`PingUnanswered`](crate::TimeoutKind::PingUnanswered) and names the idle
+//! time and the ack timeout; a socket that fails is [`Cause::Failed`].
+//!
+//! # Silences found inside the source
+//!
+//! A [`try_watchdog`](crate::HeartbeatExt::try_watchdog) (or
+//! [`try_watchdog_adaptive`](crate::HeartbeatExt::try_watchdog_adaptive), or
+//! [`try_probe`](crate::HeartbeatExt::try_probe)) made inside `connect` is
+//! part of the source: its time-out arrives as [`Cause::Silent`] with its
+//! [`TimedOut`](crate::TimedOut), not as [`Cause::Failed`], however deep it is,
+//! as long as the source passes it on as an error in the same poll. This is the
+//! place for a silence limit counted below a parser, such as on the bytes under
+//! a Server-Sent Events decoder, which drops the keep-alive comments a quiet
+//! server sends. The source's error type is yours, so the adapter notes the
+//! time-out it yields on the thread, and the restarting stream reads that note
+//! when its source yields an error in the same poll. A time-out found in
+//! another task and sent over a channel is not seen that way: it arrives as
+//! [`Cause::Failed`], and [`TimedOut::find`](crate::TimedOut::find) tells it
+//! apart.
 //! [`resuming_if_keyed`] leaves the cursor where it is on frames without a key.
 //!
 //! ```
@@ -118,7 +149,7 @@ where
 /// assert!(matches!(events.next().await, Some(Restart::Up { .. })));
 /// assert!(futures::poll!(events.next()).is_pending());
 /// clock.advance(Duration::from_secs(45));
-/// assert!(matches!(events.next().await, Some(Restart::Down { cause: Cause::Silent, .. })));
+/// assert!(matches!(events.next().await, Some(Restart::Down { cause: Cause::Silent(_), .. })));
 /// # });
 /// ```
 pub fn restarting_on<F, Fut, S, T, E, C>(connect: F, clock: C) -> Restarting<F, (), C>
@@ -136,6 +167,9 @@ where
 /// whichever source delivered it (`None` before the first), so that `connect` can
 /// ask the new source for what follows. [`resuming_on`] takes a clock.
 ///
+/// `key_of` comes after `connect`, whose sources give its argument's type:
+/// neither closure needs an annotation.
+///
 /// ```
 /// use futures::{stream, StreamExt};
 /// use futures_heartbeat::restart::resuming;
@@ -145,12 +179,12 @@ where
 /// // A log whose connection drops after every two records.
 /// let log = ["a", "b", "c", "d", "e"];
 /// let events = resuming(
-///     |record: &(usize, &str)| record.0,
 ///     move |attempt| async move {
 ///         let from = attempt.cursor.map_or(0, |last| last + 1);
 ///         let records = log.iter().copied().enumerate().skip(from).take(2).map(Ok);
 ///         Ok::<_, ()>(stream::iter(records.collect::<Vec<_>>()))
 ///     },
+///     |record| record.0,
 /// )
 /// .backoff(Duration::from_millis(1), Duration::from_millis(1));
 /// let records: Vec<_> = events
@@ -163,8 +197,8 @@ where
 /// # });
 /// ```
 pub fn resuming<F, Fut, S, T, E, K>(
-    key_of: impl FnMut(&T) -> K + Send + 'static,
     connect: F,
+    key_of: impl FnMut(&T) -> K + Send + 'static,
 ) -> Restarting<F, K>
 where
     F: FnMut(Attempt<K>) -> Fut,
@@ -172,7 +206,7 @@ where
     S: Stream<Item = Result<T, E>>,
     K: Clone,
 {
-    resuming_on(key_of, connect, DefaultClock)
+    resuming_on(connect, key_of, DefaultClock)
 }
 
 /// [`resuming`], with timers and the time taken from `clock`.
@@ -184,8 +218,8 @@ where
 /// # futures::executor::block_on(async {
 /// let clock = ManualClock::new();
 /// let mut events = resuming_on(
-///     |n: &u32| *n,
 ///     |_| async { Ok::<_, ()>(stream::iter([Ok(7), Ok(8)])) },
+///     |n| *n,
 ///     clock.clone(),
 /// );
 /// events.next().await; // Up
@@ -194,8 +228,8 @@ where
 /// # });
 /// ```
 pub fn resuming_on<F, Fut, S, T, E, K, C>(
-    key_of: impl FnMut(&T) -> K + Send + 'static,
     connect: F,
+    key_of: impl FnMut(&T) -> K + Send + 'static,
     clock: C,
 ) -> Restarting<F, K, C>
 where
@@ -206,7 +240,7 @@ where
     C: Clock,
 {
     let mut key_of = key_of;
-    resuming_if_keyed_on(move |item: &T| Some(key_of(item)), connect, clock)
+    resuming_if_keyed_on(connect, move |item| Some(key_of(item)), clock)
 }
 
 /// [`resuming`], where items for which `key_of` gives `None` leave the cursor
@@ -219,8 +253,8 @@ where
 ///
 /// # futures::executor::block_on(async {
 /// let mut events = resuming_if_keyed(
-///     |frame: &&str| frame.strip_prefix("update ").map(str::to_string),
 ///     |_| async { Ok::<_, ()>(stream::iter(["update 7", "pong"].map(Ok))) },
+///     |frame| frame.strip_prefix("update ").map(str::to_string),
 /// );
 /// for _ in 0..3 {
 ///     events.next().await; // Up, "update 7", "pong"
@@ -229,8 +263,8 @@ where
 /// # });
 /// ```
 pub fn resuming_if_keyed<F, Fut, S, T, E, K>(
-    key_of: impl FnMut(&T) -> Option<K> + Send + 'static,
     connect: F,
+    key_of: impl FnMut(&T) -> Option<K> + Send + 'static,
 ) -> Restarting<F, K>
 where
     F: FnMut(Attempt<K>) -> Fut,
@@ -238,7 +272,7 @@ where
     S: Stream<Item = Result<T, E>>,
     K: Clone,
 {
-    resuming_if_keyed_on(key_of, connect, DefaultClock)
+    resuming_if_keyed_on(connect, key_of, DefaultClock)
 }
 
 /// [`resuming_if_keyed`], with timers and the time taken from `clock`.
@@ -250,8 +284,8 @@ where
 /// # futures::executor::block_on(async {
 /// let clock = ManualClock::new();
 /// let mut events = resuming_if_keyed_on(
-///     |frame: &&str| frame.strip_prefix("update ").map(str::to_string),
 ///     |_| async { Ok::<_, ()>(stream::iter(["update 7", "pong"].map(Ok))) },
+///     |frame| frame.strip_prefix("update ").map(str::to_string),
 ///     clock.clone(),
 /// );
 /// for _ in 0..3 {
@@ -261,8 +295,8 @@ where
 /// # });
 /// ```
 pub fn resuming_if_keyed_on<F, Fut, S, T, E, K, C>(
-    key_of: impl FnMut(&T) -> Option<K> + Send + 'static,
     connect: F,
+    key_of: impl FnMut(&T) -> Option<K> + Send + 'static,
     clock: C,
 ) -> Restarting<F, K, C>
 where

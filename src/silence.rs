@@ -3,7 +3,9 @@
 //!
 //! The count starts at the first poll that finds the stream pending after a
 //! [`restart`](SilenceTimer::restart) (or at the first one ever), so the time a
-//! consumer spends between polls never counts.
+//! consumer spends between polls never counts. Its deadline is the start plus
+//! the limit given at each poll, so that a setting changed during a wait moves
+//! that wait's deadline.
 
 use core::fmt;
 use core::pin::Pin;
@@ -21,7 +23,7 @@ pin_project! {
         // Created at the first wait; `stop` drops it.
         #[pin]
         timer: Option<T>,
-        // The deadline the timer is armed for; it may lag behind `silence` (see `poll_deadline`).
+        // The deadline the timer is armed for; it may lag behind the current one (see `poll_deadline`).
         armed_for: Option<Instant>,
         silence: Silence,
     }
@@ -36,16 +38,15 @@ impl<T> fmt::Debug for SilenceTimer<T> {
     }
 }
 
-/// When the current silence becomes too long.
+/// Where the current silence stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Silence {
     // Nothing was polled yet: the first `Pending` starts the first count.
     FirstWait,
     // Something was just delivered: the next `Pending` starts a new count.
     Restart,
-    Until(Instant),
-    // The limit is too long to represent: this silence never ends.
-    Forever,
+    // Counting since then.
+    Since(Instant),
 }
 
 impl<T: Timer> SilenceTimer<T> {
@@ -72,9 +73,10 @@ impl<T: Timer> SilenceTimer<T> {
 
     /// The stream is pending: `Ready` once it has been silent for `limit` while the
     /// consumer waited (at once for a zero `limit`); otherwise the task is woken
-    /// when it has. After `Ready`, it stays `Ready` until the next `restart`.
+    /// when it has. A `limit` too long to represent never ends the silence.
     ///
-    /// `limit` is read only when a count starts.
+    /// `limit` is counted from the start of the count in progress at every poll:
+    /// a longer or shorter one than at the last poll moves the deadline.
     #[inline]
     pub(crate) fn poll_elapsed<C>(
         self: Pin<&mut Self>,
@@ -88,32 +90,34 @@ impl<T: Timer> SilenceTimer<T> {
         self.poll_elapsed_with(clock, |_| limit, cx)
     }
 
-    /// [`poll_elapsed`](Self::poll_elapsed), with the limit chosen when a count
-    /// starts, from the instant it starts: the adaptive watchdog learns the gap
-    /// that ended there before it decides how long the next silence may last.
+    /// [`poll_elapsed`](Self::poll_elapsed), with the limit chosen by `limit_of`:
+    /// given `Some(now)` when a count starts at `now`, `None` while one goes on.
+    /// The adaptive watchdog learns the gap that ended at the start before it
+    /// decides how long the next silence may last, and keeps that limit.
     pub(crate) fn poll_elapsed_with<C>(
         self: Pin<&mut Self>,
         clock: &C,
-        limit_from: impl FnOnce(Instant) -> Duration,
+        limit_of: impl FnOnce(Option<Instant>) -> Duration,
         cx: &mut Context<'_>,
     ) -> Poll<()>
     where
         C: Clock<Timer = T>,
     {
         let this = self.project();
-        if let Silence::FirstWait | Silence::Restart = *this.silence {
-            let now = clock.now();
-            let limit = limit_from(now);
-            *this.silence = match now.checked_add(limit) {
-                Some(deadline) => Silence::Until(deadline),
-                None => Silence::Forever,
-            };
-            if limit.is_zero() {
-                return Poll::Ready(()); // with no timer: a zero limit ends at the first wait, exactly
+        let (since, limit) = match *this.silence {
+            Silence::Since(since) => (since, limit_of(None)),
+            Silence::FirstWait | Silence::Restart => {
+                let now = clock.now();
+                *this.silence = Silence::Since(now);
+                let limit = limit_of(Some(now));
+                if limit.is_zero() {
+                    return Poll::Ready(()); // with no timer: a zero limit ends at the first wait, exactly
+                }
+                (now, limit)
             }
-        }
-        let Silence::Until(deadline) = *this.silence else {
-            return Poll::Pending;
+        };
+        let Some(deadline) = since.checked_add(limit) else {
+            return Poll::Pending; // too long to represent: never
         };
         poll_deadline(this.timer, this.armed_for, clock, deadline, cx)
     }
@@ -126,11 +130,11 @@ impl<T: Timer> SilenceTimer<T> {
 
 /// `Ready` once `deadline` has passed.
 ///
-/// The timer is moved lazily. Deadlines only move later as items arrive, so a
-/// timer armed for an earlier silence is left alone until it fires, and only
+/// The timer is moved lazily. Deadlines mostly move later, as items arrive, so
+/// a timer armed for an earlier silence is left alone until it fires, and only
 /// then moved to the current deadline: a busy stream costs at most one re-arm
 /// per limit, not one per item. An earlier deadline (after a longer
-/// first-item timeout) moves it at once.
+/// first-item timeout, or a limit shortened during a wait) moves it at once.
 fn poll_deadline<C: Clock>(
     mut timer: Pin<&mut Option<C::Timer>>,
     armed_for: &mut Option<Instant>,

@@ -1,6 +1,7 @@
 use core::fmt;
 use core::pin::Pin;
 use core::task::{Context, Poll};
+use std::io;
 use std::time::Duration;
 
 use futures_core::stream::{FusedStream, Stream};
@@ -183,7 +184,7 @@ impl<S, C, T, E> Stream for TryAdaptiveWatchdog<S, C>
 where
     S: Stream<Item = Result<T, E>>,
     C: Clock,
-    E: From<TimedOut>,
+    E: From<io::Error>,
 {
     type Item = Result<T, E>;
 
@@ -201,7 +202,7 @@ impl<S, C, T, E> FusedStream for TryAdaptiveWatchdog<S, C>
 where
     S: Stream<Item = Result<T, E>>,
     C: Clock,
-    E: From<TimedOut>,
+    E: From<io::Error>,
 {
     fn is_terminated(&self) -> bool {
         is_terminated_reporting_timeout(&self.watchdog, self.reported)
@@ -213,7 +214,22 @@ impl<S: Stream, C: Clock> Fires for AdaptiveWatchdog<S, C> {
         AdaptiveWatchdog::timed_out(self)
     }
 
-    fn allowed_silence(&self) -> Duration {
-        self.silence_limit()
+    fn what_timed_out(&self) -> TimedOut {
+        AdaptiveWatchdog::what_timed_out(self)
     }
+}
+
+/// Writes go through the [`AdaptiveWatchdog`] inside, and fail as its writes do
+/// once it has ended (rule W11 of [`watchdog`](crate::HeartbeatExt::watchdog)):
+/// with [`WriteError::TimedOut`](crate::WriteError::TimedOut) after the time-out
+/// that the stream reports as its last `Err`. They do not count as life.
+// Paths in full rather than imports: this impl is the file's only use of them.
+impl<S, C, Item> futures_sink::Sink<Item> for TryAdaptiveWatchdog<S, C>
+where
+    S: futures_sink::Sink<Item>,
+    C: Clock,
+{
+    type Error = crate::WriteError<S::Error>;
+
+    crate::sink::forward_sink!(watchdog, Item);
 }

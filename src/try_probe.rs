@@ -10,7 +10,7 @@ use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock};
 use crate::probe::Polled;
-use crate::{PingBackoff, Probe, TimedOut};
+use crate::{PingBackoff, Probe};
 
 pin_project! {
     /// Stream and sink returned by [`try_probe`](crate::HeartbeatExt::try_probe)
@@ -43,7 +43,8 @@ impl<S, P, F, C: Clock> TryProbe<S, P, F, C> {
         }
     }
 
-    /// How long to wait for any inbound frame after a ping fell due; see [`Probe::ack_timeout`].
+    /// How long to wait for any inbound frame after a ping fell due; set while a
+    /// ping is outstanding, it moves that ping's deadline. See [`Probe::ack_timeout`].
     pub fn ack_timeout(self, timeout: Duration) -> Self {
         TryProbe {
             probe: self.probe.ack_timeout(timeout),
@@ -51,15 +52,40 @@ impl<S, P, F, C: Clock> TryProbe<S, P, F, C> {
         }
     }
 
-    /// Frames that count as life without being yielded; see [`Probe::control_frames`].
-    pub fn control_frames<F2>(self, is_control: F2) -> TryProbe<S, P, F2, C> {
+    /// Frames that count as life without being yielded; see [`Probe::control_frames`],
+    /// also for what it keeps when set after the first poll. The closure's argument
+    /// needs no annotation: it is a reference to an inbound `Result`.
+    ///
+    /// ```
+    /// use futures::{channel::mpsc, SinkExt, StreamExt};
+    /// use futures_heartbeat::{Duplex, HeartbeatExt};
+    /// use std::{io, time::Duration};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let (to_peer, _peer_reads) = mpsc::unbounded::<&str>();
+    /// let (peer_writes, from_peer) = mpsc::unbounded::<io::Result<&str>>();
+    /// let to_peer = to_peer.sink_map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe));
+    /// let mut conn = Duplex::new(from_peer, to_peer)
+    ///     .try_probe(Duration::from_secs(30), || "ping")
+    ///     .control_frames(|frame| matches!(frame, Ok("pong")));
+    /// peer_writes.unbounded_send(Ok("pong")).unwrap();
+    /// peer_writes.unbounded_send(Ok("update 1")).unwrap();
+    /// assert_eq!(conn.next().await.unwrap().unwrap(), "update 1");
+    /// # });
+    /// ```
+    pub fn control_frames<F2>(self, is_control: F2) -> TryProbe<S, P, F2, C>
+    where
+        S: Stream,
+        F2: FnMut(&S::Item) -> bool,
+    {
         TryProbe {
             probe: self.probe.control_frames(is_control),
             reported: self.reported,
         }
     }
 
-    /// A shared handle that can double the ping interval; see [`Probe::ping_backoff`].
+    /// A shared handle that can double the ping interval, from the idle count in
+    /// progress; see [`Probe::ping_backoff`].
     pub fn ping_backoff(self, backoff: PingBackoff) -> Self {
         TryProbe {
             probe: self.probe.ping_backoff(backoff),
@@ -137,12 +163,7 @@ where
             }
             Polled::TimedOut | Polled::Ended if this.probe.timed_out() && !*this.reported => {
                 *this.reported = true;
-                let silence = this
-                    .probe
-                    .interval()
-                    .saturating_add(this.probe.ack_timeout_limit());
-                let error = io::Error::from(TimedOut::new(silence));
-                Poll::Ready(Some(Err(error.into())))
+                Poll::Ready(Some(Err(this.probe.what_timed_out().into_yielded_error())))
             }
             Polled::TimedOut | Polled::Ended => Poll::Ready(None),
         }

@@ -1,6 +1,7 @@
 use core::fmt;
 use core::pin::Pin;
 use core::task::{ready, Context, Poll};
+use std::io;
 use std::time::Duration;
 
 use futures_core::stream::{FusedStream, Stream};
@@ -59,8 +60,8 @@ impl<S, C: Clock> TryWatchdog<S, C> {
         }
     }
 
-    /// Allows a different silence before the first item; see
-    /// [`Watchdog::first_item_timeout`].
+    /// Allows a different silence before the first item, and moves the first
+    /// wait's deadline if set during it; see [`Watchdog::first_item_timeout`].
     ///
     /// ```
     /// use futures::stream;
@@ -186,7 +187,7 @@ impl<S, C, T, E> Stream for TryWatchdog<S, C>
 where
     S: Stream<Item = Result<T, E>>,
     C: Clock,
-    E: From<TimedOut>,
+    E: From<io::Error>,
 {
     type Item = Result<T, E>;
 
@@ -204,7 +205,7 @@ impl<S, C, T, E> FusedStream for TryWatchdog<S, C>
 where
     S: Stream<Item = Result<T, E>>,
     C: Clock,
-    E: From<TimedOut>,
+    E: From<io::Error>,
 {
     fn is_terminated(&self) -> bool {
         is_terminated_reporting_timeout(&self.watchdog, self.reported)
@@ -215,8 +216,8 @@ where
 pub(crate) trait Fires: FusedStream {
     /// Whether it ended the stream for its silence.
     fn timed_out(&self) -> bool;
-    /// The silence it allowed, for the error.
-    fn allowed_silence(&self) -> Duration;
+    /// What ran out, for the error: the silence it allowed, and its name.
+    fn what_timed_out(&self) -> TimedOut;
 }
 
 impl<S: Stream, C: Clock> Fires for Watchdog<S, C> {
@@ -224,12 +225,13 @@ impl<S: Stream, C: Clock> Fires for Watchdog<S, C> {
         Watchdog::timed_out(self)
     }
 
-    fn allowed_silence(&self) -> Duration {
-        self.current_limit()
+    fn what_timed_out(&self) -> TimedOut {
+        Watchdog::what_timed_out(self)
     }
 }
 
-/// The items of `watchdog`, then, if it fired, one `Err` made from [`TimedOut`], then the end.
+/// The items of `watchdog`, then, if it fired, one `Err` made from an `io::Error`
+/// that holds its [`TimedOut`], then the end.
 pub(crate) fn poll_reporting_timeout<W, T, E>(
     mut watchdog: Pin<&mut W>,
     reported: &mut bool,
@@ -237,15 +239,14 @@ pub(crate) fn poll_reporting_timeout<W, T, E>(
 ) -> Poll<Option<Result<T, E>>>
 where
     W: Fires + Stream<Item = Result<T, E>>,
-    E: From<TimedOut>,
+    E: From<io::Error>,
 {
     if let Some(item) = ready!(watchdog.as_mut().poll_next(cx)) {
         return Poll::Ready(Some(item));
     }
     if watchdog.timed_out() && !*reported {
         *reported = true;
-        let silence = TimedOut::new(watchdog.allowed_silence());
-        return Poll::Ready(Some(Err(silence.into())));
+        return Poll::Ready(Some(Err(watchdog.what_timed_out().into_yielded_error())));
     }
     Poll::Ready(None)
 }
@@ -267,4 +268,19 @@ pub(crate) fn size_hint_reporting_timeout<W: Fires>(
 
 pub(crate) fn is_terminated_reporting_timeout<W: Fires>(watchdog: &W, reported: bool) -> bool {
     watchdog.is_terminated() && (reported || !watchdog.timed_out())
+}
+
+/// Writes go through the [`Watchdog`] inside, and fail as its writes do once it
+/// has ended (rule W11 of [`watchdog`](crate::HeartbeatExt::watchdog)): with
+/// [`WriteError::TimedOut`](crate::WriteError::TimedOut) after the time-out
+/// that the stream reports as its last `Err`. They do not count as life.
+// Paths in full rather than imports: this impl is the file's only use of them.
+impl<S, C, Item> futures_sink::Sink<Item> for TryWatchdog<S, C>
+where
+    S: futures_sink::Sink<Item>,
+    C: Clock,
+{
+    type Error = crate::WriteError<S::Error>;
+
+    crate::sink::forward_sink!(watchdog, Item);
 }

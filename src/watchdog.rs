@@ -1,14 +1,17 @@
 use core::fmt;
 use core::pin::Pin;
-use core::task::{ready, Context, Poll};
+use core::task::{ready, Context, Poll, Waker};
 use std::time::Duration;
 
 use futures_core::stream::{FusedStream, Stream};
+use futures_sink::Sink;
 use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock, Timer};
 use crate::silence::SilenceTimer;
+use crate::sink::{let_go, Gone, Writes};
 use crate::trace;
+use crate::{TimedOut, WriteError};
 
 pin_project! {
     /// Stream returned by [`watchdog`](crate::HeartbeatExt::watchdog)
@@ -29,6 +32,8 @@ pin_project! {
         name: Option<&'static str>,
         seen_item: bool,
         state: State,
+        // The `Sink` side's: woken when the stream is dropped under a pending write.
+        writer: Option<Waker>,
     }
 }
 
@@ -63,6 +68,7 @@ impl<S, C: Clock> Watchdog<S, C> {
             name: None,
             seen_item: false,
             state: State::Running,
+            writer: None,
         }
     }
 
@@ -72,6 +78,11 @@ impl<S, C: Clock> Watchdog<S, C> {
     /// state; this is the timeout for that wait (Akka's `initialTimeout`). After
     /// the first item, every wait is limited by the timeout given to
     /// [`watchdog`](crate::HeartbeatExt::watchdog).
+    ///
+    /// Set after the first poll and before the first item, it moves the deadline
+    /// of the wait in progress, still counted from the first poll (at once if
+    /// that has passed: the next poll that finds nothing ready ends the stream).
+    /// Set after the first item, it changes nothing (W10).
     ///
     /// ```
     /// use futures::stream::{self, StreamExt};
@@ -95,7 +106,8 @@ impl<S, C: Clock> Watchdog<S, C> {
         self
     }
 
-    /// Names the stream in the events of the `tracing` feature.
+    /// Names the stream in the events of the `tracing` feature; set after the
+    /// first poll, it names the events that follow.
     ///
     /// ```
     /// use futures::stream;
@@ -231,9 +243,9 @@ impl<S: Stream, C: Clock> Watchdog<S, C> {
     #[cold]
     #[inline(never)]
     fn end(self: Pin<&mut Self>) -> Poll<Option<S::Item>> {
-        let mut this = self.project();
+        let this = self.project();
         *this.state = State::Ended;
-        this.stream.set(None);
+        let_go(this.stream, this.writer);
         this.silence.stop();
         Poll::Ready(None)
     }
@@ -250,7 +262,7 @@ impl<S: Stream, C: Clock> Watchdog<S, C> {
         let limit = this.timeouts.limit(*this.seen_item);
         ready!(this.silence.as_mut().poll_elapsed(this.clock, limit, cx));
         trace::watchdog_fired(*this.name, limit);
-        fire(this.stream, this.silence, this.state)
+        fire(this.stream, this.writer, this.silence, this.state)
     }
 }
 
@@ -334,12 +346,70 @@ impl Timeouts {
 
 /// Ends the stream for being silent too long: drops the stream and the timer.
 pub(crate) fn fire<S: Stream, T: Timer>(
-    mut stream: Pin<&mut Option<S>>,
+    stream: Pin<&mut Option<S>>,
+    writer: &mut Option<Waker>,
     silence: Pin<&mut SilenceTimer<T>>,
     state: &mut State,
 ) -> Poll<Option<S::Item>> {
-    stream.set(None);
+    let_go(stream, writer);
     silence.stop();
     *state = State::TimedOut;
     Poll::Ready(None)
+}
+
+/// Writes go to the wrapped connection, unchanged, while the watchdog runs
+/// (rule W11 of [`watchdog`](crate::HeartbeatExt::watchdog)). They do not count
+/// as life: only items coming in do, so a peer that takes what is written but
+/// sends nothing back still times out.
+///
+/// The watchdog drops the connection when it ends (W4, W5), so a write after
+/// that has nowhere to go: `poll_ready`, `start_send` and `poll_flush` fail with
+/// [`WriteError::TimedOut`] (which names the silence allowed) after a time-out,
+/// or [`WriteError::Ended`] after the stream ended by itself. `poll_close`
+/// fails after a time-out, as the connection was dropped rather than closed,
+/// and succeeds after the stream ended by itself, as there is nothing left to
+/// close. A write left pending on the connection when it is dropped (from
+/// another task, through `split`) is woken, and then fails.
+impl<S, C, Item> Sink<Item> for Watchdog<S, C>
+where
+    S: Sink<Item>,
+    C: Clock,
+{
+    type Error = WriteError<S::Error>;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.writes().poll_ready(cx)
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: Item) -> Result<(), Self::Error> {
+        self.writes().start_send(item)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.writes().poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.writes().poll_close(cx)
+    }
+}
+
+impl<S, C: Clock> Watchdog<S, C> {
+    /// What ran out, once the watchdog has fired: its limit and its name.
+    pub(crate) fn what_timed_out(&self) -> TimedOut {
+        TimedOut::silence_of(self.current_limit()).named(self.name())
+    }
+
+    fn writes(self: Pin<&mut Self>) -> Writes<'_, S> {
+        let gone = match self.state {
+            State::TimedOut => Gone::TimedOut(self.what_timed_out()),
+            State::Running | State::Ended => Gone::Ended,
+        };
+        let this = self.project();
+        Writes {
+            connection: this.stream,
+            writer: this.writer,
+            gone,
+        }
+    }
 }

@@ -33,12 +33,14 @@ fn with_heartbeat_adds_72_bytes() {
 }
 
 #[test]
-fn watchdog_adds_120_bytes_and_try_watchdog_8_more() {
+fn watchdog_adds_136_bytes_and_try_watchdog_8_more() {
     // The silence timer (64: the timer, the deadline it is armed for, the
-    // current one), the two timeouts (32), the name (16) and two flags.
-    assert_eq!(size_of::<Watchdog<Inner>>() - INNER, 120);
+    // current one), the two timeouts (32), the name (16), two flags, and the
+    // waker of a write left pending on a stream that is also a `Sink` (16),
+    // woken when the watchdog drops the stream (W9).
+    assert_eq!(size_of::<Watchdog<Inner>>() - INNER, 136);
     // Its own flag, in a word of its own.
-    assert_eq!(size_of::<TryWatchdog<Inner>>() - INNER, 128);
+    assert_eq!(size_of::<TryWatchdog<Inner>>() - INNER, 144);
 }
 
 #[test]
@@ -48,11 +50,12 @@ fn keep_alive_adds_88_bytes() {
 }
 
 #[test]
-fn adaptive_watchdog_adds_272_bytes_and_its_ring_of_samples() {
+fn adaptive_watchdog_adds_288_bytes_and_its_ring_of_samples() {
     // The silence timer (64), the learned rhythm (184: the settings 80, the
     // crossing, the sums and the ring's handle and position 64, the wait in
-    // progress 40), the name (16) and the state. The samples themselves, 4 bytes
-    // each (4 KB at the default 1,000), are on the heap, allocated once.
-    assert_eq!(size_of::<AdaptiveWatchdog<Inner>>() - INNER, 272);
-    assert_eq!(size_of::<TryAdaptiveWatchdog<Inner>>() - INNER, 280);
+    // progress 40), the name (16), the state, and the pending write's waker
+    // (16), as in the watchdog. The samples themselves, 4 bytes each (4 KB at
+    // the default 1,000), are on the heap, allocated once.
+    assert_eq!(size_of::<AdaptiveWatchdog<Inner>>() - INNER, 288);
+    assert_eq!(size_of::<TryAdaptiveWatchdog<Inner>>() - INNER, 296);
 }

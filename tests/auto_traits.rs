@@ -1,4 +1,5 @@
-//! `Send`, `Sync` and `Unpin` of the adapters follow the stream they wrap, checked at compile time.
+//! `Send`, `Sync` and `Unpin` of the adapters follow the stream they wrap, checked at compile time,
+//! and so does `Sink` (rules H8, K6 and W9).
 //! `Restarting` is `Unpin` when its source is, whatever its connect function's future.
 
 use std::cell::Cell;
@@ -12,8 +13,8 @@ use futures::stream::{BoxStream, Stream};
 use futures_heartbeat::clock::{FuturesTimerClock, ManualClock, WheelClock};
 use futures_heartbeat::restart::{Attempt, Restarting};
 use futures_heartbeat::{
-    AdaptiveWatchdog, Duplex, EveryFrame, Probe, TryAdaptiveWatchdog, TryProbe, TryWatchdog,
-    Watchdog, WithHeartbeat,
+    AdaptiveWatchdog, Duplex, EveryFrame, KeepAlive, Probe, TryAdaptiveWatchdog, TryProbe,
+    TryWatchdog, Watchdog, WithHeartbeat, WriteError,
 };
 
 fn is_send<T: Send>() {}
@@ -97,6 +98,33 @@ fn probes_are_send_sync_and_unpin_when_the_connection_is() {
     is_sync::<Conn<SendSyncUnpin>>();
     is_unpin::<Conn<SendSyncUnpin>>();
 }
+
+/// Writing `u8`s to `T` fails with `E`.
+fn is_sink<T: futures::Sink<u8, Error = E>, E>() {}
+type SendError = futures::channel::mpsc::SendError;
+type IoConn = Conn<futures::stream::Iter<std::vec::IntoIter<std::io::Result<u8>>>>;
+
+#[test]
+fn h8_k6_w9_adapters_are_sinks_when_the_stream_is_one() {
+    is_sink::<WithHeartbeat<Conn<SendSyncUnpin>>, SendError>();
+    is_sink::<KeepAlive<Conn<SendSyncUnpin>>, SendError>();
+    is_sink::<Watchdog<Conn<SendSyncUnpin>>, WriteError<SendError>>();
+    is_sink::<TryWatchdog<IoConn>, WriteError<SendError>>();
+    is_sink::<AdaptiveWatchdog<Conn<SendSyncUnpin>>, WriteError<SendError>>();
+    is_sink::<TryAdaptiveWatchdog<IoConn>, WriteError<SendError>>();
+    is_sink::<Watchdog<WithHeartbeat<Conn<SendSyncUnpin>>>, WriteError<SendError>>();
+    is_sink::<WithHeartbeat<Watchdog<Conn<SendSyncUnpin>>>, WriteError<SendError>>();
+}
+
+// And only then: over a stream that is not a `Sink`, none of them is one.
+assert_not_impl!(WithHeartbeat<SendSyncUnpin>: futures::Sink<u8>);
+assert_not_impl!(KeepAlive<SendSyncUnpin>: futures::Sink<u8>);
+assert_not_impl!(Watchdog<SendSyncUnpin>: futures::Sink<u8>);
+assert_not_impl!(TryWatchdog<UnpinSource>: futures::Sink<u8>);
+assert_not_impl!(AdaptiveWatchdog<SendSyncUnpin>: futures::Sink<u8>);
+assert_not_impl!(TryAdaptiveWatchdog<UnpinSource>: futures::Sink<u8>);
+// Nor of another item than the wrapped sink's.
+assert_not_impl!(Watchdog<Conn<SendSyncUnpin>>: futures::Sink<String>);
 
 assert_not_impl!(ProbeOf<NotSend>: Send);
 assert_not_impl!(ProbeOf<NotSync>: Sync);

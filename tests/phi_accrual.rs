@@ -9,7 +9,7 @@ use futures::channel::mpsc;
 use futures::stream::{self, Stream, StreamExt};
 use futures_heartbeat::clock::ManualClock;
 use futures_heartbeat::restart::{restarting, restarting_on, Cause, Restart};
-use futures_heartbeat::{AdaptiveWatchdog, Event, HeartbeatExt, PhiAccrual, TimedOut};
+use futures_heartbeat::{AdaptiveWatchdog, Event, HeartbeatExt, PhiAccrual, TimedOut, TimeoutKind};
 use futures_test::task::new_count_waker;
 use proptest::prelude::*;
 
@@ -223,8 +223,9 @@ fn learns_a_slower_rhythm_and_then_tolerates_it() {
 #[test]
 fn try_variant_yields_one_timed_out_error_then_ends() {
     let clock = ManualClock::new();
-    let mut jobs = stream::pending::<Result<u8, TimedOut>>()
-        .try_watchdog_adaptive_on(PhiAccrual::new(SECOND), clock.clone());
+    let mut jobs = stream::pending::<std::io::Result<u8>>()
+        .try_watchdog_adaptive_on(PhiAccrual::new(SECOND), clock.clone())
+        .named("jobs");
     let (waker, wakes) = new_count_waker();
     let mut cx = Context::from_waker(&waker);
     assert!(jobs.poll_next_unpin(&mut cx).is_pending());
@@ -232,11 +233,20 @@ fn try_variant_yields_one_timed_out_error_then_ends() {
     clock.advance(limit);
     assert_eq!(wakes.get(), 1);
     match jobs.poll_next_unpin(&mut cx) {
-        Poll::Ready(Some(Err(error))) => assert_eq!(error.silence(), limit),
+        Poll::Ready(Some(Err(error))) => {
+            let timed_out = TimedOut::find(&error).expect("no TimedOut inside");
+            assert_eq!(timed_out.kind(), TimeoutKind::Silence);
+            assert_eq!(timed_out.silence(), limit);
+            assert_eq!(timed_out.name(), Some("jobs"));
+            assert_eq!(
+                error.to_string(),
+                format!("jobs: no item for {limit:?}, the limit learned from the stream's rhythm")
+            );
+        }
         other => panic!("expected the error, got {other:?}"),
     }
     assert!(jobs.timed_out());
-    assert_eq!(jobs.poll_next_unpin(&mut cx), Poll::Ready(None));
+    assert!(matches!(jobs.poll_next_unpin(&mut cx), Poll::Ready(None)));
     assert!(futures::stream::FusedStream::is_terminated(&jobs));
 }
 
@@ -244,7 +254,7 @@ fn try_variant_yields_one_timed_out_error_then_ends() {
 fn try_variant_has_the_accessors_of_the_adaptive_watchdog_and_learns_the_same_rhythm() {
     let detector = PhiAccrual::new(SECOND).threshold(12.0);
     let mut h = Harness::new(detector);
-    let (tx, rx) = mpsc::unbounded::<Result<u32, TimedOut>>();
+    let (tx, rx) = mpsc::unbounded::<std::io::Result<u32>>();
     let jobs = rx.try_watchdog_adaptive_on(detector, h.clock.clone());
     assert_eq!(jobs.name(), None);
     let mut jobs = jobs.named("jobs");
@@ -258,7 +268,10 @@ fn try_variant_has_the_accessors_of_the_adaptive_watchdog_and_learns_the_same_rh
         assert!(jobs.poll_next_unpin(&mut cx).is_pending());
         h.beat_after(2 * SECOND);
         tx.unbounded_send(Ok(0)).unwrap();
-        assert_eq!(jobs.poll_next_unpin(&mut cx), Poll::Ready(Some(Ok(0))));
+        assert!(matches!(
+            jobs.poll_next_unpin(&mut cx),
+            Poll::Ready(Some(Ok(0)))
+        ));
     }
     let learned = jobs.learned_rhythm();
     assert_ne!(learned, (SECOND, SECOND / 4), "nothing learned");
@@ -310,13 +323,25 @@ fn restarting_with_an_adaptive_silence_restarts_a_source_that_stops_beating() {
     let woken = wakes.get();
     clock.advance(Duration::from_millis(100));
     assert_eq!(wakes.get(), woken + 1);
-    assert!(matches!(
-        events.as_mut().poll_next(&mut cx),
+    match events.as_mut().poll_next(&mut cx) {
         Poll::Ready(Some(Restart::Down {
-            cause: Cause::Silent,
+            cause: Cause::Silent(timed_out),
             ..
-        }))
-    ));
+        })) => {
+            // The cause carries the learned limit that ran out.
+            assert_eq!(timed_out.kind(), TimeoutKind::Silence);
+            let limit = timed_out.silence();
+            assert!(
+                limit > Duration::from_millis(2500) && limit <= Duration::from_millis(2600),
+                "{limit:?}"
+            );
+            assert_eq!(
+                timed_out.to_string(),
+                format!("no item for {limit:?}, the limit learned from the stream's rhythm")
+            );
+        }
+        other => panic!("expected Down for the silence, got {other:?}"),
+    }
     assert_eq!(connects.load(std::sync::atomic::Ordering::Relaxed), 1);
 }
 
@@ -410,7 +435,7 @@ fn restarting_keeps_the_learned_rhythm_across_sources() {
     assert!(matches!(
         poll_once(events.as_mut()),
         Poll::Ready(Some(Restart::Down {
-            cause: Cause::Silent,
+            cause: Cause::Silent(_),
             ..
         }))
     ));
@@ -439,7 +464,7 @@ fn restarting_uses_the_first_item_timeout_before_a_sources_first_item() {
     assert!(matches!(
         events.as_mut().poll_next(&mut cx),
         Poll::Ready(Some(Restart::Down {
-            cause: Cause::Silent,
+            cause: Cause::Silent(_),
             ..
         }))
     ));
@@ -467,7 +492,7 @@ fn restarting_with_an_adaptive_silence_in_real_time_on_the_default_clock() {
                 Some(Restart::Item(_)) => items += 1,
                 Some(Restart::Up { .. }) => {}
                 Some(Restart::Down { cause, .. }) => {
-                    assert!(matches!(cause, Cause::Silent), "{cause:?}");
+                    assert!(matches!(cause, Cause::Silent(_)), "{cause:?}");
                     break;
                 }
                 other => panic!("unexpected {other:?}"),

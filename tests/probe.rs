@@ -1,4 +1,4 @@
-//! `probe`, rule by rule (P1–P10, stated in the docs of `HeartbeatExt::probe`;
+//! `probe`, rule by rule (P1–P13, stated in the docs of `HeartbeatExt::probe`;
 //! a test of a rule starts its name with the rule's number), on the manual
 //! clock: exact times, the task's wakeups, and what went out on the write half.
 //! A `Fed` stream stands in for the read half and a `Wire` for the write half.
@@ -6,19 +6,23 @@
 mod support;
 
 use std::io;
-use std::task::Poll;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures::sink::SinkExt;
+use futures::sink::{Sink, SinkExt};
 use futures::stream::{FusedStream, StreamExt};
 use futures_heartbeat::clock::ManualClock;
-use futures_heartbeat::{Duplex, EveryFrame, HeartbeatExt, PingBackoff, TryProbe};
+use futures_heartbeat::{
+    Duplex, EveryFrame, HeartbeatExt, PingBackoff, TimedOut, TimeoutKind, TryProbe,
+};
 use support::wire::Wire;
 use support::{Fed, Feed, Task};
 
 const IDLE: Duration = Duration::from_secs(30);
 const ACK: Duration = Duration::from_secs(10);
 const NANO: Duration = Duration::from_nanos(1);
+const SEC: Duration = Duration::from_secs(1);
 
 type Conn<T> = Duplex<Fed<T>, Wire>;
 
@@ -47,6 +51,11 @@ fn try_probe_at_its_ack_timeout(
     assert!(task.poll(&mut conn).is_pending());
     clock.advance(ACK);
     (feed, wire, conn, task)
+}
+
+/// The caller's `poll_close`, from a task of its own.
+fn close<S: Sink<&'static str> + Unpin>(conn: &mut S) -> Poll<Result<(), S::Error>> {
+    Pin::new(conn).poll_close(&mut Context::from_waker(futures::task::noop_waker_ref()))
 }
 
 fn is_pong(frame: &&str) -> bool {
@@ -332,6 +341,16 @@ fn p8_backoff_doubles_the_interval_from_the_next_count() {
 }
 
 #[test]
+fn p8_a_default_backoff_is_a_new_one_and_doubles() {
+    let (made_new, made_default) = (PingBackoff::new(), PingBackoff::default());
+    assert_eq!(made_default.factor(), made_new.factor());
+    made_new.double();
+    made_default.double();
+    assert_eq!(made_default.factor(), 2);
+    assert_eq!(made_default.factor(), made_new.factor());
+}
+
+#[test]
 fn p9_no_clock_read_or_timer_work_per_inbound_frame() {
     let clock = ManualClock::new();
     let (feed, _wire, conn) = connection();
@@ -372,6 +391,164 @@ fn p1_a_flood_of_control_frames_yields_to_other_tasks() {
         }
     }
     assert!(polls > 1, "a thousand pongs taken in one poll");
+}
+
+// Settings changed after the first poll (P14).
+
+#[test]
+fn p14_control_frames_set_while_a_ping_is_outstanding_keeps_the_ack_deadline() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 1);
+    task.wakeups(); // the ping's
+    let mut conn = conn.control_frames(is_pong);
+    clock.advance(ACK - NANO);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(NANO);
+    assert!(task.was_woken(), "not woken at the ack deadline");
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
+    assert_eq!(wire.pings(), 1);
+}
+
+#[test]
+fn p14_ack_timeout_shortened_while_a_ping_is_outstanding_moves_its_deadline() {
+    let clock = ManualClock::new();
+    let (_feed, _wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending); // the ping fell due
+    clock.advance(4 * SEC);
+    let mut conn = conn.ack_timeout(5 * SEC);
+    assert_eq!(conn.ack_timeout_limit(), 5 * SEC);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    task.wakeups();
+    clock.advance(SEC - NANO);
+    assert!(!task.was_woken());
+    clock.advance(NANO); // 5 s after the ping fell due
+    assert!(task.was_woken(), "not woken at the new ack deadline");
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
+}
+
+#[test]
+fn p14_ack_timeout_shortened_past_the_time_already_waited_ends_at_the_next_poll() {
+    let clock = ManualClock::new();
+    let (_feed, _wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(8 * SEC);
+    let mut conn = conn.ack_timeout(5 * SEC);
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
+}
+
+#[test]
+fn p14_ack_timeout_lengthened_while_a_ping_is_outstanding_moves_its_deadline() {
+    let clock = ManualClock::new();
+    let (feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    let mut conn = conn.ack_timeout(2 * ACK);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(ACK);
+    assert_eq!(
+        task.poll(&mut conn),
+        Poll::Pending,
+        "ended at the old deadline"
+    );
+    clock.advance(ACK - NANO);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    feed.push("pong"); // just in time
+    assert_eq!(task.poll(&mut conn), Poll::Ready(Some("pong")));
+    assert!(!conn.timed_out());
+    assert_eq!(wire.pings(), 1);
+}
+
+#[test]
+fn p14_ack_timeout_set_forever_while_a_ping_is_outstanding_never_ends_it() {
+    let clock = ManualClock::new();
+    let (_feed, _wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    let mut conn = conn.ack_timeout(Duration::MAX);
+    clock.advance(1000 * ACK);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert!(!conn.timed_out());
+    let mut conn = conn.ack_timeout(ACK); // and back: 10 s after the ping fell due, long past
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
+}
+
+#[test]
+fn p14_a_doubling_during_an_idle_count_moves_its_deadline() {
+    let clock = ManualClock::new();
+    let backoff = PingBackoff::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn.probe_on(IDLE, || "ping", clock.clone());
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending); // the idle count starts
+    clock.advance(IDLE / 2);
+    let mut conn = conn.ping_backoff(backoff.clone());
+    backoff.double();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE / 2);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(
+        wire.pings(),
+        0,
+        "pinged at the interval before the doubling"
+    );
+    clock.advance(IDLE - NANO);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 0);
+    task.wakeups();
+    clock.advance(NANO); // twice the interval after the count started
+    assert!(task.was_woken(), "not woken when the ping fell due");
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 1);
+}
+
+#[test]
+fn p14_control_frames_set_while_idle_keeps_the_idle_count() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn.probe_on(IDLE, || "ping", clock.clone());
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE / 2);
+    let mut conn = conn.control_frames(is_pong);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE / 2);
+    assert!(task.was_woken(), "not woken when the ping fell due");
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 1, "the idle count started again");
 }
 
 // Hostile write halves.
@@ -427,9 +604,7 @@ fn try_probe_has_the_accessors_of_probe() {
     let conn = conn.try_probe(IDLE, || "ping");
     assert_eq!(conn.ack_timeout_limit(), Duration::from_secs(20)); // gRPC's default
     assert_eq!(conn.interval(), IDLE);
-    let conn = conn
-        .ack_timeout(ACK)
-        .control_frames(|_: &io::Result<u8>| false);
+    let conn = conn.ack_timeout(ACK).control_frames(|_| false);
     assert_eq!(conn.ack_timeout_limit(), ACK);
     assert_eq!(conn.interval(), IDLE);
 }
@@ -463,6 +638,49 @@ fn p5_try_probe_ends_with_a_timed_out_error_naming_the_whole_silence() {
 }
 
 #[test]
+fn p15_try_probe_error_says_a_ping_went_unanswered_with_both_limits() {
+    let clock = ManualClock::new();
+    let (_feed, _wire, mut conn, mut task) = try_probe_at_its_ack_timeout(&clock);
+    let error = match task.poll(&mut conn) {
+        Poll::Ready(Some(Err(error))) => error,
+        other => panic!("expected a timeout error, got {other:?}"),
+    };
+    assert_eq!(
+        error.to_string(),
+        "no answer to a ping within 10s after 30s idle"
+    );
+    let timed_out = TimedOut::find(&error).expect("no TimedOut inside");
+    assert_eq!(timed_out.kind(), TimeoutKind::PingUnanswered);
+    assert_eq!(timed_out.ack_timeout(), Some(ACK));
+    assert_eq!(timed_out.silence(), IDLE + ACK);
+    assert_eq!(timed_out.name(), None);
+}
+
+#[test]
+fn p8_p15_the_unanswered_ping_names_the_interval_the_backoff_made() {
+    let clock = ManualClock::new();
+    let backoff = PingBackoff::new();
+    backoff.double();
+    let (_feed, _wire, conn) = connection::<io::Result<u8>>();
+    let mut conn = conn
+        .try_probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK)
+        .ping_backoff(backoff);
+    let mut task = Task::new();
+    assert!(task.poll(&mut conn).is_pending());
+    clock.advance(2 * IDLE);
+    assert!(task.poll(&mut conn).is_pending());
+    clock.advance(ACK);
+    match task.poll(&mut conn) {
+        Poll::Ready(Some(Err(error))) => assert_eq!(
+            error.to_string(),
+            "no answer to a ping within 10s after 60s idle"
+        ),
+        other => panic!("expected a timeout error, got {other:?}"),
+    }
+}
+
+#[test]
 #[should_panic(expected = "must be greater than zero")]
 fn p10_a_zero_idle_is_refused() {
     let (_feed, _wire, conn) = connection::<u8>();
@@ -481,4 +699,234 @@ fn p7_the_probe_is_a_sink_whose_writes_are_not_life() {
     clock.advance(IDLE / 2);
     assert_eq!(task.poll(&mut conn), Poll::Pending);
     assert_eq!(wire.written(), ["order 1", "ping"]);
+}
+
+// Closing: the caller is done.
+
+#[test]
+fn p11_no_ping_after_close() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(Duration::MAX);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert!(matches!(close(&mut conn), Poll::Ready(Ok(()))));
+    assert_eq!(wire.closes(), 1, "not closed through the connection");
+    for _ in 0..5 {
+        clock.advance(IDLE);
+        assert_eq!(task.poll(&mut conn), Poll::Pending);
+    }
+    assert_eq!(wire.pings(), 0, "pinged a connection being closed");
+}
+
+#[test]
+fn p11_a_ping_that_was_due_is_not_written_after_close() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    wire.set(|state| state.blocked = true);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE);
+    assert_eq!(task.poll(&mut conn), Poll::Pending); // due, waiting for the write half
+    assert!(matches!(close(&mut conn), Poll::Ready(Ok(()))));
+    wire.set(|state| state.blocked = false);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert_eq!(wire.pings(), 0, "the due ping went out after close");
+}
+
+#[test]
+fn p11_frames_after_close_are_yielded_and_count_as_life() {
+    let clock = ManualClock::new();
+    let (feed, wire, conn) = connection();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK)
+        .control_frames(is_pong);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert!(matches!(close(&mut conn), Poll::Ready(Ok(()))));
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(ACK - NANO);
+    feed.push("update");
+    assert_eq!(task.poll(&mut conn), Poll::Ready(Some("update")));
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(ACK - NANO);
+    feed.push("pong");
+    assert_eq!(task.poll(&mut conn), Poll::Pending, "a pong was yielded");
+    clock.advance(ACK - NANO);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert!(
+        !conn.timed_out(),
+        "a frame after close was not counted as life"
+    );
+    clock.advance(NANO);
+    assert!(task.was_woken());
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
+    assert_eq!(wire.pings(), 0);
+}
+
+#[test]
+fn p12_a_peer_that_completes_the_close_ends_the_probe_cleanly() {
+    let clock = ManualClock::new();
+    let (feed, _wire, conn) = connection();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert!(matches!(close(&mut conn), Poll::Ready(Ok(()))));
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(ACK / 2);
+    feed.push("close");
+    feed.end();
+    assert_eq!(task.poll(&mut conn), Poll::Ready(Some("close")));
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(!conn.timed_out());
+    assert!(conn.is_terminated());
+    assert_eq!(clock.live_timers(), 0, "the timers outlived the end");
+}
+
+#[test]
+fn p12_try_probe_ends_a_clean_shutdown_without_error_even_with_a_ping_outstanding() {
+    let clock = ManualClock::new();
+    let (feed, wire, conn) = connection::<io::Result<u8>>();
+    let mut conn = conn
+        .try_probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert!(task.poll(&mut conn).is_pending());
+    clock.advance(IDLE);
+    assert!(task.poll(&mut conn).is_pending());
+    assert_eq!(wire.pings(), 1);
+    clock.advance(ACK - NANO); // the ping is still unanswered...
+    assert!(matches!(close(&mut conn), Poll::Ready(Ok(())))); // ...when the caller closes
+    assert!(task.poll(&mut conn).is_pending());
+    clock.advance(NANO); // the ping's ack deadline: the close replaced it
+    let polled = task.poll(&mut conn);
+    assert!(polled.is_pending(), "a clean shutdown got {polled:?}");
+    clock.advance(ACK / 2);
+    feed.end(); // the peer completes the close
+    assert!(matches!(task.poll(&mut conn), Poll::Ready(None)));
+    assert!(!conn.timed_out());
+    assert!(conn.is_terminated());
+}
+
+#[test]
+fn p13_a_close_the_peer_never_answers_times_out_ack_timeout_after_the_close() {
+    let clock = ManualClock::new();
+    let (_feed, wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(IDLE / 2);
+    task.wakeups();
+    assert!(matches!(close(&mut conn), Poll::Ready(Ok(()))));
+    assert!(
+        task.was_woken(),
+        "the reader was not woken to count from the close"
+    );
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(ACK - NANO);
+    assert!(!task.was_woken(), "woken before the close's ack timeout");
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(NANO);
+    assert!(
+        task.was_woken(),
+        "not woken when the close's ack timeout passed"
+    );
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
+    assert!(conn.is_terminated());
+    assert_eq!(wire.pings(), 0);
+    assert_eq!(clock.live_timers(), 0, "the timers outlived the end");
+}
+
+#[test]
+fn p13_try_probe_reports_an_unanswered_close_once_as_its_timeout() {
+    let clock = ManualClock::new();
+    let (_feed, _wire, conn) = connection::<io::Result<u8>>();
+    let mut conn = conn
+        .try_probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert!(task.poll(&mut conn).is_pending());
+    assert!(matches!(close(&mut conn), Poll::Ready(Ok(()))));
+    assert!(task.poll(&mut conn).is_pending());
+    clock.advance(ACK);
+    let error = match task.poll(&mut conn) {
+        Poll::Ready(Some(Err(error))) => error,
+        other => panic!("expected the close's timeout, got {other:?}"),
+    };
+    assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+    let timed_out = futures_heartbeat::TimedOut::find(&error).expect("no TimedOut inside");
+    assert_eq!(
+        timed_out.kind(),
+        futures_heartbeat::TimeoutKind::CloseUnanswered
+    );
+    assert_eq!(
+        timed_out.silence(),
+        ACK,
+        "the close waits the ack timeout alone"
+    );
+    assert_eq!(timed_out.ack_timeout(), Some(ACK));
+    assert_eq!(
+        timed_out.to_string(),
+        format!("no answer to the close within {ACK:?}")
+    );
+    assert!(conn.timed_out());
+    assert!(matches!(task.poll(&mut conn), Poll::Ready(None)));
+    assert!(conn.is_terminated());
+}
+
+#[test]
+fn p13_p14_ack_timeout_lengthened_while_a_close_is_awaited_moves_its_deadline() {
+    let clock = ManualClock::new();
+    let (_feed, _wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert!(matches!(close(&mut conn), Poll::Ready(Ok(()))));
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(ACK - NANO);
+    let mut conn = conn.ack_timeout(2 * ACK);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(NANO);
+    assert_eq!(
+        task.poll(&mut conn),
+        Poll::Pending,
+        "ended at the old deadline"
+    );
+    clock.advance(ACK - NANO);
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(NANO); // 2 × ACK after the close
+    assert!(task.was_woken(), "not woken at the new deadline");
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
+}
+
+#[test]
+fn p13_p14_ack_timeout_shortened_past_the_time_a_close_waited_ends_at_the_next_poll() {
+    let clock = ManualClock::new();
+    let (_feed, _wire, conn) = connection::<&str>();
+    let mut conn = conn
+        .probe_on(IDLE, || "ping", clock.clone())
+        .ack_timeout(ACK);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    assert!(matches!(close(&mut conn), Poll::Ready(Ok(()))));
+    assert_eq!(task.poll(&mut conn), Poll::Pending);
+    clock.advance(ACK / 2);
+    let mut conn = conn.ack_timeout(ACK / 4);
+    assert_eq!(task.poll(&mut conn), Poll::Ready(None));
+    assert!(conn.timed_out());
 }

@@ -7,11 +7,13 @@ use std::sync::atomic::Ordering;
 use std::task::Poll;
 use std::time::Duration;
 
-use futures::stream::FusedStream;
+use futures::stream::{self, FusedStream};
 use futures_heartbeat::clock::ManualClock;
 use futures_heartbeat::restart::{
     restarting_on, resuming_on, Attempt, Cause, Jitter, Restart, Restarting,
 };
+use futures_heartbeat::TimeoutKind;
+use futures_heartbeat::{HeartbeatExt, PhiAccrual};
 use support::restart_lab::{Connecting, Error, Lab, Plan};
 use support::Task;
 
@@ -37,6 +39,28 @@ fn down(
         attempt,
         retry_in,
     }))
+}
+
+/// Asserts that `polled` is `Down` for the restarting stream's own silence of `limit`.
+fn assert_down_silent(
+    polled: Poll<Option<Restart<u32, Error>>>,
+    limit: Duration,
+    attempt: u32,
+    retry_in: Duration,
+) {
+    match polled {
+        Poll::Ready(Some(Restart::Down {
+            cause: Cause::Silent(timed_out),
+            attempt: down_attempt,
+            retry_in: down_retry_in,
+        })) => {
+            assert_eq!((down_attempt, down_retry_in), (attempt, retry_in));
+            assert_eq!(timed_out.kind(), TimeoutKind::Silence);
+            assert_eq!(timed_out.silence(), limit);
+            assert_eq!(timed_out.to_string(), format!("no item for {limit:?}"));
+        }
+        other => panic!("expected Down for a silence of {limit:?}, got {other:?}"),
+    }
 }
 
 fn item(n: u32) -> Poll<Option<Restart<u32, Error>>> {
@@ -348,8 +372,31 @@ fn silence_counts_only_while_the_consumer_waits_and_restarts_a_silent_source() {
     assert_eq!(task.poll(&mut events), Poll::Pending);
     clock.advance(NANO);
     assert!(task.was_woken());
-    assert_eq!(task.poll(&mut events), down(Cause::Silent, 1, SEC));
+    assert_down_silent(task.poll(&mut events), 5 * SEC, 1, SEC);
     assert!(lab.feed(0).is_dropped());
+}
+
+#[test]
+fn the_silence_names_the_restarting_stream_and_its_limit() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    let mut events = lab_stream(&lab, &clock).silence(5 * SEC).named("prices");
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut events), up(0, Duration::ZERO));
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    clock.advance(5 * SEC);
+    let Poll::Ready(Some(Restart::Down { cause, .. })) = task.poll(&mut events) else {
+        panic!("expected Down for the silence")
+    };
+    let Cause::Silent(timed_out) = &cause else {
+        panic!("expected a silence, got {cause:?}")
+    };
+    assert_eq!(timed_out.name(), Some("prices"));
+    assert_eq!(timed_out.silence(), 5 * SEC);
+    assert_eq!(cause.kind(), "silent");
+    assert_eq!(
+        cause.to_string(),
+        "the source went silent: prices: no item for 5s"
+    );
 }
 
 #[test]
@@ -362,7 +409,7 @@ fn first_item_timeout_limits_the_wait_for_each_sources_first_item() {
     assert_eq!(task.poll(&mut events), up(0, Duration::ZERO));
     assert_eq!(task.poll(&mut events), Poll::Pending);
     clock.advance(5 * SEC);
-    assert_eq!(task.poll(&mut events), down(Cause::Silent, 1, SEC));
+    assert_down_silent(task.poll(&mut events), 5 * SEC, 1, SEC);
     clock.advance(SEC);
     assert_eq!(task.poll(&mut events), up(1, SEC));
     lab.feed(1).push(Ok(1));
@@ -372,7 +419,7 @@ fn first_item_timeout_limits_the_wait_for_each_sources_first_item() {
     assert_eq!(task.poll(&mut events), Poll::Pending);
     clock.advance(SEC);
     // Up for a minute, longer than `stable_after`: the backoff starts again.
-    assert_eq!(task.poll(&mut events), down(Cause::Silent, 2, SEC));
+    assert_down_silent(task.poll(&mut events), 60 * SEC, 2, SEC);
 }
 
 #[test]
@@ -458,7 +505,7 @@ fn a_custom_backoff_that_runs_out_gives_up() {
 #[test]
 fn resuming_hands_connect_the_last_delivered_key_kept_across_failed_attempts() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
-    let mut events = resuming_on(|n: &u32| *n, lab.connect_resuming(), clock.clone())
+    let mut events = resuming_on(lab.connect_resuming(), |n| *n, clock.clone())
         .jitter(Jitter::None)
         .backoff(SEC, SEC);
     let mut task = Task::new();
@@ -491,4 +538,235 @@ fn the_name_given_with_named_is_read_back_with_name() {
     let events = lab_stream(&lab, &clock);
     assert_eq!(events.name(), None);
     assert_eq!(events.named("feed").name(), Some("feed"));
+}
+
+// Settings changed after the first poll, as each one's docs say.
+
+/// A restarting stream on `clock` whose first source is up and waiting: the
+/// current wait started at the last poll.
+fn up_and_waiting<F>(events: &mut LabStream<F>, task: &mut Task)
+where
+    F: FnMut(Attempt) -> Connecting,
+{
+    assert_eq!(task.poll(events), up(0, Duration::ZERO));
+    assert_eq!(task.poll(events), Poll::Pending);
+}
+
+#[test]
+fn silence_shortened_during_a_wait_moves_its_deadline() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    let mut events = lab_stream(&lab, &clock).silence(10 * SEC);
+    let mut task = Task::new();
+    up_and_waiting(&mut events, &mut task);
+    clock.advance(4 * SEC);
+    let mut events = events.silence(5 * SEC);
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    clock.advance(SEC - NANO);
+    assert!(!task.was_woken());
+    clock.advance(NANO); // 5 s into the wait
+    assert!(task.was_woken(), "not woken at the new deadline");
+    assert_down_silent(task.poll(&mut events), 5 * SEC, 1, SEC);
+}
+
+#[test]
+fn silence_lengthened_during_a_wait_moves_its_deadline() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    let mut events = lab_stream(&lab, &clock).silence(5 * SEC);
+    let mut task = Task::new();
+    up_and_waiting(&mut events, &mut task);
+    clock.advance(4 * SEC);
+    let mut events = events.silence(10 * SEC);
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    clock.advance(SEC);
+    assert_eq!(
+        task.poll(&mut events),
+        Poll::Pending,
+        "went down at the old deadline"
+    );
+    clock.advance(5 * SEC - NANO);
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    clock.advance(NANO);
+    assert!(task.was_woken());
+    assert_down_silent(task.poll(&mut events), 10 * SEC, 1, SEC);
+}
+
+#[test]
+fn silence_set_while_up_without_one_counts_from_the_next_poll() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    let mut events = lab_stream(&lab, &clock);
+    let mut task = Task::new();
+    up_and_waiting(&mut events, &mut task);
+    clock.advance(100 * SEC);
+    let mut events = events.silence(5 * SEC);
+    assert_eq!(
+        task.poll(&mut events),
+        Poll::Pending,
+        "the silence starts here"
+    );
+    clock.advance(5 * SEC);
+    assert!(task.was_woken());
+    assert_down_silent(task.poll(&mut events), 5 * SEC, 1, SEC);
+}
+
+#[test]
+fn first_item_timeout_set_while_waiting_for_the_first_item_moves_the_deadline() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    let mut events = lab_stream(&lab, &clock).silence(60 * SEC);
+    let mut task = Task::new();
+    up_and_waiting(&mut events, &mut task);
+    clock.advance(2 * SEC);
+    let mut events = events.first_item_timeout(5 * SEC);
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    clock.advance(3 * SEC); // 5 s after the source came up
+    assert!(task.was_woken(), "not woken at the new deadline");
+    assert_down_silent(task.poll(&mut events), 5 * SEC, 1, SEC);
+}
+
+#[test]
+fn silence_adaptive_set_during_a_wait_limits_it_from_its_start() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    let detector = PhiAccrual::new(SEC);
+    // What a detector allows before it has learned anything: its first estimate's limit.
+    let limit = stream::pending::<()>()
+        .watchdog_adaptive_on(detector, clock.clone())
+        .silence_limit();
+    assert!(limit > 2 * SEC && limit < 60 * SEC);
+    let mut events = lab_stream(&lab, &clock).silence(60 * SEC);
+    let mut task = Task::new();
+    up_and_waiting(&mut events, &mut task);
+    clock.advance(SEC);
+    let mut events = events.silence_adaptive(detector);
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    clock.advance(limit - SEC - NANO);
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    clock.advance(NANO);
+    assert!(task.was_woken(), "not woken at the detector's limit");
+    match task.poll(&mut events) {
+        Poll::Ready(Some(Restart::Down {
+            cause: Cause::Silent(timed_out),
+            attempt: 1,
+            ..
+        })) => assert_eq!(
+            (timed_out.kind(), timed_out.silence()),
+            (TimeoutKind::Silence, limit)
+        ),
+        other => panic!("expected Down for the learned silence, got {other:?}"),
+    }
+}
+
+#[test]
+fn connect_timeout_shortened_while_connecting_moves_the_deadline_of_the_connect() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    lab.plan([Plan::Hang]);
+    let mut events = lab_stream(&lab, &clock); // 20 s by default
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    clock.advance(4 * SEC);
+    let mut events = events.connect_timeout(5 * SEC);
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    clock.advance(SEC - NANO);
+    assert!(!task.was_woken());
+    clock.advance(NANO); // 5 s after the connect started
+    assert!(task.was_woken(), "not woken at the new deadline");
+    assert_eq!(task.poll(&mut events), down(Cause::ConnectTimedOut, 1, SEC));
+    assert!(lab.hang_dropped.load(Ordering::SeqCst));
+}
+
+#[test]
+fn connect_timeout_lengthened_while_connecting_moves_the_deadline_of_the_connect() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    lab.plan([Plan::Hang]);
+    let mut events = lab_stream(&lab, &clock).connect_timeout(5 * SEC);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    clock.advance(4 * SEC);
+    let mut events = events.connect_timeout(30 * SEC);
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    clock.advance(SEC);
+    assert_eq!(
+        task.poll(&mut events),
+        Poll::Pending,
+        "timed out at the old deadline"
+    );
+    clock.advance(25 * SEC - NANO);
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    clock.advance(NANO);
+    assert!(task.was_woken());
+    assert_eq!(task.poll(&mut events), down(Cause::ConnectTimedOut, 1, SEC));
+}
+
+#[test]
+fn connect_timeout_set_forever_while_connecting_never_times_it_out() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    lab.plan([Plan::Hang]);
+    let mut events = lab_stream(&lab, &clock).connect_timeout(5 * SEC);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    let mut events = events.connect_timeout(Duration::MAX);
+    clock.advance(1000 * SEC);
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    assert_eq!(clock.live_timers(), 0, "a timer armed for nothing");
+    let mut events = events.connect_timeout(5 * SEC); // long past
+    assert_eq!(task.poll(&mut events), down(Cause::ConnectTimedOut, 1, SEC));
+}
+
+#[test]
+fn backoff_changed_while_backing_off_keeps_the_delay_announced_and_applies_from_the_next() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    lab.plan([Plan::Fail("refused")]);
+    let mut events = lab_stream(&lab, &clock).backoff(10 * SEC, 10 * SEC);
+    let mut task = Task::new();
+    let refused = Cause::ConnectFailed("refused");
+    assert_eq!(task.poll(&mut events), down(refused, 1, 10 * SEC));
+    let mut events = events.backoff(SEC, 2 * SEC).jitter(Jitter::None);
+    clock.advance(10 * SEC - NANO);
+    assert_eq!(task.poll(&mut events), Poll::Pending);
+    assert_eq!(lab.calls(), 1);
+    clock.advance(NANO);
+    assert!(task.was_woken());
+    assert_eq!(task.poll(&mut events), up(1, 10 * SEC));
+    lab.feed(0).push(Err("reset"));
+    assert_eq!(task.poll(&mut events), down(Cause::Failed("reset"), 2, SEC));
+}
+
+#[test]
+fn stable_after_changed_while_up_applies_to_the_source_that_is_up() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    lab.plan([Plan::Fail("refused")]);
+    let mut events = lab_stream(&lab, &clock);
+    let mut task = Task::new();
+    assert_eq!(
+        task.poll(&mut events),
+        down(Cause::ConnectFailed("refused"), 1, SEC)
+    );
+    clock.advance(SEC);
+    assert_eq!(task.poll(&mut events), up(1, SEC));
+    clock.advance(10 * SEC); // short of the default 30 s
+    let mut events = events.stable_after(10 * SEC);
+    lab.feed(0).push(Err("reset"));
+    // Up for 10 s, now long enough: the backoff starts again from 1 s, not 2 s.
+    assert_eq!(task.poll(&mut events), down(Cause::Failed("reset"), 2, SEC));
+}
+
+#[test]
+fn max_restarts_set_after_the_first_poll_counts_the_restarts_from_then_on() {
+    let (lab, clock) = (Lab::default(), ManualClock::new());
+    lab.plan([Plan::Fail("refused"); 10]);
+    let mut events = lab_stream(&lab, &clock).backoff(SEC, SEC);
+    let mut task = Task::new();
+    let refused = || Cause::ConnectFailed("refused");
+    for attempt in 1..=3 {
+        assert_eq!(task.poll(&mut events), down(refused(), attempt, SEC));
+        clock.advance(SEC);
+    }
+    let mut events = events.max_restarts(1, 60 * SEC);
+    assert_eq!(task.poll(&mut events), down(refused(), 4, SEC)); // the first since
+    clock.advance(SEC);
+    assert_eq!(
+        task.poll(&mut events),
+        Poll::Ready(Some(Restart::GaveUp {
+            cause: refused(),
+            restarts: 4
+        }))
+    );
 }

@@ -173,6 +173,7 @@ impl Run {
                 self.retry_at = Some(now + retry_in);
             }
             Restart::GaveUp { .. } => prop_assert!(false, "gave up with no limit set"),
+            other => prop_assert!(false, "an event this check does not know: {:?}", other),
         }
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! `restarting` with a two-way source (the "Two-way connections" section of the
 //! `restart` module's docs, and `Restarting`'s `Sink` impl): the stream is also a
-//! `Sink` of outbound messages to the current connection, on the manual clock.
+//! `Sink` of outbound messages to the current connection, and closing it ends
+//! the stream, on the manual clock.
 //! Each connection is a `Fed` read half and a `Wire` write half, both logging
 //! their drop.
 
@@ -18,7 +19,7 @@ use futures_heartbeat::clock::ManualClock;
 use futures_heartbeat::restart::{
     restarting_on, resuming_if_keyed_on, Attempt, Cause, Disconnected, Jitter, Restart,
 };
-use futures_heartbeat::{Duplex, HeartbeatExt};
+use futures_heartbeat::{Duplex, HeartbeatExt, TimeoutKind};
 use futures_test::task::new_count_waker;
 use support::wire::{DropLog, Wire};
 use support::{Fed, Feed, Task};
@@ -115,6 +116,13 @@ impl Writer {
         Pin::new(&mut *sink).start_send(message).unwrap();
         let flushed = Pin::new(sink).poll_flush(&mut Context::from_waker(&self.waker));
         assert!(matches!(flushed, Poll::Ready(Ok(()))));
+    }
+
+    fn poll_close<S: Sink<&'static str> + Unpin>(
+        &self,
+        sink: &mut S,
+    ) -> Poll<Result<(), S::Error>> {
+        Pin::new(sink).poll_close(&mut Context::from_waker(&self.waker))
     }
 
     fn was_woken(&mut self) -> bool {
@@ -285,9 +293,9 @@ fn probing_belongs_to_each_connection_so_nothing_is_sent_while_down() {
     clock.advance(ACK); // no answer
     match poll(&mut events) {
         Poll::Ready(Some(Restart::Down {
-            cause: Cause::Failed(error),
+            cause: Cause::Silent(timed_out),
             ..
-        })) => assert_eq!(error.kind(), io::ErrorKind::TimedOut),
+        })) => assert_eq!(timed_out.kind(), TimeoutKind::PingUnanswered),
         other => panic!("expected Down for the unanswered ping, got {other:?}"),
     }
     // Backing off for 60 s, two idle intervals: no connection, so no ping and no pulse.
@@ -319,11 +327,11 @@ fn resuming_if_keyed_leaves_the_cursor_on_frames_without_a_key() {
     let seen = cursors.clone();
     let mut connect = peers.connect::<u32>();
     let mut events = resuming_if_keyed_on(
-        |frame: &&str| frame.strip_prefix("update ")?.parse::<u32>().ok(),
         move |attempt: Attempt<u32>| {
             seen.lock().unwrap().push(attempt.cursor);
             connect(attempt)
         },
+        |frame| frame.strip_prefix("update ")?.parse::<u32>().ok(),
         clock.clone(),
     )
     .jitter(Jitter::None)
@@ -365,4 +373,318 @@ fn once_given_up_writes_fail_with_disconnected() {
     let sent = Pin::new(&mut events).start_send("too late");
     assert!(sent.is_err());
     assert_eq!(peers.wire(0).written(), ["last words"]);
+}
+
+// Closing (the `Sink` impl's "Closing" paragraph): the caller is done.
+
+fn is_item<E>(polled: Poll<Option<Restart<&str, E>>>, frame: &str) -> bool {
+    matches!(polled, Poll::Ready(Some(Restart::Item(f))) if f == frame)
+}
+
+fn is_end<T, E>(polled: &Poll<Option<Restart<T, E>>>) -> bool {
+    matches!(polled, Poll::Ready(None))
+}
+
+#[test]
+fn closing_delivers_what_is_on_its_way_then_ends_and_the_peers_reply_is_no_down() {
+    let clock = ManualClock::new();
+    let peers = Peers::default();
+    let mut events = restarting_on(peers.connect(), clock.clone())
+        .jitter(Jitter::None)
+        .backoff(BACKOFF, BACKOFF);
+    let mut task = Task::new();
+    let writer = Writer::new();
+    assert!(is_up(task.poll(&mut events), 0));
+    peers.push(0, Ok("update 1")); // on its way when the caller closes
+
+    assert!(matches!(
+        writer.poll_close(&mut events),
+        Poll::Ready(Ok(()))
+    ));
+    assert_eq!(
+        peers.wire(0).closes(),
+        1,
+        "not closed through the connection"
+    );
+    // The peer answers the close: what it still had, its own close, and the end.
+    peers.push(0, Ok("update 2"));
+    peers.push(0, Ok("close"));
+    peers.end(0);
+    for frame in ["update 1", "update 2", "close"] {
+        assert!(is_item(task.poll(&mut events), frame), "{frame} lost");
+    }
+    let polled = task.poll(&mut events);
+    assert!(is_end(&polled), "the close was answered by {polled:?}");
+
+    assert!(futures::stream::FusedStream::is_terminated(&events));
+    clock.advance(10 * BACKOFF);
+    assert!(is_end(&task.poll(&mut events)));
+    assert_eq!(peers.connections(), 1, "reconnected after close");
+    assert_eq!(peers.log(), ["connect 0", "drop read 0", "drop write 0"]);
+    assert!(matches!(
+        writer.poll_close(&mut events),
+        Poll::Ready(Ok(()))
+    ));
+    assert_eq!(peers.wire(0).closes(), 1, "the connection was closed twice");
+}
+
+#[test]
+fn a_write_after_close_fails_with_disconnected() {
+    let clock = ManualClock::new();
+    let peers = Peers::default();
+    let mut events = restarting_on(peers.connect(), clock.clone());
+    let mut task = Task::new();
+    let writer = Writer::new();
+    assert!(is_up(task.poll(&mut events), 0));
+    writer.send(&mut events, "before");
+    peers.wire(0).set(|wire| wire.flush_blocked = true);
+    assert!(writer.poll_close(&mut events).is_pending());
+    assert!(
+        matches!(
+            writer.poll_ready(&mut events),
+            Poll::Ready(Err(Disconnected { .. }))
+        ),
+        "ready while closing"
+    );
+    peers.wire(0).set(|wire| wire.flush_blocked = false);
+    assert!(matches!(
+        writer.poll_close(&mut events),
+        Poll::Ready(Ok(()))
+    ));
+    assert!(
+        matches!(
+            writer.poll_ready(&mut events),
+            Poll::Ready(Err(Disconnected { .. }))
+        ),
+        "ready after close"
+    );
+    assert!(matches!(
+        Pin::new(&mut events).start_send("after"),
+        Err(Disconnected { .. })
+    ));
+    assert_eq!(peers.wire(0).written(), ["before"]);
+}
+
+#[test]
+fn closing_while_backing_off_ends_the_stream_at_once_and_wakes_the_reader() {
+    let clock = ManualClock::new();
+    let peers = Peers::default();
+    let mut events = restarting_on(peers.connect(), clock.clone())
+        .jitter(Jitter::None)
+        .backoff(BACKOFF, BACKOFF);
+    let mut task = Task::new();
+    let writer = Writer::new();
+    assert!(is_up(task.poll(&mut events), 0));
+    peers.end(0);
+    assert!(task.poll(&mut events).is_ready()); // Down
+    assert!(task.poll(&mut events).is_pending()); // the reader waits out the backoff
+    task.wakeups();
+
+    assert!(matches!(
+        writer.poll_close(&mut events),
+        Poll::Ready(Ok(()))
+    ));
+    assert!(
+        task.was_woken(),
+        "the reader was left waiting for the backoff"
+    );
+    assert!(is_end(&task.poll(&mut events)));
+    assert_eq!(
+        clock.live_timers(),
+        0,
+        "the backoff's timer outlived the close"
+    );
+    clock.advance(10 * BACKOFF);
+    assert!(is_end(&task.poll(&mut events)));
+    assert_eq!(peers.connections(), 1, "reconnected after close");
+}
+
+#[test]
+fn closing_while_connecting_drops_the_connect_and_ends_the_stream_at_once() {
+    let clock = ManualClock::new();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let dropped = log.clone();
+    let hangs = move |_: Attempt| {
+        let guard = logged((), "connect".to_string(), &dropped);
+        async move {
+            let _guard = guard;
+            future::pending::<io::Result<Conn>>().await
+        }
+    };
+    let mut events = restarting_on(hangs, clock.clone());
+    let mut task = Task::new();
+    let writer = Writer::new();
+    assert!(task.poll(&mut events).is_pending()); // connecting
+    task.wakeups();
+
+    assert!(matches!(
+        writer.poll_close(&mut events),
+        Poll::Ready(Ok(()))
+    ));
+    let dropped_so_far = log.lock().unwrap().clone();
+    assert_eq!(dropped_so_far, ["drop connect"], "the connect was kept");
+    assert!(
+        task.was_woken(),
+        "the reader was left waiting for the connect"
+    );
+    assert!(is_end(&task.poll(&mut events)));
+    assert_eq!(
+        clock.live_timers(),
+        0,
+        "the connect timeout outlived the close"
+    );
+    clock.advance(Duration::from_secs(3600));
+    assert!(is_end(&task.poll(&mut events)));
+}
+
+#[test]
+fn closing_before_the_first_poll_means_no_connect_at_all() {
+    let clock = ManualClock::new();
+    let peers = Peers::default();
+    let mut events = restarting_on(peers.connect(), clock.clone());
+    let mut task = Task::new();
+    let writer = Writer::new();
+    assert!(matches!(
+        writer.poll_close(&mut events),
+        Poll::Ready(Ok(()))
+    ));
+    assert!(is_end(&task.poll(&mut events)));
+    assert_eq!(peers.connections(), 0);
+}
+
+#[test]
+fn after_close_a_source_that_fails_ends_the_stream_without_down() {
+    let clock = ManualClock::new();
+    let peers = Peers::default();
+    let mut events = restarting_on(peers.connect(), clock.clone());
+    let mut task = Task::new();
+    let writer = Writer::new();
+    assert!(is_up(task.poll(&mut events), 0));
+    assert!(matches!(
+        writer.poll_close(&mut events),
+        Poll::Ready(Ok(()))
+    ));
+    peers.push(0, Ok("last"));
+    peers.push(0, Err(io::ErrorKind::ConnectionReset.into()));
+    assert!(is_item(task.poll(&mut events), "last"));
+    let polled = task.poll(&mut events);
+    assert!(is_end(&polled), "the error after close came as {polled:?}");
+    assert_eq!(peers.connections(), 1);
+}
+
+#[test]
+fn after_close_a_source_that_falls_silent_ends_the_stream_without_down() {
+    let clock = ManualClock::new();
+    let peers = Peers::default();
+    let mut events = restarting_on(peers.connect(), clock.clone()).silence(SEC);
+    let mut task = Task::new();
+    let writer = Writer::new();
+    assert!(is_up(task.poll(&mut events), 0));
+    assert!(task.poll(&mut events).is_pending());
+    assert!(matches!(
+        writer.poll_close(&mut events),
+        Poll::Ready(Ok(()))
+    ));
+    clock.advance(SEC);
+    let polled = task.poll(&mut events);
+    assert!(
+        is_end(&polled),
+        "the silence after close came as {polled:?}"
+    );
+    assert_eq!(peers.connections(), 1);
+    assert_eq!(clock.live_timers(), 0);
+}
+
+#[test]
+fn a_close_that_fails_drops_the_connection_and_is_neither_down_nor_an_error() {
+    let clock = ManualClock::new();
+    let peers = Peers::default();
+    let mut events = restarting_on(peers.connect(), clock.clone())
+        .jitter(Jitter::None)
+        .backoff(BACKOFF, BACKOFF);
+    let mut task = Task::new();
+    let writer = Writer::new();
+    assert!(is_up(task.poll(&mut events), 0));
+    assert!(task.poll(&mut events).is_pending());
+    peers.wire(0).set(|wire| wire.failing = true);
+
+    assert!(
+        matches!(writer.poll_close(&mut events), Poll::Ready(Ok(()))),
+        "the failed close was reported to the caller"
+    );
+    assert!(task.was_woken(), "the reader was not told");
+    let polled = task.poll(&mut events);
+    assert!(is_end(&polled), "the failed close came as {polled:?}");
+    assert_eq!(peers.log(), ["connect 0", "drop read 0", "drop write 0"]);
+    clock.advance(10 * BACKOFF);
+    assert!(is_end(&task.poll(&mut events)));
+    assert_eq!(peers.connections(), 1);
+}
+
+#[test]
+fn a_close_in_progress_when_the_peer_ends_completes_and_wakes_the_closer() {
+    let clock = ManualClock::new();
+    let peers = Peers::default();
+    let mut events = restarting_on(peers.connect(), clock.clone());
+    let mut task = Task::new();
+    let mut writer = Writer::new();
+    assert!(is_up(task.poll(&mut events), 0));
+    writer.was_woken();
+    peers.wire(0).set(|wire| wire.flush_blocked = true);
+    assert!(writer.poll_close(&mut events).is_pending());
+
+    peers.end(0); // the peer hung up before the close was flushed
+    assert!(is_end(&task.poll(&mut events)));
+    assert!(
+        writer.was_woken(),
+        "the closer was left waiting on a dropped connection"
+    );
+    assert!(matches!(
+        writer.poll_close(&mut events),
+        Poll::Ready(Ok(()))
+    ));
+    assert_eq!(peers.connections(), 1);
+}
+
+#[test]
+fn closing_a_probed_connection_whose_peer_never_answers_ends_after_the_ack_timeout() {
+    const IDLE: Duration = Duration::from_secs(30);
+    const ACK: Duration = Duration::from_secs(10);
+    let clock = ManualClock::new();
+    let peers = Peers::default();
+    let probe_clock = clock.clone();
+    let mut connect = peers.connect::<()>();
+    let mut events = restarting_on(
+        move |attempt| {
+            let probe_clock = probe_clock.clone();
+            let connecting = connect(attempt);
+            async move {
+                let conn = connecting.await?;
+                Ok(conn
+                    .try_probe_on(IDLE, || "ping", probe_clock)
+                    .ack_timeout(ACK))
+            }
+        },
+        clock.clone(),
+    )
+    .jitter(Jitter::None)
+    .backoff(BACKOFF, BACKOFF);
+    let mut task = Task::new();
+    let writer = Writer::new();
+    assert!(is_up(task.poll(&mut events), 0));
+    assert!(task.poll(&mut events).is_pending());
+    assert!(matches!(
+        writer.poll_close(&mut events),
+        Poll::Ready(Ok(()))
+    ));
+    assert!(task.poll(&mut events).is_pending());
+    clock.advance(ACK - SEC);
+    assert!(task.poll(&mut events).is_pending());
+    clock.advance(SEC); // the close's ack timeout: the probe's time-out ends the stream
+    let polled = task.poll(&mut events);
+    assert!(is_end(&polled), "the unanswered close came as {polled:?}");
+    assert_eq!(peers.wire(0).pings(), 0, "pinged after close");
+    clock.advance(10 * BACKOFF);
+    assert!(is_end(&task.poll(&mut events)));
+    assert_eq!(peers.connections(), 1, "reconnected after close");
 }

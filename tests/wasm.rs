@@ -177,7 +177,7 @@ async fn a_probe_pings_a_quiet_server_and_ends_when_it_stops_answering() {
     let mut socket = futures_heartbeat::Duplex::new(from_server, to_server)
         .probe(20 * MS, || "ping")
         .ack_timeout(20 * MS)
-        .control_frames(|message: &FromServer| *message == FromServer::Pong);
+        .control_frames(|message| *message == FromServer::Pong);
     let got: Vec<_> = within(socket.by_ref().collect()).await;
     assert_eq!(got, [FromServer::Update(1)]); // the pongs were life, not messages
     assert!(socket.timed_out());

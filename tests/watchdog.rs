@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures::stream::{self, FusedStream, Stream};
 use futures_heartbeat::clock::ManualClock;
-use futures_heartbeat::{HeartbeatExt, TimedOut};
+use futures_heartbeat::{HeartbeatExt, TimedOut, TimeoutKind};
 use support::{Feed, Task};
 
 const TIMEOUT: Duration = Duration::from_secs(2);
@@ -274,6 +274,79 @@ fn rule8_first_item_timeout_fires_on_a_stream_that_never_starts() {
 }
 
 #[test]
+fn rule10_first_item_timeout_lengthened_during_the_first_wait_moves_its_deadline() {
+    let clock = ManualClock::new();
+    let mut items = stream::pending::<()>().watchdog_on(TIMEOUT, clock.clone());
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut items), Poll::Pending); // the first wait starts
+    clock.advance(TIMEOUT / 2);
+    let mut items = items.first_item_timeout(5 * TIMEOUT);
+    assert_eq!(task.poll(&mut items), Poll::Pending);
+    clock.advance(TIMEOUT / 2);
+    assert_eq!(
+        task.poll(&mut items),
+        Poll::Pending,
+        "ended at the old deadline"
+    );
+    clock.advance(4 * TIMEOUT - NANO);
+    assert_eq!(task.poll(&mut items), Poll::Pending);
+    task.wakeups();
+    clock.advance(NANO); // five timeouts after the first poll
+    assert!(task.was_woken(), "not woken at the new deadline");
+    assert_eq!(task.poll(&mut items), Poll::Ready(None));
+    assert!(items.timed_out());
+}
+
+#[test]
+fn rule10_first_item_timeout_shortened_during_the_first_wait_moves_its_deadline() {
+    let clock = ManualClock::new();
+    let mut items = stream::pending::<()>()
+        .watchdog_on(TIMEOUT, clock.clone())
+        .first_item_timeout(10 * TIMEOUT);
+    let mut task = Task::new();
+    assert_eq!(task.poll(&mut items), Poll::Pending);
+    clock.advance(2 * TIMEOUT);
+    let mut items = items.first_item_timeout(3 * TIMEOUT);
+    assert_eq!(task.poll(&mut items), Poll::Pending);
+    clock.advance(TIMEOUT - NANO);
+    assert!(!task.was_woken());
+    clock.advance(NANO); // three timeouts after the first poll
+    assert!(task.was_woken(), "not woken at the new deadline");
+    assert_eq!(task.poll(&mut items), Poll::Ready(None));
+}
+
+#[test]
+fn rule10_first_item_timeout_set_after_the_first_item_changes_nothing() {
+    let clock = ManualClock::new();
+    let (feed, fed) = Feed::new();
+    let mut items = fed.watchdog_on(TIMEOUT, clock.clone());
+    let mut task = Task::new();
+    feed.push(1);
+    assert_eq!(task.poll(&mut items), Poll::Ready(Some(1)));
+    let mut items = items.first_item_timeout(10 * TIMEOUT);
+    assert_eq!(task.poll(&mut items), Poll::Pending);
+    clock.advance(TIMEOUT);
+    assert!(task.was_woken());
+    assert_eq!(task.poll(&mut items), Poll::Ready(None));
+}
+
+#[test]
+fn rule10_try_watchdog_first_item_timeout_during_the_first_wait_moves_its_deadline() {
+    let clock = ManualClock::new();
+    let mut frames = stream::pending::<io::Result<u8>>().try_watchdog_on(TIMEOUT, clock.clone());
+    let mut task = Task::new();
+    assert!(task.poll(&mut frames).is_pending());
+    let mut frames = frames.first_item_timeout(3 * TIMEOUT);
+    clock.advance(3 * TIMEOUT - NANO);
+    assert!(task.poll(&mut frames).is_pending());
+    clock.advance(NANO);
+    match task.poll(&mut frames) {
+        Poll::Ready(Some(Err(error))) => assert_eq!(error.kind(), io::ErrorKind::TimedOut),
+        other => panic!("expected the timeout error, got {other:?}"),
+    }
+}
+
+#[test]
 fn rule8_try_watchdog_ends_with_one_error_item() {
     let clock = ManualClock::new();
     let (feed, fed) = Feed::<io::Result<u8>>::new();
@@ -295,6 +368,7 @@ fn rule8_try_watchdog_ends_with_one_error_item() {
             assert_eq!(error.kind(), io::ErrorKind::TimedOut);
             let timed_out = error.get_ref().unwrap().downcast_ref::<TimedOut>().unwrap();
             assert_eq!(timed_out.silence(), TIMEOUT);
+            assert_eq!(TimedOut::find(&error), Some(timed_out));
         }
         other => panic!("expected the timeout error, got {other:?}"),
     }
@@ -308,21 +382,24 @@ fn rule8_try_watchdog_ends_with_one_error_item() {
 #[test]
 fn rule8_try_watchdog_reports_the_first_item_timeout_it_exceeded() {
     let clock = ManualClock::new();
-    let mut frames = stream::pending::<Result<u8, TimedOut>>()
+    let mut frames = stream::pending::<io::Result<u8>>()
         .try_watchdog_on(TIMEOUT, clock.clone())
         .first_item_timeout(3 * TIMEOUT);
     let mut task = Task::new();
     assert!(task.poll(&mut frames).is_pending());
     clock.advance(3 * TIMEOUT);
     match task.poll(&mut frames) {
-        Poll::Ready(Some(Err(timed_out))) => assert_eq!(timed_out.silence(), 3 * TIMEOUT),
+        Poll::Ready(Some(Err(error))) => {
+            assert_eq!(TimedOut::find(&error).unwrap().silence(), 3 * TIMEOUT);
+            assert_eq!(error.to_string(), "no item for 6s");
+        }
         other => panic!("expected the timeout error, got {other:?}"),
     }
 }
 
 #[test]
 fn try_watchdog_has_the_accessors_of_watchdog() {
-    let frames = stream::pending::<Result<u8, TimedOut>>().try_watchdog(TIMEOUT);
+    let frames = stream::pending::<io::Result<u8>>().try_watchdog(TIMEOUT);
     assert_eq!(frames.timeout(), TIMEOUT);
     assert_eq!(frames.name(), None);
     // The first-item timeout is a setting of its own: `timeout` stays the steady one.
@@ -334,37 +411,48 @@ fn try_watchdog_has_the_accessors_of_watchdog() {
 #[test]
 fn rule8_try_watchdog_adds_no_error_when_the_stream_ends_by_itself() {
     let clock = ManualClock::new();
-    let mut frames = stream::iter([Ok::<u8, TimedOut>(1)]).try_watchdog_on(TIMEOUT, clock);
+    let mut frames = stream::iter([Ok::<u8, io::Error>(1)]).try_watchdog_on(TIMEOUT, clock);
     let mut task = Task::new();
-    assert_eq!(task.poll(&mut frames), Poll::Ready(Some(Ok(1))));
-    assert_eq!(task.poll(&mut frames), Poll::Ready(None));
+    assert!(matches!(task.poll(&mut frames), Poll::Ready(Some(Ok(1)))));
+    assert!(task.poll(&mut frames).is_ready_none());
     assert!(frames.is_terminated());
 }
 
 #[test]
-fn timed_out_error_reads_well_and_converts_to_io_timed_out() {
+fn rule9_try_watchdog_error_says_no_item_came_for_the_limit_after_its_name() {
     let clock = ManualClock::new();
-    let mut frames =
-        stream::pending::<Result<u8, TimedOut>>().try_watchdog_on(TIMEOUT, clock.clone());
+    let mut frames = stream::pending::<io::Result<u8>>().try_watchdog_on(TIMEOUT, clock.clone());
+    let mut named = stream::pending::<io::Result<u8>>()
+        .try_watchdog_on(TIMEOUT, clock.clone())
+        .named("frames");
     let mut task = Task::new();
     assert!(task.poll(&mut frames).is_pending());
+    assert!(task.poll(&mut named).is_pending());
     clock.advance(TIMEOUT);
-    let Poll::Ready(Some(Err(timed_out))) = task.poll(&mut frames) else {
-        panic!("expected the timeout error")
-    };
-    assert_eq!(
-        timed_out.to_string(),
-        "stream was silent for longer than 2s"
-    );
-    let error: io::Error = timed_out.into();
-    assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+    for (frames, message, name) in [
+        (&mut frames, "no item for 2s", None),
+        (&mut named, "frames: no item for 2s", Some("frames")),
+    ] {
+        let Poll::Ready(Some(Err(error))) = task.poll(frames) else {
+            panic!("expected the timeout error")
+        };
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(error.to_string(), message);
+        let timed_out = TimedOut::find(&error).expect("no TimedOut inside");
+        assert_eq!(timed_out.kind(), TimeoutKind::Silence);
+        assert_eq!(timed_out.silence(), TIMEOUT);
+        assert_eq!(timed_out.ack_timeout(), None);
+        assert_eq!(timed_out.name(), name);
+        assert_eq!(timed_out.to_string(), message);
+    }
 }
 
 #[test]
 fn size_hint_has_no_lower_bound_and_keeps_the_inner_upper_bound() {
     let items = stream::iter([1, 2, 3]).watchdog_on(TIMEOUT, ManualClock::new());
     assert_eq!(items.size_hint(), (0, Some(3)));
-    let frames = stream::iter([Ok::<u8, TimedOut>(1)]).try_watchdog_on(TIMEOUT, ManualClock::new());
+    let frames =
+        stream::iter([Ok::<u8, io::Error>(1)]).try_watchdog_on(TIMEOUT, ManualClock::new());
     assert_eq!(
         frames.size_hint(),
         (0, Some(2)),

@@ -1,7 +1,8 @@
 //! The `websocket` example's client against its server, a real tokio-tungstenite
 //! WebSocket on 127.0.0.1: killed and restarted, frozen,
 //! frozen in the handshake, and quiet but healthy. In every case each update
-//! arrives exactly once, in order.
+//! arrives exactly once, in order. And a client that closes its subscription
+//! shuts down cleanly.
 //!
 //! The server is this test binary run again as a child in the role of
 //! `child_server_role`, with the example's server code (so that a test run alone
@@ -21,7 +22,7 @@ use std::sync::mpsc::{self, Receiver};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
+use futures::{SinkExt, StreamExt};
 use futures_heartbeat::restart::Restart;
 use support::child::{free_port, ChildServer};
 
@@ -78,6 +79,17 @@ enum Seen {
     Up,
     Update(u64),
     Down(String),
+    /// The stream ended (`None`).
+    End,
+}
+
+/// What the client does at update `until`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum AtUntil {
+    /// Drops the subscription.
+    Stop,
+    /// Closes it (`SinkExt::close`) and reads on to its end.
+    Close,
 }
 
 /// The example's client on a thread of its own, until update `until` or `4 * GENEROUS`.
@@ -89,6 +101,10 @@ struct Subscriber {
 
 impl Subscriber {
     fn start(addr: &str, until: u64) -> Subscriber {
+        Subscriber::start_with(addr, until, AtUntil::Stop)
+    }
+
+    fn start_with(addr: &str, until: u64, at_until: AtUntil) -> Subscriber {
         let settings = client::Settings {
             idle: IDLE,
             ack_timeout: ACK,
@@ -103,6 +119,7 @@ impl Subscriber {
                 .unwrap();
             let subscription = async {
                 let mut updates = pin!(client::updates(url, settings));
+                let mut closed = false;
                 while let Some(event) = updates.next().await {
                     let seen = match event {
                         Restart::Item(frame) => match client::update_number(&frame) {
@@ -113,12 +130,23 @@ impl Subscriber {
                         Restart::Down { cause, .. } | Restart::GaveUp { cause, .. } => {
                             Seen::Down(cause.to_string())
                         }
+                        other => panic!("an event this test does not know: {other:?}"),
                     };
-                    let last = seen == Seen::Update(until);
-                    if tx.send((Instant::now(), seen)).is_err() || last {
+                    let last = seen == Seen::Update(until) && !closed;
+                    if tx.send((Instant::now(), seen)).is_err() {
                         return;
                     }
+                    if last {
+                        match at_until {
+                            AtUntil::Stop => return,
+                            AtUntil::Close => {
+                                updates.close().await.expect("closing never fails");
+                                closed = true;
+                            }
+                        }
+                    }
                 }
+                let _ = tx.send((Instant::now(), Seen::End));
             };
             // The timeout's timer needs the runtime: made inside it.
             let _ =
@@ -207,7 +235,7 @@ fn a_killed_server_restarted_on_the_same_port_is_reconnected_and_resumed() {
         downs[0].starts_with("the source failed") || downs[0] == "the source ended",
         "the kill was not seen as a lost connection: {downs:?}"
     );
-    assert!(!downs[0].contains("silent for longer than"), "{downs:?}");
+    assert!(!downs[0].contains("went silent"), "{downs:?}");
     assert!(
         took < TOLERANCE,
         "the kill was detected only after {took:?}"
@@ -229,8 +257,10 @@ fn a_frozen_server_is_detected_within_idle_plus_ack_timeout() {
 
     assert_each_update_once_in_order(&seen, 40);
     let downs = downs(&seen);
-    assert!(
-        downs[0].contains("silent for longer than"),
+    // A silence that names the ping and both its limits, through tungstenite's error.
+    assert_eq!(
+        downs[0],
+        format!("the source went silent: no answer to a ping within {ACK:?} after {IDLE:?} idle"),
         "the freeze was not detected by the probe: {downs:?}"
     );
     assert!(
@@ -304,4 +334,57 @@ fn a_quiet_but_healthy_server_that_answers_pings_is_never_dropped() {
 
 fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1e3
+}
+
+#[test]
+fn a_client_that_closes_mid_stream_shuts_down_cleanly_and_does_not_reconnect() {
+    let server = start_server("");
+    let mut client = Subscriber::start_with(&server.addr, 10, AtUntil::Close);
+    let closed = client.wait_for("update 10", update(10));
+    let ended = client.wait_for("the end after the close", |seen| *seen == Seen::End);
+    let took = ended.saturating_duration_since(closed);
+    let seen = client.finish();
+
+    assert_eq!(
+        downs(&seen),
+        Vec::<&str>::new(),
+        "the close was reported as {seen:?}"
+    );
+    assert_eq!(
+        seen.iter().filter(|seen| **seen == Seen::Up).count(),
+        1,
+        "the client reconnected: {seen:?}"
+    );
+    let numbers: Vec<u64> = seen
+        .iter()
+        .filter_map(|seen| match seen {
+            Seen::Update(n) => Some(*n),
+            _ => None,
+        })
+        .collect();
+    let expected: Vec<u64> = (1..=numbers.len() as u64).collect();
+    assert_eq!(numbers, expected, "updates lost, repeated or out of order");
+    assert!(
+        numbers.len() >= 10,
+        "updates before the close were lost: {seen:?}"
+    );
+    assert_eq!(seen.last(), Some(&Seen::End));
+    assert!(
+        took < ACK + TOLERANCE,
+        "the close took {took:?} to end the stream"
+    );
+    std::thread::sleep(Duration::from_millis(100)); // let the pipe reader catch up with the last lines
+    let said = server.said();
+    let count = |line: &str| said.iter().filter(|said| *said == line).count();
+    assert_eq!(count("connected"), 1, "the server saw {said:?}");
+    assert_eq!(count("closed by client"), 1, "no clean close: {said:?}");
+    assert!(
+        !said.iter().any(|line| line.starts_with("lost")),
+        "the server lost the connection instead: {said:?}"
+    );
+    println!(
+        "websocket: closed after update 10, ended {:.1} ms later with {} updates",
+        ms(took),
+        numbers.len()
+    );
 }

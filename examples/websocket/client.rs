@@ -1,11 +1,12 @@
 //! The client: a subscription to the server's updates that pings when the line
 //! is idle, reconnects with backoff, and resumes after the last update it got.
-//! One object is read, written and kept alive; nothing is shared.
+//! One object is read, written and kept alive; nothing is shared. Closing it
+//! (`SinkExt::close`) closes the WebSocket and ends the subscription.
 
 use std::time::Duration;
 
-use futures::Stream;
-use futures_heartbeat::restart::{resuming_if_keyed, Attempt, Restart};
+use futures::{Sink, Stream};
+use futures_heartbeat::restart::{resuming_if_keyed, Attempt, Disconnected, Restart};
 use futures_heartbeat::HeartbeatExt;
 use tokio_tungstenite::tungstenite::{Bytes, Error, Message};
 
@@ -25,10 +26,13 @@ pub fn update_number(frame: &Message) -> Option<u64> {
     frame.to_text().ok()?.strip_prefix("update ")?.parse().ok()
 }
 
-/// The updates of the server at `url` (`ws://host:port`), kept alive and resumed.
-pub fn updates(url: String, settings: Settings) -> impl Stream<Item = Restart<Message, Error>> {
-    let is_pong = |frame: &Result<Message, Error>| matches!(frame, Ok(Message::Pong(_)));
-    resuming_if_keyed(update_number, move |attempt: Attempt<u64>| {
+/// The updates of the server at `url` (`ws://host:port`), kept alive and resumed;
+/// also a `Sink` of messages to the server, whose `close` ends the subscription.
+pub fn updates(
+    url: String,
+    settings: Settings,
+) -> impl Stream<Item = Restart<Message, Error>> + Sink<Message, Error = Disconnected> {
+    let connect = move |attempt: Attempt<u64>| {
         let from = attempt.cursor.map_or(1, |last| last + 1);
         let url = format!("{url}/?from={from}");
         async move {
@@ -36,10 +40,11 @@ pub fn updates(url: String, settings: Settings) -> impl Stream<Item = Restart<Me
             let socket = socket
                 .try_probe(settings.idle, || Message::Ping(Bytes::new()))
                 .ack_timeout(settings.ack_timeout)
-                .control_frames(is_pong);
+                .control_frames(|frame| matches!(frame, Ok(Message::Pong(_))));
             Ok(socket)
         }
-    })
-    .connect_timeout(settings.connect_timeout)
-    .backoff(Duration::from_millis(20), Duration::from_millis(500))
+    };
+    resuming_if_keyed(connect, update_number)
+        .connect_timeout(settings.connect_timeout)
+        .backoff(Duration::from_millis(20), Duration::from_millis(500))
 }

@@ -13,6 +13,9 @@
 //!
 //! Stop the server with Ctrl-Z while the client runs: the client's ping goes
 //! unanswered and it reconnects, then resumes when the server comes back (`fg`).
+//! With `--until N`, the client closes the subscription at update N: the
+//! WebSocket's close handshake runs, the updates already on their way are
+//! printed, and the client ends without reconnecting.
 
 #[path = "../support/args.rs"]
 mod args;
@@ -22,7 +25,7 @@ mod server;
 use std::pin::pin;
 use std::time::Duration;
 
-use futures::StreamExt;
+use futures::{SinkExt, StreamExt};
 use futures_heartbeat::restart::Restart;
 
 const USAGE: &str = "\
@@ -79,13 +82,18 @@ fn main() {
             };
             let until: Option<u64> = args.parsed("--until");
             let mut updates = pin!(client::updates(format!("ws://{addr}"), settings));
+            let mut closed = false;
             while let Some(event) = updates.next().await {
                 match event {
                     Restart::Item(frame) => match client::update_number(&frame) {
                         Some(n) => {
                             println!("update {n}");
-                            if Some(n) == until {
-                                break;
+                            if Some(n) == until && !closed {
+                                println!("closing");
+                                // Never an error: a close that fails on the socket
+                                // ends the subscription all the same.
+                                let _ = updates.close().await;
+                                closed = true;
                             }
                         }
                         None => println!("frame {frame:?}"),
@@ -97,8 +105,10 @@ fn main() {
                         cause, retry_in, ..
                     } => println!("down: {cause}; retry in {retry_in:?}"),
                     Restart::GaveUp { cause, .. } => println!("gave up: {cause}"),
+                    _ => {} // events a later release may add
                 }
             }
+            println!("ended");
         }),
         _ => args.refuse("a role is needed: server or client"),
     }

@@ -20,7 +20,9 @@ pub struct Pace {
 }
 
 /// Serves every client that connects to `listener`, reporting through `say`:
-/// `sent N` once update N is written, `pinged` for each ping read.
+/// `connected` for each WebSocket handshake done, `sent N` once update N is
+/// written, `pinged` for each ping read, `closed by client` for a close frame
+/// read, and `lost: ERROR` when reading fails (a client gone without closing).
 pub async fn serve(
     listener: TcpListener,
     pace: Pace,
@@ -51,12 +53,18 @@ async fn serve_one(socket: TcpStream, pace: Pace, say: impl Fn(String) + Sync) {
     let Ok(socket) = tokio_tungstenite::accept_hdr_async(socket, asked).await else {
         return;
     };
+    say("connected".to_string());
     let (mut write, mut read) = socket.split();
-    // Reading is what answers pings: tungstenite queues a pong for each and sends it.
+    // Reading is what answers pings and closes: tungstenite queues a pong for
+    // each ping, and the close frame that completes a client's close, and sends
+    // them on the next read.
     let reader = async {
-        while let Some(Ok(message)) = read.next().await {
-            if message.is_ping() {
-                say("pinged".to_string());
+        while let Some(message) = read.next().await {
+            match message {
+                Ok(Message::Ping(_)) => say("pinged".to_string()),
+                Ok(Message::Close(_)) => say("closed by client".to_string()),
+                Ok(_) => {}
+                Err(error) => return say(format!("lost: {error}")),
             }
         }
     };

@@ -99,6 +99,15 @@ impl Rhythm {
         limit
     }
 
+    /// The limit of a wait: of one that starts at `started` (see
+    /// [`start_wait`](Self::start_wait)), or, with `None`, of the one in progress.
+    pub(crate) fn wait_limit(&mut self, started: Option<Instant>, after_arrival: bool) -> Duration {
+        match started {
+            Some(now) => self.start_wait(now, after_arrival),
+            None => self.current_limit(),
+        }
+    }
+
     /// A new source (after a restart): its first gap is its start-up, not its rhythm.
     pub(crate) fn forget_last_wait(&mut self) {
         self.wait = None;

@@ -19,7 +19,7 @@ use super::Attempt;
 ///
 /// /// Gives up at the first error, whatever the connect function.
 /// fn fail_fast<F: Connect>(events: Restarting<F>) -> Restarting<F> {
-///     events.fatal_if(|_: &F::Error| true)
+///     events.fatal_if(|_| true)
 /// }
 ///
 /// # futures::executor::block_on(async {

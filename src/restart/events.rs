@@ -3,12 +3,17 @@
 use core::fmt;
 use std::time::Duration;
 
+use crate::TimedOut;
+
 /// An event of a [`Restarting`](super::Restarting) stream: an item of the current
 /// source, or news of the source itself.
 ///
 /// In order, a consumer sees `Up`, the source's items, `Down`, then `Up` again
 /// with the next source's items, and so on, until the stream ends (`None`) or
 /// gives up (`GaveUp`, then `None`).
+///
+/// Like [`Cause`], it is `#[non_exhaustive]`: a `match` on it needs a wildcard
+/// arm, so that a later release can add an event without breaking your code.
 ///
 /// ```
 /// use futures_heartbeat::restart::Restart;
@@ -19,11 +24,13 @@ use std::time::Duration;
 ///         Restart::Up { attempt, downtime } => format!("connected (attempt {attempt}, down {downtime:?})"),
 ///         Restart::Down { cause, retry_in, .. } => format!("lost: {cause}; retry in {retry_in:?}"),
 ///         Restart::GaveUp { cause, .. } => format!("gave up: {cause}"),
+///         _ => String::new(), // `Restart` is non-exhaustive
 ///     }
 /// }
 /// assert_eq!(describe(&Restart::Item("hello".into())), "got hello");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Restart<T, E> {
     /// An item of the current source, unchanged and in order.
     Item(T),
@@ -91,8 +98,14 @@ impl<T, E> Restart<T, E> {
 /// ```
 /// use futures_heartbeat::restart::Cause;
 ///
-/// let cause: Cause<std::io::Error> = Cause::Silent;
-/// assert_eq!(cause.to_string(), "the source was silent too long");
+/// fn log(cause: &Cause<std::io::Error>) -> String {
+///     match cause {
+///         Cause::Silent(timed_out) => format!("went quiet: {timed_out}"),
+///         Cause::Failed(error) => format!("failed: {error}"),
+///         other => other.to_string(), // `Cause` is non-exhaustive
+///     }
+/// }
+/// assert_eq!(log(&Cause::Ended), "the source ended");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -101,10 +114,16 @@ pub enum Cause<E> {
     Ended,
     /// The source yielded this error, or a write to a two-way source failed with it.
     Failed(E),
-    /// The source was silent for longer than [`silence`](super::Restarting::silence)
-    /// (or [`first_item_timeout`](super::Restarting::first_item_timeout)) while the
-    /// consumer waited.
-    Silent,
+    /// The source ran out of time, as the [`TimedOut`] says: it was silent for
+    /// longer than [`silence`](super::Restarting::silence) (or
+    /// [`first_item_timeout`](super::Restarting::first_item_timeout)) while the
+    /// consumer waited, or a `try_` adapter polled as part of the source (a
+    /// [`try_watchdog`](crate::HeartbeatExt::try_watchdog) under a parser, a
+    /// [`try_probe`](crate::HeartbeatExt::try_probe) whose ping went unanswered)
+    /// yielded its time-out, and the source passed it on as an error in the same
+    /// poll. A time-out found in another task and passed on through a channel
+    /// arrives as [`Failed`](Cause::Failed): use [`TimedOut::find`] on the error.
+    Silent(TimedOut),
     /// The connect function's future failed with this error.
     ConnectFailed(E),
     /// The connect function's future took longer than
@@ -125,7 +144,7 @@ impl<E> Cause<E> {
         match self {
             Cause::Ended => "ended",
             Cause::Failed(_) => "failed",
-            Cause::Silent => "silent",
+            Cause::Silent(_) => "silent",
             Cause::ConnectFailed(_) => "connect failed",
             Cause::ConnectTimedOut => "connect timed out",
         }
@@ -137,7 +156,7 @@ impl<E: fmt::Display> fmt::Display for Cause<E> {
         match self {
             Cause::Ended => f.write_str("the source ended"),
             Cause::Failed(error) => write!(f, "the source failed: {error}"),
-            Cause::Silent => f.write_str("the source was silent too long"),
+            Cause::Silent(timed_out) => write!(f, "the source went silent: {timed_out}"),
             Cause::ConnectFailed(error) => write!(f, "connecting failed: {error}"),
             Cause::ConnectTimedOut => f.write_str("connecting timed out"),
         }
@@ -168,8 +187,8 @@ pub struct Attempt<K = ()> {
 }
 
 /// The error of a [`Restarting`](super::Restarting) stream's `Sink` side: there is
-/// no connection to send on, and there will be none, as the stream has ended or
-/// given up (or `start_send` came without a ready `poll_ready` first).
+/// no connection to send on, and there will be none, as the stream has ended,
+/// given up or been closed (or `start_send` came without a ready `poll_ready` first).
 ///
 /// ```
 /// use futures_heartbeat::restart::Disconnected;

@@ -16,7 +16,7 @@ use super::{Attempt, Cause, Connect, Disconnected, Restart};
 use crate::clock::{Clock, DefaultClock, Timer};
 use crate::phi_accrual::{PhiAccrual, Rhythm};
 use crate::silence::SilenceTimer;
-use crate::trace;
+use crate::{timed_out, trace, TimedOut};
 
 /// The key of the last item delivered, kept for the next attempt ([`resuming`](super::resuming));
 /// `None` leaves the cursor where it is ([`resuming_if_keyed`](super::resuming_if_keyed)).
@@ -34,7 +34,10 @@ pin_project! {
     /// connect, and need not be.
     ///
     /// Its settings are builder methods, meant to be chained right after the
-    /// constructor.
+    /// constructor. Each says what it does when set after the first poll, which an
+    /// `Unpin` stream allows: a limit on something in progress (a wait, a connect)
+    /// moves its deadline, counted from its start; the others apply from the next
+    /// time they are needed.
     #[must_use = "streams do nothing unless polled"]
     pub struct Restarting<F, K = (), C = DefaultClock>
     where
@@ -70,16 +73,28 @@ pin_project! {
         write_failed: Option<F::Error>,
         writer: Option<Waker>,
         reader: Option<Waker>,
+        // Whether the caller has closed the `Sink` side: then nothing new starts.
+        shutdown: Shutdown,
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     NotStarted,
-    Connecting,
+    Connecting { since: Instant },
     Up { since: Instant, seen_item: bool },
     BackingOff,
     Done,
+}
+
+/// The caller's `poll_close`: once called, no connect, and the stream ends with its source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shutdown {
+    Open,
+    // Closing the source has started and is not done.
+    Closing,
+    // The source's close is done or failed, or there was no source to close.
+    Closed,
 }
 
 struct Settings<E> {
@@ -118,6 +133,7 @@ impl<F: Connect<K>, K: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug for Restart
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Restarting")
             .field("state", &self.state)
+            .field("shutdown", &self.shutdown)
             .field("name", &self.name)
             .field("attempt", &self.attempt)
             .field("restarts", &self.restarts)
@@ -167,6 +183,7 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
             write_failed: None,
             writer: None,
             reader: None,
+            shutdown: Shutdown::Open,
         }
     }
 
@@ -174,6 +191,11 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// waited, as the [`watchdog`](crate::HeartbeatExt::watchdog) counts silence:
     /// the time the consumer spends between polls never counts, so a slow consumer
     /// never causes a restart. Off by default.
+    ///
+    /// Set after the first poll, it applies to the wait in progress: its deadline
+    /// moves to `limit` after the wait started (the next poll restarts a source
+    /// already silent that long). With no limit before, the count starts at the
+    /// next poll.
     ///
     /// ```
     /// use futures_heartbeat::restart::restarting;
@@ -201,6 +223,9 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// first item is not one of them. Before the first item of each source, a
     /// [`first_item_timeout`](Self::first_item_timeout), if set, applies instead.
     ///
+    /// Set after the first poll, it learns afresh: the wait in progress is
+    /// limited, from its start, by the detector's first estimate.
+    ///
     /// ```
     /// use futures_heartbeat::{restart::restarting, PhiAccrual};
     /// use std::time::Duration;
@@ -221,6 +246,10 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// from [`silence`](Self::silence) (which it defaults to); set alone, it
     /// restarts only sources that never deliver.
     ///
+    /// Set after the first poll while a source waits for its first item, it
+    /// moves that wait's deadline, counted from the wait's start; a source that
+    /// has delivered is not affected, and the next one is.
+    ///
     /// ```
     /// use futures::{stream, StreamExt};
     /// use futures_heartbeat::{clock::ManualClock, restart::{restarting_on, Cause, Restart}};
@@ -234,7 +263,7 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// assert!(matches!(events.next().await, Some(Restart::Up { .. })));
     /// assert!(futures::poll!(events.next()).is_pending());
     /// clock.advance(Duration::from_secs(5)); // connected, but nothing ever came
-    /// assert!(matches!(events.next().await, Some(Restart::Down { cause: Cause::Silent, .. })));
+    /// assert!(matches!(events.next().await, Some(Restart::Down { cause: Cause::Silent(_), .. })));
     /// # });
     /// ```
     pub fn first_item_timeout(mut self, limit: Duration) -> Self {
@@ -253,6 +282,10 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// hung server is left within a few backoff steps. Browsers offer no such
     /// setting on `WebSocket`, so a page needs one of its own. Over a local
     /// network, a few seconds is plenty.
+    ///
+    /// Set while connecting, it moves the deadline of the connect in progress,
+    /// counted from when it started (the next poll times it out if that has
+    /// passed); otherwise it applies from the next connect.
     ///
     /// ```
     /// use futures::{future, stream, StreamExt};
@@ -274,11 +307,20 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// ```
     pub fn connect_timeout(mut self, limit: Duration) -> Self {
         self.settings.connect_timeout = limit;
+        if let State::Connecting { since } = self.state {
+            // By value, so not pinned: the timer is replaced rather than reset.
+            // The caller polls again to see anything, and that poll registers the task.
+            let deadline = since.checked_add(limit);
+            self.timer = deadline.map(|deadline| self.clock.timer_at(deadline));
+        }
         self
     }
 
     /// Delays between attempts: `min`, doubling up to `max` (500 ms to 30 s by
     /// default), before [`jitter`](Self::jitter).
+    ///
+    /// Set after the first poll, it applies from the next failure, from `min`;
+    /// a delay in progress, already announced as the `Down`'s `retry_in`, is kept.
     ///
     /// # Panics
     ///
@@ -318,6 +360,9 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// of `backon` and other crates plug in here. When an iterator ends, the stream
     /// gives up.
     ///
+    /// Set after the first poll, it applies from the next failure, with a fresh
+    /// iterator; a delay in progress, already announced, is kept.
+    ///
     /// ```
     /// use futures_heartbeat::restart::{restarting, Jitter};
     /// use std::time::Duration;
@@ -342,7 +387,8 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
         self
     }
 
-    /// How delays are randomised ([`Jitter::Equal`] by default).
+    /// How delays are randomised ([`Jitter::Equal`] by default). Set after the
+    /// first poll, it applies from the next delay; one in progress is kept.
     ///
     /// ```
     /// use futures_heartbeat::restart::{restarting, Jitter};
@@ -361,7 +407,8 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
 
     /// Seeds the jitter's random numbers, for tests that need the same delays each run.
     /// By default every stream has its own seed, so that many streams that fail
-    /// together spread their retries.
+    /// together spread their retries. Set after the first poll, it applies from
+    /// the next delay.
     ///
     /// ```
     /// use futures_heartbeat::restart::restarting;
@@ -380,6 +427,9 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// How long a source must stay up without a break before the backoff starts
     /// again from its first delay (30 s by default). A mere connect never resets
     /// it, so a source that connects and fails at once keeps backing off.
+    ///
+    /// Set after the first poll, it applies when the source now up goes down:
+    /// its uptime counts from its `Up`.
     ///
     /// ```
     /// use futures_heartbeat::restart::restarting;
@@ -401,6 +451,10 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// Erlang/OTP supervisor's restart intensity. Counted apart from the backoff,
     /// which it does not reset. No limit by default.
     ///
+    /// Set after the first poll, it applies from the next restart, and counts
+    /// only the restarts made while a limit was set: without one, none is
+    /// remembered.
+    ///
     /// ```
     /// use futures::{stream, StreamExt};
     /// use futures_heartbeat::restart::{restarting, Restart};
@@ -421,7 +475,11 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     }
 
     /// Gives up, instead of restarting, on an error for which `is_fatal` is true:
-    /// from the source or from connecting.
+    /// from the source or from connecting. Set after the first poll, it judges
+    /// the next error.
+    ///
+    /// The closure's argument needs no annotation: it is a reference to the
+    /// connect function's error.
     ///
     /// ```
     /// use futures_heartbeat::restart::restarting;
@@ -430,7 +488,7 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// let events = restarting(|_| async {
     ///     Ok::<_, io::Error>(futures::stream::pending::<io::Result<u8>>())
     /// })
-    /// .fatal_if(|error: &io::Error| error.kind() == io::ErrorKind::PermissionDenied);
+    /// .fatal_if(|error| error.kind() == io::ErrorKind::PermissionDenied);
     /// # drop(events);
     /// ```
     pub fn fatal_if(mut self, is_fatal: impl FnMut(&F::Error) -> bool + Send + 'static) -> Self {
@@ -440,6 +498,8 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
 
     /// Whether a source that ends is restarted (`true`, the default) or ends this
     /// stream too (`false`: OTP's "transient", restarted only when it fails).
+    /// Set after the first poll, it decides for the next source that ends, the
+    /// one up included.
     ///
     /// ```
     /// use futures::{stream, StreamExt};
@@ -457,7 +517,8 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
         self
     }
 
-    /// Names the stream in the events of the `tracing` feature.
+    /// Names the stream in the events of the `tracing` feature; set after the
+    /// first poll, it names the events that follow.
     ///
     /// ```
     /// use futures_heartbeat::restart::restarting;
@@ -503,7 +564,7 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
     /// use futures::{stream, StreamExt};
     /// use futures_heartbeat::restart::resuming;
     ///
-    /// let mut events = resuming(|n: &u32| *n, |_| async { Ok::<_, ()>(stream::iter([Ok(7), Ok(8)])) });
+    /// let mut events = resuming(|_| async { Ok::<_, ()>(stream::iter([Ok(7), Ok(8)])) }, |n| *n);
     /// # futures::executor::block_on(async {
     /// assert_eq!(events.cursor(), None);
     /// events.next().await; // Up
@@ -533,9 +594,13 @@ where
             cursor: this.cursor.clone(),
         };
         *this.connecting = Some(Box::pin(this.connect.connect(attempt)));
-        let deadline = this.clock.now().checked_add(this.settings.connect_timeout);
-        arm(this.timer, this.clock, deadline);
-        *this.state = State::Connecting;
+        let now = this.clock.now();
+        arm(
+            this.timer,
+            this.clock,
+            now.checked_add(this.settings.connect_timeout),
+        );
+        *this.state = State::Connecting { since: now };
     }
 
     /// Drops the source (or the connection attempt) for `cause`, and either
@@ -543,6 +608,12 @@ where
     #[cold]
     #[inline(never)]
     fn go_down(self: Pin<&mut Self>, cause: Cause<F::Error>) -> Poll<Option<RestartOf<F, K>>> {
+        if self.shutdown != Shutdown::Open {
+            // The caller closed: the stream ends with its source, whatever ended
+            // the source (the peer's answer to the close, an error, a silence).
+            self.end();
+            return Poll::Ready(None);
+        }
         let mut this = self.project();
         this.source.set(None);
         *this.connecting = None;
@@ -604,18 +675,25 @@ where
         }))
     }
 
+    /// The source yielded `error`: a time-out if a `try_` adapter polled as part of
+    /// the source yielded one in this poll (the source's error type is the user's,
+    /// and says nothing the stream can read), a failure otherwise.
+    #[cold]
+    fn source_failed(self: Pin<&mut Self>, error: F::Error) -> Poll<Option<RestartOf<F, K>>> {
+        let cause = match timed_out::yielded::take() {
+            Some(timed_out) => Cause::Silent(timed_out),
+            None => Cause::Failed(error),
+        };
+        self.go_down(cause)
+    }
+
     /// The source ended by itself.
     #[cold]
     fn source_ended(self: Pin<&mut Self>) -> Poll<Option<RestartOf<F, K>>> {
         if self.settings.restart_on_end {
             return self.go_down(Cause::Ended);
         }
-        let mut this = self.project();
-        this.source.set(None);
-        this.timer.set(None);
-        this.silence.stop();
-        *this.state = State::Done;
-        wake(this.writer);
+        self.end();
         Poll::Ready(None)
     }
 
@@ -632,6 +710,7 @@ where
                 if poll_timer(this.timer, cx).is_ready() {
                     return self.go_down(Cause::ConnectTimedOut);
                 }
+                remember(this.reader, cx); // for a close, which drops the connect
                 return Poll::Pending;
             }
         };
@@ -674,6 +753,9 @@ where
             // Safe all the same: the source is gone, as if it had ended.
             return self.source_ended();
         };
+        // A time-out that a `try_` adapter yields within this poll is the source's
+        // silence, not a failure: see `source_failed`.
+        timed_out::yielded::clear();
         match source.poll_next(cx) {
             Poll::Ready(Some(Ok(item))) => {
                 this.silence.restart();
@@ -685,7 +767,7 @@ where
                 }
                 Poll::Ready(Some(Restart::Item(item)))
             }
-            Poll::Ready(Some(Err(error))) => self.go_down(Cause::Failed(error)),
+            Poll::Ready(Some(Err(error))) => self.source_failed(error),
             Poll::Ready(None) => self.source_ended(),
             Poll::Pending => {
                 // A write that fails from another task must wake this one.
@@ -703,24 +785,32 @@ where
                 };
                 let settings = &mut *this.settings;
                 let first_item_timeout = settings.first_item_timeout.filter(|_| !seen_item);
-                let elapsed = match (first_item_timeout, &mut settings.adaptive_silence) {
+                let silent = match (first_item_timeout, &mut settings.adaptive_silence) {
                     (None, Some(rhythm)) => {
                         let after_arrival = this.silence.delivered_since_last_wait();
-                        this.silence.poll_elapsed_with(
-                            this.clock,
-                            |now| rhythm.start_wait(now, after_arrival),
-                            cx,
-                        )
+                        this.silence
+                            .poll_elapsed_with(
+                                this.clock,
+                                |started| rhythm.wait_limit(started, after_arrival),
+                                cx,
+                            )
+                            .map(|()| TimedOut::learned_silence_of(rhythm.current_limit()))
                     }
                     _ => match first_item_timeout.or(settings.silence) {
-                        Some(limit) => this.silence.poll_elapsed(this.clock, limit, cx),
+                        Some(limit) => this
+                            .silence
+                            .poll_elapsed(this.clock, limit, cx)
+                            .map(|()| TimedOut::silence_of(limit)),
                         None => return Poll::Pending,
                     },
                 };
-                if elapsed.is_ready() {
-                    return self.go_down(Cause::Silent);
+                match silent {
+                    Poll::Ready(timed_out) => {
+                        let name = *this.name;
+                        self.go_down(Cause::Silent(timed_out.named(name)))
+                    }
+                    Poll::Pending => Poll::Pending,
                 }
-                Poll::Pending
             }
         }
     }
@@ -741,14 +831,16 @@ where
         loop {
             match self.state {
                 State::Up { .. } => return self.poll_source(cx),
-                State::Connecting => return self.poll_connecting(cx),
+                State::Connecting { .. } => return self.poll_connecting(cx),
                 State::NotStarted => {
                     let now = self.clock.now();
                     *self.as_mut().project().down_since = Some(now);
                     self.as_mut().start_connecting();
                 }
                 State::BackingOff => {
-                    if poll_timer(self.as_mut().project().timer, cx).is_pending() {
+                    let this = self.as_mut().project();
+                    if poll_timer(this.timer, cx).is_pending() {
+                        remember(this.reader, cx); // for a close, which drops the timer
                         return Poll::Pending;
                     }
                     self.as_mut().start_connecting();
@@ -775,6 +867,34 @@ where
 {
     fn is_terminated(&self) -> bool {
         self.state == State::Done
+    }
+}
+
+impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
+    /// Ends the stream for good: the source, a pending connect and the timers go,
+    /// and a writer waiting for a source hears that none will come.
+    fn end(self: Pin<&mut Self>) {
+        let mut this = self.project();
+        this.source.set(None);
+        *this.connecting = None;
+        this.timer.set(None);
+        this.silence.stop();
+        *this.state = State::Done;
+        wake(this.writer);
+    }
+
+    /// The caller closed: what it ends at once, and the reader it wakes to see
+    /// the end.
+    fn start_closing(mut self: Pin<&mut Self>) {
+        *self.as_mut().project().shutdown = Shutdown::Closing;
+        if matches!(self.state, State::Up { .. }) {
+            // The source is closed through its own `poll_close`; the stream
+            // delivers what it still yields, then ends with it.
+            return;
+        }
+        // Connecting, backing off, not started or ended: nothing is on its way.
+        self.as_mut().end();
+        wake(self.project().reader);
     }
 }
 
@@ -816,6 +936,36 @@ fn poll_timer<T: Timer>(timer: Pin<&mut Option<T>>, cx: &mut Context<'_>) -> Pol
 ///
 /// The stream side must be polled for a source to be connected at all: a task
 /// that only writes waits forever.
+///
+/// # Closing
+///
+/// `poll_close` (`SinkExt::close`) ends the restarting stream: the caller is done.
+///
+/// - No connect is made after it, ever.
+/// - The current source is closed through its own `poll_close` (a WebSocket
+///   sends its close frame). What the source still yields after that, the items
+///   already on their way and the peer's answer to the close, is delivered in
+///   order; then the stream ends with `None`, whatever the source does next:
+///   ends, fails, or falls silent past [`silence`](Restarting::silence). There
+///   is no `Down` and no `GaveUp`.
+/// - Closing while connecting, backing off, or before the first poll ends the
+///   stream at once: the pending connect and the timer are dropped, and a task
+///   waiting on the stream side is woken to see the end.
+/// - From the first call of `poll_close`, `poll_ready` and `start_send` fail
+///   with [`Disconnected`]; `poll_flush` is `Ok`, as the close flushes.
+/// - `poll_close` never fails. If the source's close fails, the source is
+///   dropped at once, both halves, the stream ends, and `poll_close` returns
+///   `Ok`: what the caller asked for, no connection and nothing more to come,
+///   is done, and the error is the connection's, as a failed write's is. If
+///   the source ends while its close is pending, `poll_close` returns `Ok` too.
+/// - A message accepted before the close is delivered at most once: the close
+///   flushes it, but if the close fails or the connection goes down first, it
+///   may or may not have reached the peer, and it is not sent again.
+///
+/// A [`try_probe`](crate::HeartbeatExt::try_probe) made in the connect function
+/// stops pinging once closed, and bounds a close that the peer never answers by
+/// its ack timeout (rules P11 to P13 of [`probe`](crate::HeartbeatExt::probe)),
+/// so that the stream ends even then.
 impl<F, K, C, M> Sink<M> for Restarting<F, K, C>
 where
     F: Connect<K>,
@@ -826,19 +976,13 @@ where
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Disconnected>> {
         let mut this = self.project();
-        if *this.state == State::Done {
+        if *this.state == State::Done || *this.shutdown != Shutdown::Open {
             return Poll::Ready(Err(Disconnected::new()));
         }
         let up = matches!(*this.state, State::Up { .. }) && this.write_failed.is_none();
         let source = this.source.as_mut().as_pin_mut().filter(|_| up);
         let Some(source) = source else {
-            if !this
-                .writer
-                .as_ref()
-                .is_some_and(|writer| writer.will_wake(cx.waker()))
-            {
-                *this.writer = Some(cx.waker().clone());
-            }
+            remember(this.writer, cx);
             return Poll::Pending;
         };
         match source.poll_ready(cx) {
@@ -855,7 +999,9 @@ where
 
     fn start_send(self: Pin<&mut Self>, message: M) -> Result<(), Disconnected> {
         let mut this = self.project();
-        let up = matches!(*this.state, State::Up { .. }) && this.write_failed.is_none();
+        let up = matches!(*this.state, State::Up { .. })
+            && this.write_failed.is_none()
+            && *this.shutdown == Shutdown::Open;
         let Some(source) = this.source.as_mut().as_pin_mut().filter(|_| up) else {
             // Without a ready `poll_ready` first: the `Sink` contract was broken.
             return Err(Disconnected::new());
@@ -868,6 +1014,9 @@ where
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Disconnected>> {
         let mut this = self.project();
+        if *this.shutdown != Shutdown::Open {
+            return Poll::Ready(Ok(())); // the close flushes
+        }
         // Without a source there is nothing to flush: what the last one held went with it.
         let Some(source) = this.source.as_mut().as_pin_mut() else {
             return Poll::Ready(Ok(()));
@@ -882,19 +1031,33 @@ where
         }
     }
 
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Disconnected>> {
-        let mut this = self.project();
+    fn poll_close(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Disconnected>> {
+        match self.shutdown {
+            Shutdown::Open => self.as_mut().start_closing(),
+            Shutdown::Closing => {}
+            Shutdown::Closed => return Poll::Ready(Ok(())),
+        }
+        let mut this = self.as_mut().project();
+        // No source: there was none, or it has ended or failed since the close began.
         let Some(source) = this.source.as_mut().as_pin_mut() else {
+            *this.shutdown = Shutdown::Closed;
             return Poll::Ready(Ok(()));
         };
-        match source.poll_close(cx) {
-            Poll::Ready(Err(error)) => {
-                write_failed(this.source, this.write_failed, this.reader, error);
-                Poll::Ready(Ok(()))
-            }
-            Poll::Ready(Ok(())) => Poll::Ready(Ok(())),
-            Poll::Pending => Poll::Pending,
+        let Poll::Ready(closed) = source.poll_close(cx) else {
+            // Woken by the source, or by the stream side if it drops the source first.
+            remember(this.writer, cx);
+            return Poll::Pending;
+        };
+        *this.shutdown = Shutdown::Closed;
+        if closed.is_err() {
+            // Not the caller's error, nor news for the consumer: the stream just ends.
+            self.as_mut().end();
+            wake(self.project().reader);
         }
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -909,6 +1072,14 @@ fn write_failed<S, E>(
     source.set(None);
     *failed = Some(error);
     wake(reader);
+}
+
+/// Keeps the task of `cx` in `slot`, to be woken by the other side, without a
+/// clone when it is already there.
+fn remember(slot: &mut Option<Waker>, cx: &Context<'_>) {
+    if !slot.as_ref().is_some_and(|kept| kept.will_wake(cx.waker())) {
+        *slot = Some(cx.waker().clone());
+    }
 }
 
 fn wake(waker: &mut Option<Waker>) {

@@ -25,6 +25,8 @@ pub struct WireState {
     pub ready_polls: usize,
     pub flushes: usize,
     pub waker: Option<Waker>,
+    /// Calls of `poll_close`; a failing wire fails them, one slow to flush keeps them pending.
+    pub closes: usize,
 }
 
 impl Wire {
@@ -49,6 +51,10 @@ impl Wire {
 
     pub fn ready_polls(&self) -> usize {
         self.shared.lock().unwrap().ready_polls
+    }
+
+    pub fn closes(&self) -> usize {
+        self.shared.lock().unwrap().closes
     }
 }
 
@@ -85,7 +91,16 @@ impl Sink<&'static str> for Wire {
         Poll::Ready(Ok(()))
     }
 
-    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut state = self.shared.lock().unwrap();
+        state.closes += 1;
+        if state.failing {
+            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
+        }
+        if state.flush_blocked {
+            state.waker = Some(cx.waker().clone());
+            return Poll::Pending;
+        }
         Poll::Ready(Ok(()))
     }
 }

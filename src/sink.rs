@@ -1,0 +1,159 @@
+//! `Sink` through the adapters: wrapping a connection keeps its write half.
+//!
+//! The heartbeat and the keep-alive hold what they wrap for as long as they
+//! live, and hand every `Sink` call to it unchanged ([`forward_sink`]). The
+//! watchdogs drop what they wrap when they end, so their writes go through
+//! [`Writes`], which says why there is nothing left to write to, and wakes a
+//! write that was waiting on the connection when it went.
+
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
+
+use futures_sink::Sink;
+
+use crate::{TimedOut, WriteError};
+
+/// The four methods of `Sink`, each handing the call to the pinned field
+/// `$field` unchanged: for an `impl Sink<$item>` whose `Error` is the field's.
+macro_rules! forward_sink {
+    ($field:ident, $item:ty) => {
+        fn poll_ready(
+            self: ::core::pin::Pin<&mut Self>,
+            cx: &mut ::core::task::Context<'_>,
+        ) -> ::core::task::Poll<Result<(), Self::Error>> {
+            self.project().$field.poll_ready(cx)
+        }
+
+        fn start_send(self: ::core::pin::Pin<&mut Self>, item: $item) -> Result<(), Self::Error> {
+            self.project().$field.start_send(item)
+        }
+
+        fn poll_flush(
+            self: ::core::pin::Pin<&mut Self>,
+            cx: &mut ::core::task::Context<'_>,
+        ) -> ::core::task::Poll<Result<(), Self::Error>> {
+            self.project().$field.poll_flush(cx)
+        }
+
+        fn poll_close(
+            self: ::core::pin::Pin<&mut Self>,
+            cx: &mut ::core::task::Context<'_>,
+        ) -> ::core::task::Poll<Result<(), Self::Error>> {
+            self.project().$field.poll_close(cx)
+        }
+    };
+}
+
+pub(crate) use forward_sink;
+
+/// Why a watchdog holds no connection any more.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Gone {
+    /// It fired: what ran out.
+    TimedOut(TimedOut),
+    /// The stream ended by itself.
+    Ended,
+}
+
+impl Gone {
+    fn error<E>(self) -> WriteError<E> {
+        match self {
+            Gone::TimedOut(timed_out) => WriteError::TimedOut(timed_out),
+            Gone::Ended => WriteError::Ended,
+        }
+    }
+}
+
+/// A watchdog's write half, for one `Sink` call: its connection while it runs;
+/// once it has ended, why there is none (`gone` is read only then).
+pub(crate) struct Writes<'a, S> {
+    pub(crate) connection: Pin<&'a mut Option<S>>,
+    /// The task of the last write the connection left pending.
+    pub(crate) writer: &'a mut Option<Waker>,
+    pub(crate) gone: Gone,
+}
+
+impl<S> Writes<'_, S> {
+    pub(crate) fn poll_ready<Item>(
+        self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), WriteError<S::Error>>>
+    where
+        S: Sink<Item>,
+    {
+        self.poll_connection(cx, |connection, cx| connection.poll_ready(cx))
+    }
+
+    pub(crate) fn start_send<Item>(self, item: Item) -> Result<(), WriteError<S::Error>>
+    where
+        S: Sink<Item>,
+    {
+        match self.connection.as_pin_mut() {
+            Some(connection) => connection.start_send(item).map_err(WriteError::Connection),
+            None => Err(self.gone.error()),
+        }
+    }
+
+    /// Once the connection is gone, a flush fails: what was written and not yet
+    /// flushed went with it, and nothing can say it arrived.
+    pub(crate) fn poll_flush<Item>(
+        self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), WriteError<S::Error>>>
+    where
+        S: Sink<Item>,
+    {
+        self.poll_connection(cx, |connection, cx| connection.poll_flush(cx))
+    }
+
+    /// Once the stream has ended by itself, a close succeeds: the peer ended it,
+    /// and there is nothing left to close, so that a clean shutdown is not an
+    /// error. After a time-out it fails: the connection was dropped, not closed.
+    pub(crate) fn poll_close<Item>(
+        self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), WriteError<S::Error>>>
+    where
+        S: Sink<Item>,
+    {
+        if self.connection.is_none() {
+            if let Gone::Ended = self.gone {
+                return Poll::Ready(Ok(()));
+            }
+        }
+        self.poll_connection(cx, |connection, cx| connection.poll_close(cx))
+    }
+
+    fn poll_connection<Item>(
+        self,
+        cx: &mut Context<'_>,
+        call: impl FnOnce(Pin<&mut S>, &mut Context<'_>) -> Poll<Result<(), S::Error>>,
+    ) -> Poll<Result<(), WriteError<S::Error>>>
+    where
+        S: Sink<Item>,
+    {
+        let Some(connection) = self.connection.as_pin_mut() else {
+            return Poll::Ready(Err(self.gone.error()));
+        };
+        let polled = call(connection, cx);
+        if polled.is_pending() {
+            remember(self.writer, cx.waker());
+        }
+        polled.map_err(WriteError::Connection)
+    }
+}
+
+fn remember(writer: &mut Option<Waker>, waker: &Waker) {
+    if !writer.as_ref().is_some_and(|known| known.will_wake(waker)) {
+        *writer = Some(waker.clone());
+    }
+}
+
+/// Drops a watchdog's connection, and wakes the write left pending on it, if
+/// any: the connection, gone, will not.
+pub(crate) fn let_go<S>(mut connection: Pin<&mut Option<S>>, writer: &mut Option<Waker>) {
+    connection.set(None);
+    if let Some(writer) = writer.take() {
+        writer.wake();
+    }
+}
