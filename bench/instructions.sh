@@ -4,9 +4,10 @@
 # while CPU time cannot be trusted. Each figure is (long run - short run) divided
 # by the items or pulses between, so that start-up cancels out. Linux, valgrind.
 #
-# Usage: bench/instructions.sh [BEFORE_WORKTREE]
-#   BEFORE_WORKTREE: a checkout of an earlier commit (git worktree add /tmp/before
-#   1a8eb98): bench/src/bin/cost_probe.rs is built against its crate too.
+# Usage: bench/instructions.sh [EARLIER_CHECKOUT ...]
+#   EARLIER_CHECKOUT: a checkout of an earlier commit (git worktree add /tmp/before
+#   1a8eb98), labelled by its commit: bench/src/bin/cost_probe.rs is built against
+#   its crate too.
 # Environment: FEATURES (the crate's features for both builds; none by default, as
 # `cargo bench --bench ready_path` has), CELLS="streams:interval_ms ..." (idle
 # cells, default "10000:1000 1000:100"), SECS="4 8" (the two idle lengths),
@@ -14,7 +15,6 @@
 # Profiles stay in target/instructions/ for bench/callgrind_diff.py, e.g.
 #   python3 bench/callgrind_diff.py target/instructions/now-idle-10000-1000-{4,8}.out PULSES
 set -euo pipefail
-before=${1:-}
 features=${FEATURES:-}
 cells=${CELLS:-"10000:1000 1000:100"}
 read -r short_secs long_secs <<<"${SECS:-4 8}"
@@ -59,9 +59,10 @@ MANIFEST
 }
 
 builds=("now:$(build_probe now .)")
-if [ -n "$before" ]; then
-    builds+=("before:$(build_probe before "$before")")
-fi
+for earlier in "$@"; do
+    label=$(git -C "$earlier" rev-parse --short HEAD)
+    builds+=("$label:$(build_probe "$label" "$earlier")")
+done
 
 # Instructions a run of the probe executed, and what it printed (items or pulses).
 count() {
