@@ -37,6 +37,7 @@ DRIVER = "src/clock/wheel/driver.rs"
 WHEEL = "src/clock/wheel.rs"
 TOKIO_CLOCK = "src/clock/tokio.rs"
 WEB_DRIVER = "src/clock/wheel/web_driver.rs"
+SINK = "src/sink.rs"
 
 PROPERTIES = (["cargo", "test", "-q", "--test", "properties"], {})
 RESTART_PROPERTIES = (["cargo", "test", "-q", "--test", "restart_properties"], {})
@@ -124,9 +125,9 @@ MUTANTS = {
         "                let _ = this.silence.poll_elapsed(this.clock, limit, &mut Context::from_waker(std::task::Waker::noop()));\n"
         "                Poll::Ready(Some(item))",
         "silence is counted from the item's delivery, so a slow consumer causes a timeout"),
-    "watchdog-keeps-the-stream": (WATCHDOG,
-        "    stream.set(None);\n",
-        "    let _ = &mut stream;\n",
+    "watchdog-keeps-the-stream": (SINK,
+        "    connection.set(None);\n",
+        "    let _ = &mut connection;\n",
         "the inner stream is not dropped when the watchdog fires"),
     "phi-learns-censored-gaps": (PHI_RHYTHM,
         "if after_arrival && last.after_arrival && gap <= last.limit {",
