@@ -37,6 +37,7 @@ DRIVER = "src/clock/wheel/driver.rs"
 WHEEL = "src/clock/wheel.rs"
 TOKIO_CLOCK = "src/clock/tokio.rs"
 WEB_DRIVER = "src/clock/wheel/web_driver.rs"
+SINK = "src/sink.rs"
 
 PROPERTIES = (["cargo", "test", "-q", "--test", "properties"], {})
 RESTART_PROPERTIES = (["cargo", "test", "-q", "--test", "restart_properties"], {})
@@ -58,9 +59,15 @@ MUTANTS = {
         "    match next_pulse.checked_add(interval) {",
         "missed pulses are queued and delivered in a burst after a stall"),
     "expiry-waits-for-the-driver": (WHEEL,
-        "|| tick::tick_started_by(Instant::now()) >= self.ready",
-        "|| false",
-        "the default clock's timer is expired only once its scheduler fired it, so a busy stream starves"),
+        "        if tick::tick_started_by(Instant::now()) >= self.ready {",
+        "        if false {",
+        "a busy stream's look at a deadline its scheduler was not told of waits for the scheduler: "
+        "a pulse that fell due while the consumer was away comes many items late"),
+    "expiry-look-never-tells": (WHEEL,
+        "        if wheel.scheduler.tell(self.key.get(), self.due()) {\n            wheel.wake_driver();\n        }\n",
+        "",
+        "a busy stream's look does not tell the scheduler of its deadline, which it then never fires: "
+        "the stream starves"),
     "expiry-tokio-waits-for-its-driver": (TOKIO_CLOCK,
         "    ::tokio::time::Instant::now() >= sleep.deadline()",
         "    { let _ = sleep; false }",
@@ -79,8 +86,8 @@ MUTANTS = {
         "            }\n",
         "a pulse after the inner stream ended (and the ended stream polled again)"),
     "heartbeat-starves-a-timer-without-a-cheap-look": (CLOCK,
-        "    fn may_have_expired(&self, _: Sealed) -> bool {\n        true\n",
-        "    fn may_have_expired(&self, _: Sealed) -> bool {\n        false\n",
+        "    fn may_have_expired(self: Pin<&mut Self>, _: Sealed) -> bool {\n        true\n",
+        "    fn may_have_expired(self: Pin<&mut Self>, _: Sealed) -> bool {\n        false\n",
         "a timer with no fast path (any from outside the crate, and the manual clock's) is never "
         "polled while items are ready: an always-ready stream gets no pulse"),
     "heartbeat-drifts": (HEARTBEAT,
@@ -118,9 +125,9 @@ MUTANTS = {
         "                let _ = this.silence.poll_elapsed(this.clock, limit, &mut Context::from_waker(std::task::Waker::noop()));\n"
         "                Poll::Ready(Some(item))",
         "silence is counted from the item's delivery, so a slow consumer causes a timeout"),
-    "watchdog-keeps-the-stream": (WATCHDOG,
-        "    stream.set(None);\n",
-        "    let _ = &mut stream;\n",
+    "watchdog-keeps-the-stream": (SINK,
+        "    connection.set(None);\n",
+        "    let _ = &mut connection;\n",
         "the inner stream is not dropped when the watchdog fires"),
     "phi-learns-censored-gaps": (PHI_RHYTHM,
         "if after_arrival && last.after_arrival && gap <= last.limit {",
@@ -216,8 +223,8 @@ MUTANTS = {
         "        drop(old);\n        drop(schedule);",
         "a replaced waker is dropped with the lock held, so a waker that re-enters deadlocks"),
     "scheduler-hand-over-leaves-the-driver-asleep": (SCHEDULER,
-        "let wake_driver = due.ready < self.published.driver_wakes_at.load(Ordering::SeqCst);",
-        "let wake_driver = false;",
+        "        ready < self.published.driver_wakes_at.load(Ordering::SeqCst)\n",
+        "        { let _ = ready; false }\n",
         "a waker handed over for a tick before the driver's next does not wake the driver"),
     "scheduler-driver-sleeps-past-a-late-hand-over": (SCHEDULER,
         "            if !self.apply_hand_overs(&mut schedule) {\n                break next;",

@@ -2,7 +2,8 @@
 """Summarises the scale harness's CSV (see bench/scale.sh and
 bench/scale_matrix.sh): a Markdown table of medians and ranges per
 configuration, each configuration's median CPU as a ratio to heartbeat-stream's
-at the same interval and stream count, the marginal memory per stream (the
+at the same interval and stream count and to the floor's and the earlier build's
+(`wheel-before`) on the same executor, the marginal memory per stream (the
 slope between 10,000 and 100,000 streams), and an SVG chart of CPU and p99
 lateness against the number of streams, one line per time source, for each
 pulse interval in the file (`chart.svg` for 100 ms, `chart-1000ms.svg` for others).
@@ -76,6 +77,26 @@ def ratios(groups):
         print(f"| {clock} | {executor} | {interval} | {streams:,} | {ratio:.2f} |")
 
 
+def against_floor_and_before(groups):
+    """Each clock's median CPU over the floor's and the earlier build's (`wheel-before`,
+    from bench/scale_matrix.sh with BEFORE) on the same executor, interval and count."""
+    cells = defaultdict(dict)
+    for (mode, clock, executor, deadlines, interval, streams), rows in groups.items():
+        if mode == "heartbeat" and deadlines == "spread":
+            cells[(interval, streams, executor)][clock] = median(rows, "cores")
+    if not any("floor" in clocks for clocks in cells.values()):
+        return
+    print("\n| interval ms | streams | executor | time source | CPU / the floor's | CPU / wheel-before's |")
+    print("|---|---|---|---|---|---|")
+    for (interval, streams, executor), clocks in sorted(cells.items()):
+        floor, before = clocks.get("floor"), clocks.get("wheel-before")
+        for clock, cores in sorted(clocks.items()):
+            if clock == "floor":
+                continue
+            over = lambda reference: f"{cores / reference:.2f}" if reference else "—"
+            print(f"| {interval} | {streams:,} | {executor} | {clock} | {over(floor)} | {over(before)} |")
+
+
 def marginal_memory(groups):
     """Bytes each stream adds: the slope of resident growth between 10,000 and 100,000 streams."""
     print("\n| mode | time source | executor | interval ms | bytes per added stream (10k→100k) |")
@@ -97,7 +118,8 @@ def chart(groups, path, interval=100):
             name = "heartbeat-stream (tokio)" if mode == "peer" else f"{clock} on {executor}"
             series[name][streams] = (statistics.median(float(r["cores"]) for r in rows),
                                      statistics.median(float(r["p99_ms"]) for r in rows))
-    colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf"]
+    colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf",
+               "#e377c2", "#7f7f7f", "#bcbd22", "#000000"]
     width, height, pad = 460, 320, 60
     counts = sorted({n for s in series.values() for n in s})
     if not counts:
@@ -142,6 +164,7 @@ def chart(groups, path, interval=100):
 groups = load(sys.argv[1])
 table(groups)
 ratios(groups)
+against_floor_and_before(groups)
 marginal_memory(groups)
 if len(sys.argv) > 2:
     for interval in sorted({k[4] for k in groups}):

@@ -9,11 +9,14 @@
 # Usage: bench/scale_matrix.sh [CSV] [ROUNDS]     (defaults: target/scale-matrix.csv 3)
 # With BEFORE=path/to/scale (the harness built at an earlier commit), every cell
 # also runs that binary's WheelClock on smol and on tokio, labelled `wheel-before`.
-# With CELLS="ms:streams:secs ...", other cells. Then: python3 bench/report.py CSV
+# With CELLS="ms:streams:secs ...", other cells; with CLOCKS="default floor
+# floor-hosted", other clocks of this build (default: "default floor"). Then:
+# python3 bench/report.py CSV
 set -euo pipefail
 csv=${1:-target/scale-matrix.csv}
 rounds=${2:-3}
 cells=${CELLS:-"100:1000:10 100:10000:10 100:100000:10 1000:100000:15 1000:1000000:15"}
+clocks=${CLOCKS:-"default floor"}
 cargo build --release -p futures-heartbeat-bench --bin scale
 scale=${CARGO_TARGET_DIR:-target}/release/scale
 before_csv="$csv.before"
@@ -23,7 +26,7 @@ for round in $(seq "$rounds"); do
         flags=(--interval-ms "$ms" --streams "$streams" --secs "$secs")
         "$scale" "${flags[@]}" --mode peer --csv "$csv"
         for executor in smol tokio; do
-            for clock in default floor; do
+            for clock in $clocks; do
                 "$scale" "${flags[@]}" --clock "$clock" --executor "$executor" --csv "$csv"
             done
             if [ -n "${BEFORE:-}" ]; then

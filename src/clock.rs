@@ -235,16 +235,18 @@ pub trait Timer {
     /// Not part of the API (see the comment above `reset_read_at` in the source).
     ///
     /// A cheap look, with no waker to register: `false` only when the deadline
-    /// has certainly not passed yet. While items keep coming, the heartbeat asks
-    /// this, not [`poll_expired`](Timer::poll_expired), every
-    /// [`MAX_ITEMS_BEFORE_PULSE`](crate::MAX_ITEMS_BEFORE_PULSE) items, so it
-    /// should cost no more than a clock read, and like `poll_expired` it must not
-    /// wait for a driver that may not know of the deadline: a stream that stays
-    /// ready registers no waker. The default, `true`, sends the heartbeat to
-    /// `poll_expired` each time; `false` would leave a stream that stays ready
-    /// without pulses, so only a timer that knows its deadline overrides it.
+    /// has not passed yet, or when whatever fires the timer knows of it and
+    /// will say that it has within the clock's tolerance. While items keep
+    /// coming, the heartbeat asks this, not [`poll_expired`](Timer::poll_expired),
+    /// every [`MAX_ITEMS_BEFORE_PULSE`](crate::MAX_ITEMS_BEFORE_PULSE) items, so
+    /// it should cost no more than a clock read, and it must not wait for a
+    /// driver that may not know of the deadline: a stream that stays ready
+    /// registers no waker. It may tell that driver, hence `&mut`. The default,
+    /// `true`, sends the heartbeat to `poll_expired` each time; `false` would
+    /// leave a stream that stays ready without pulses, so only a timer that
+    /// knows its deadline overrides it.
     #[doc(hidden)]
-    fn may_have_expired(&self, _: Sealed) -> bool {
+    fn may_have_expired(self: Pin<&mut Self>, _: Sealed) -> bool {
         true
     }
 }

@@ -180,9 +180,8 @@ impl<S: Stream, C: Clock> WithHeartbeat<S, C> {
                 // A cheap look first: polling the timer may take a lock or read the clock.
                 let may_be_due = this
                     .timer
-                    .as_ref()
-                    .get_ref()
-                    .as_ref()
+                    .as_mut()
+                    .as_pin_mut()
                     .is_some_and(|timer| timer.may_have_expired(Sealed));
                 if may_be_due
                     && poll_pulse(

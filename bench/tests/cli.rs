@@ -5,9 +5,10 @@
 
 use std::process::{Command, Output};
 
-const TOOLS: [(&str, &str); 2] = [
+const TOOLS: [(&str, &str); 3] = [
     ("scale", env!("CARGO_BIN_EXE_scale")),
     ("phi_simulation", env!("CARGO_BIN_EXE_phi_simulation")),
+    ("cost_probe", env!("CARGO_BIN_EXE_cost_probe")),
 ];
 
 /// Both answers come from the argument parser, before a tool does anything else.

@@ -101,11 +101,12 @@ impl Timer for DefaultTimer {
         }
     }
 
-    fn may_have_expired(&self, sealed: Sealed) -> bool {
-        match &self.0 {
-            Backend::Wheel(timer) => timer.may_have_expired(sealed),
+    #[inline]
+    fn may_have_expired(self: Pin<&mut Self>, sealed: Sealed) -> bool {
+        match &mut self.get_mut().0 {
+            Backend::Wheel(timer) => Pin::new(timer).may_have_expired(sealed),
             #[cfg(feature = "tokio")]
-            Backend::Tokio(timer) => timer.may_have_expired(sealed),
+            Backend::Tokio(timer) => Pin::new(timer).may_have_expired(sealed),
         }
     }
 }

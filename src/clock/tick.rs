@@ -42,8 +42,10 @@ fn whole_ticks_in(span: Duration) -> u64 {
 
 const NANOS_PER_TICK: u32 = TICK.subsec_nanos();
 const TICKS_PER_SEC: u64 = 1_000_000_000 / NANOS_PER_TICK as u64;
-// The arithmetic above needs a tick that divides a second evenly.
+// The arithmetic above needs a tick that divides a second evenly; `start_of`
+// and the burst, counted per millisecond, a tick of one millisecond.
 const _: () = assert!(TICK.as_secs() == 0 && 1_000_000_000 % NANOS_PER_TICK == 0);
+const _: () = assert!(NANOS_PER_TICK == 1_000_000);
 
 /// The instant tick `tick` starts, or `None` past the end of time.
 pub(crate) fn start_of(tick: Tick) -> Option<Instant> {
@@ -51,7 +53,9 @@ pub(crate) fn start_of(tick: Tick) -> Option<Instant> {
 }
 
 /// How late, at most, a timer armed `lead` ahead of its deadline may fire on
-/// purpose: a twentieth of `lead`, and never less than one tick.
+/// purpose: a twentieth of `lead`, and never less than one tick. The definition;
+/// the timers use [`slack_ticks`], which gives its whole ticks.
+#[cfg(test)]
 pub(crate) fn slack_for(lead: Duration) -> Duration {
     (lead / SLACK_DIVISOR).max(TICK)
 }
@@ -59,14 +63,28 @@ pub(crate) fn slack_for(lead: Duration) -> Duration {
 /// The share of a timer's lead it may fire late by: 1/20, 5%.
 pub(crate) const SLACK_DIVISOR: u32 = 20;
 
+/// The whole ticks in the slack of a timer armed `lead` ahead: a twentieth of the
+/// lead's whole ticks, at least one. The same as the whole ticks of
+/// `slack_for(lead)` (rounding down twice is rounding down once; leads of more
+/// than 2^64 ticks saturate, far beyond the widest grain and the largest burst
+/// either way), without dividing a `Duration`: this runs at every re-arm.
+pub(crate) fn slack_ticks(lead: Duration) -> u64 {
+    (whole_ticks_in(lead) / u64::from(SLACK_DIVISOR)).max(1)
+}
+
 /// The widest grain, in ticks, that keeps a timer armed `lead` ahead within its
-/// [slack](slack_for): the largest power of two that fits in it. Powers of two
+/// slack: the largest power of two that fits in it. Powers of two
 /// nest (every 4-tick boundary is a 2-tick and a 1-tick boundary), so that
 /// timers of different grains still share the ticks they fire at.
+#[cfg(test)]
 pub(crate) fn grain_for(lead: Duration) -> u64 {
+    1 << grain_log2_for(slack_ticks(lead))
+}
+
+/// The log2 of the widest grain within a slack of `slack_ticks` (see [`grain_for`]).
+pub(crate) fn grain_log2_for(slack_ticks: u64) -> u32 {
     // Capped so that rounding up cannot overflow for any deadline short of the end of time.
-    let slack_ticks = whole_ticks_in(slack_for(lead)).min(MAX_GRAIN);
-    1 << (63 - slack_ticks.leading_zeros())
+    63 - slack_ticks.clamp(1, MAX_GRAIN).leading_zeros()
 }
 
 /// How many timers armed `lead` ahead may share one coalesced tick: 100 for each
@@ -74,9 +92,14 @@ pub(crate) fn grain_for(lead: Duration) -> u64 {
 /// executor thread about a microsecond (see docs/performance.md), so such a burst
 /// holds up the last of its tasks by about a tenth of their slack; beyond it,
 /// timers are woken at their own millisecond instead, in smaller bursts.
+#[cfg(test)]
 pub(crate) fn burst_for(lead: Duration) -> u32 {
-    let slack_millis = slack_for(lead).as_millis();
-    u32::try_from(slack_millis.saturating_mul(100)).unwrap_or(u32::MAX)
+    burst_for_slack(slack_ticks(lead))
+}
+
+/// [`burst_for`] a slack of `slack_ticks` (ticks are milliseconds).
+pub(crate) fn burst_for_slack(slack_ticks: u64) -> u32 {
+    u32::try_from(slack_ticks.saturating_mul(100)).unwrap_or(u32::MAX)
 }
 
 /// The widest grain: about 18 hours, for timeouts of two weeks and more.
@@ -130,6 +153,45 @@ mod tests {
             );
         }
         assert_eq!(whole_ticks_in(Duration::MAX), u64::MAX, "saturates");
+    }
+
+    #[test]
+    fn the_slack_in_whole_ticks_and_the_burst_are_those_of_the_slack_as_a_duration() {
+        let nanos = [
+            0,
+            1,
+            999_999,
+            1_000_000,
+            19_999_999,
+            20_000_000,
+            20_000_001,
+            39_999_999,
+            40_000_000,
+            79_999_999,
+            80_000_000,
+            99_999_999,
+            100_000_000,
+            999_999_999,
+            1_000_000_000,
+            1_019_999_999,
+            1_020_000_000,
+            123_456_789_012,
+            u64::MAX,
+        ];
+        let leads = nanos
+            .into_iter()
+            .map(Duration::from_nanos)
+            .chain([Duration::new(u64::MAX / 1_000, 999_999_999), Duration::MAX]);
+        for lead in leads {
+            let slack = slack_for(lead);
+            if whole_ticks_in(lead) < u64::MAX {
+                assert_eq!(slack_ticks(lead), whole_ticks_in(slack), "lead {lead:?}");
+            }
+            let grain = 1 << (63 - whole_ticks_in(slack).min(MAX_GRAIN).leading_zeros());
+            assert_eq!(grain_for(lead), grain, "lead {lead:?}");
+            let burst = u32::try_from(slack.as_millis().saturating_mul(100)).unwrap_or(u32::MAX);
+            assert_eq!(burst_for(lead), burst, "lead {lead:?}");
+        }
     }
 
     #[test]

@@ -60,7 +60,7 @@ impl Timer for TokioTimer {
         sleep.poll(cx)
     }
 
-    fn may_have_expired(&self, _: Sealed) -> bool {
+    fn may_have_expired(self: Pin<&mut Self>, _: Sealed) -> bool {
         self.0.is_elapsed() || deadline_passed(&self.0)
     }
 }

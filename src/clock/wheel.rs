@@ -49,9 +49,9 @@ pub use self::stats::{tick_lateness_histogram, ticks_fired};
 /// thread, or of the reactor, for each distinct deadline. Thousands of streams
 /// pulsing ten times a second have tens of thousands of distinct deadlines a
 /// second; rounded to the millisecond, at most a thousand. Arming, re-arming and
-/// cancelling are O(log T) in the number T of distinct ticks in use (a hundred
-/// for streams that pulse every 100 ms, whatever their number), under one lock
-/// that a pulse does not take: the poll after a pulse hands the timer's next tick
+/// cancelling take constant time for deadlines up to about 4 s ahead (each
+/// millisecond has a slot of a ring), and O(log T) in the number T of distinct
+/// ticks further ahead, under one lock that a pulse does not take: the poll after a pulse hands the timer's next tick
 /// and its waker over through a lock-free queue, and the scheduler's thread
 /// applies them at its next wakeup.
 ///
@@ -119,8 +119,10 @@ pub use self::stats::{tick_lateness_histogram, ticks_fired};
 /// saves nothing and makes bursts: a timer whose own millisecond already has 64
 /// timers is woken there with them, and a boundary takes at most 100 timers per
 /// millisecond of their tolerance (500 for 100 ms pulses), the rest keeping their
-/// own millisecond. Either way a timer is ready, when polled, from its deadline
-/// on. Pulses stay on their grid: the adapters schedule from the grid of
+/// own millisecond. Either way a poll finds a timer expired once the scheduler
+/// has fired its deadline's millisecond or a later one (for timers from other
+/// streams too), so from its deadline on where ticks are busy, and at its
+/// boundary at the latest. Pulses stay on their grid: the adapters schedule from the grid of
 /// deadlines, never from the time a timer fired, so lateness never adds up to drift.
 ///
 /// For timing tighter than that on longer leads, [`FuturesTimerClock`](super::FuturesTimerClock),
@@ -149,10 +151,21 @@ pub struct WheelClock;
 /// the scheduler's thread applies them at its next wakeup. Until that poll, the
 /// task may be woken once at the earlier deadline, as if the reset had come just
 /// after it. A reset to an earlier deadline moves it at once.
+///
+/// Once the scheduler has the deadline, the timer has expired when the
+/// scheduler has fired its tick, which it does within the timer's tolerance
+/// (see [Precision](WheelClock#precision)): one atomic load says so, with no
+/// clock read. A poll hands a deadline the scheduler does not have over to it;
+/// if the deadline has passed, the scheduler's thread, woken, fires it at once,
+/// and the task is woken within that thread's wakeup latency. Only a heartbeat
+/// whose stream stays ready, which registers no waker, looks at the clock: once
+/// for each deadline the scheduler was not told of, telling it at the same time.
 #[derive(Debug)]
 pub struct WheelTimer {
     /// The latest deadline's tick: the timer has expired once it has fired.
     ready: Tick,
+    /// What the timer knows of `ready` besides whether the scheduler fired it.
+    known: Known,
     /// The first tick at which the schedule may wake the waker this timer last
     /// registered, `Tick::MAX` if none; the last is the next boundary of the
     /// waker's grain (in `coalescing`). Once the first has fired, the driver may
@@ -162,6 +175,21 @@ pub struct WheelTimer {
     /// How late after `ready` the timer may be woken (recomputed at each reset),
     /// and how late after `waker_from` its waker may be.
     coalescing: Coalescing,
+}
+
+/// What a [`WheelTimer`] knows of its deadline's tick, besides whether the
+/// scheduler has fired it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Known {
+    /// The scheduler has not been told of it: the timer was reset to a later
+    /// deadline without the lock, as after every pulse. Until a poll or a look
+    /// tells it, nothing fires the tick for this timer.
+    Untold,
+    /// The scheduler has it (linked, or handed over): it fires the tick within
+    /// the timer's tolerance, and `has_fired` then says so.
+    Told,
+    /// The clock said the tick had started before the scheduler fired it.
+    Passed,
 }
 
 /// A timer's key in the schedule, plus one: never zero, so that an adapter's
@@ -196,17 +224,19 @@ struct Coalescing {
     burst: u32,
     /// The timer may be woken at the first boundary of 2^`grain_log2` ticks from
     /// its deadline's tick (at most 2^26).
-    grain_log2: u32,
+    grain_log2: u8,
     /// Its registered waker waits within a grain of 2^`waker_grain_log2` ticks.
-    waker_grain_log2: u32,
+    waker_grain_log2: u8,
 }
 
 impl Coalescing {
     /// For a timer armed `lead` ahead of its deadline; its waker waits at one tick.
     fn for_lead(lead: Duration) -> Coalescing {
+        let slack = tick::slack_ticks(lead);
         Coalescing {
-            burst: tick::burst_for(lead),
-            grain_log2: tick::grain_for(lead).trailing_zeros(),
+            burst: tick::burst_for_slack(slack),
+            // At most 26: the widest grain is 2^26 ticks.
+            grain_log2: tick::grain_log2_for(slack) as u8,
             waker_grain_log2: 0,
         }
     }
@@ -289,6 +319,7 @@ impl WheelTimer {
         }
         WheelTimer {
             ready,
+            known: Known::Told, // armed for `ready` under the lock
             waker_from: Tick::MAX,
             key: TimerKey::new(key),
             coalescing,
@@ -299,16 +330,49 @@ impl WheelTimer {
         self.coalescing.due(self.ready)
     }
 
-    /// Whether the deadline has passed: the driver fired its tick, or the clock
-    /// says the tick has started.
-    ///
-    /// The clock is asked too because the driver may not know of this deadline
-    /// yet. After a pulse the timer is re-armed with no lock, and the driver
-    /// learns the new tick only from the next poll that registers a waker; a
-    /// stream that stays ready registers none, so waiting for the driver would
-    /// starve its pulses.
+    /// Whether the deadline is known to have passed: the driver fired its tick,
+    /// or the clock said so. No clock read: the scheduler fires every tick it
+    /// has been told of within its tolerance.
     fn has_expired(&self, wheel: &Wheel) -> bool {
-        wheel.scheduler.has_fired(self.ready) || tick::tick_started_by(Instant::now()) >= self.ready
+        self.known == Known::Passed || wheel.scheduler.has_fired(self.ready)
+    }
+
+    /// The look of a heartbeat whose stream stays ready, with no waker: whether
+    /// the deadline has passed, reading the clock only if the scheduler has not
+    /// been told of it, and then telling it, so that the next looks need no clock.
+    ///
+    /// After a pulse the timer is re-armed with no lock, and the driver learns the
+    /// new tick only from the next poll that registers a waker. A stream that
+    /// stays ready registers none: waiting for the driver would starve its pulses,
+    /// and without the clock, a pulse that fell due before this look (the consumer
+    /// was away) would come a driver's wakeup later, many items past the limit.
+    #[inline]
+    fn look(&mut self, wheel: &'static Wheel) -> bool {
+        if self.has_expired(wheel) {
+            return true;
+        }
+        self.known != Known::Told && self.look_untold(wheel)
+    }
+
+    /// [`look`](Self::look) at a deadline the scheduler has not been told of:
+    /// once after each lock-free reset, so kept off the path of the looks that follow.
+    #[cold]
+    #[inline(never)]
+    fn look_untold(&mut self, wheel: &'static Wheel) -> bool {
+        if tick::tick_started_by(Instant::now()) >= self.ready {
+            self.known = Known::Passed;
+            return true;
+        }
+        if wheel.scheduler.tell(self.key.get(), self.due()) {
+            wheel.wake_driver();
+        }
+        if !self.waker_may_be_taken(wheel) {
+            // The registered waker moves with the tick.
+            self.record_waker(Waits::Between(self.ready, self.due().coalesced));
+        }
+        self.known = Known::Told;
+        wheel.check_driver();
+        false
     }
 
     /// Whether the schedule may hold no waker of this timer: none was registered,
@@ -355,6 +419,7 @@ impl Timer for WheelTimer {
         let waker_grain_log2 = timer.coalescing.waker_grain_log2;
         (timer.ready, timer.coalescing) = due_for(deadline, now);
         timer.coalescing.waker_grain_log2 = waker_grain_log2;
+        timer.known = Known::Untold;
         // A later deadline waits for the next poll (see the type's docs); an
         // earlier one must move a waker that may still wait now, or it would be woken late.
         let waker_until = timer.waker_until();
@@ -366,6 +431,7 @@ impl Timer for WheelTimer {
                 wheel.wake_driver();
             }
             timer.record_waker(Waits::At(timer.ready));
+            timer.known = Known::Told;
         }
         wheel.check_driver();
     }
@@ -385,6 +451,7 @@ impl Timer for WheelTimer {
             Polled::Ready => Poll::Ready(()),
             Polled::Pending { wake_driver, waits } => {
                 timer.record_waker(waits);
+                timer.known = Known::Told;
                 if wake_driver {
                     wheel.wake_driver();
                 }
@@ -394,10 +461,11 @@ impl Timer for WheelTimer {
         }
     }
 
-    /// Exact, and lock-free: one atomic load of the last tick the driver fired,
-    /// and a clock read if the driver has not fired it.
-    fn may_have_expired(&self, _: Sealed) -> bool {
-        self.has_expired(Wheel::global())
+    /// Lock-free: one atomic load of the last tick the driver fired, and a clock
+    /// read only for a deadline the scheduler has not been told of (see `look`).
+    #[inline]
+    fn may_have_expired(self: Pin<&mut Self>, _: Sealed) -> bool {
+        self.get_mut().look(Wheel::global())
     }
 }
 

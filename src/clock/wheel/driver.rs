@@ -20,6 +20,7 @@
 //! - A thread that cannot be started is reported at once, never waited for.
 
 use core::task::Waker;
+use std::collections::VecDeque;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -28,8 +29,6 @@ use std::thread::{self, Thread};
 use std::time::Duration;
 
 use crate::clock::Instant;
-
-use concurrent_queue::ConcurrentQueue;
 
 use super::faults;
 use super::lock_count;
@@ -60,9 +59,11 @@ pub(super) struct Wheel {
     /// Bumped to retire a driver: each driver knows its own and leaves when it changes.
     generation: AtomicU64,
     /// The wakers of fired timers, not yet woken. Shared, so that a successor can
-    /// wake what a blocked or dead driver could not; lock-free, so that handing
-    /// over a batch and taking each waker out costs no shared lock per wakeup.
-    batch: ConcurrentQueue<Waker>,
+    /// wake what a blocked or dead driver could not. Only drivers take this lock,
+    /// never a stream: once to hand a step's wakers over, and once to take each
+    /// one out, so that none is held while a waker runs. Uncontended, that is
+    /// two atomic operations a waker, where a lock-free queue took four.
+    batch: Mutex<VecDeque<Waker>>,
     /// The driver's progress, written at every waker it calls.
     progress: OwnLine<Progress>,
     supervisor: Supervisor,
@@ -99,7 +100,7 @@ impl Wheel {
             driver: Mutex::new(None),
             driver_running: OwnLine(AtomicBool::new(false)),
             generation: AtomicU64::new(0),
-            batch: ConcurrentQueue::unbounded(),
+            batch: Mutex::new(VecDeque::new()),
             progress: OwnLine::default(),
             supervisor: Supervisor::default(),
         })
@@ -249,10 +250,7 @@ impl Wheel {
 
     /// Moves the wakers a step collected into the shared batch.
     fn hand_over(&self, wakers: &mut Vec<Waker>) {
-        for waker in wakers.drain(..) {
-            // Never closed, and unbounded: pushing cannot fail.
-            let _ = self.batch.push(waker);
-        }
+        lock_batch(&self.batch).extend(wakers.drain(..));
     }
 
     /// Wakes the wakers in the batch one at a time, each in its own `catch_unwind`:
@@ -263,7 +261,8 @@ impl Wheel {
             if self.retired(generation) {
                 return false;
             }
-            let Ok(waker) = self.batch.pop() else {
+            // The guard is dropped before the waker runs.
+            let Some(waker) = lock_batch(&self.batch).pop_front() else {
                 return true;
             };
             self.run_executor_code(|| waker.wake());
@@ -277,7 +276,11 @@ impl Wheel {
         if !self.progress.in_batch.load(Ordering::Relaxed) {
             self.enter_batch();
         }
-        self.progress.wakes_started.fetch_add(1, Ordering::Relaxed);
+        // Written by the driver alone: a plain increment, not a locked one.
+        let started = self.progress.wakes_started.load(Ordering::Relaxed);
+        self.progress
+            .wakes_started
+            .store(started.wrapping_add(1), Ordering::Relaxed);
         self.progress.in_waker.store(true, Ordering::Release);
         if panic::catch_unwind(AssertUnwindSafe(code)).is_err() {
             // The standard panic hook has already printed the message, naming this thread.
@@ -379,6 +382,14 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     lock_count::count();
     // Held only by the crate's own code, which leaves the data consistent at every point.
     mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The batch, locked: by drivers only, so not counted among the locks the streams share.
+fn lock_batch(batch: &Mutex<VecDeque<Waker>>) -> MutexGuard<'_, VecDeque<Waker>> {
+    // Held only to move wakers in or out, which cannot panic half-way.
+    batch
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -344,6 +344,38 @@ fn loom_models_a_waker_handed_over_for_a_tick_before_the_driver_wakes_wakes_the_
 }
 
 #[test]
+fn loom_models_a_tick_handed_over_without_a_waker_is_fired_in_time() {
+    // A heartbeat whose stream stays ready tells the scheduler of its next tick,
+    // 3, with no waker and no lock, while the driver fires tick 1 and goes to
+    // sleep. Its waker, registered for tick 1, moves with the tick or fires at 1.
+    check(|| {
+        let (scheduler, step, key, recorder, waker) = one_timer(1);
+        let _ = scheduler.poll(key, Due::exact(1), &waker, None);
+        let driver = drive(&scheduler, &step, &[1]);
+        let wake_driver = scheduler.tell(key, Due::exact(3));
+        let mut driver_sleeps_until = driver.join().unwrap();
+        if wake_driver {
+            driver_sleeps_until = fire(&scheduler, &step, 1);
+        }
+        assert!(
+            driver_sleeps_until <= 3,
+            "the driver sleeps until tick {driver_sleeps_until} and was not told of tick 3"
+        );
+        assert!(
+            !scheduler.has_fired(3),
+            "tick 3 looks fired before its step"
+        );
+        fire(&scheduler, &step, 3);
+        assert!(scheduler.has_fired(3));
+        let woken = recorder.woken_in_steps();
+        assert!(
+            woken == [1] || woken == [3],
+            "the registered waker was not woken once, at its tick or the one it moved to: {woken:?}"
+        );
+    });
+}
+
+#[test]
 fn loom_models_a_waker_that_re_enters_the_scheduler_when_dropped_cannot_deadlock_it() {
     check(|| {
         let scheduler = Arc::new(Scheduler::new());

@@ -11,7 +11,9 @@
 //! new due tick, through a lock-free queue; whoever takes the lock next (the
 //! driver at its next step, at the latest) applies every hand-over before doing
 //! anything else. The poll wakes the driver if the timer may be due before the
-//! tick the driver sleeps until, which is published for that too.
+//! tick the driver sleeps until, which is published for that too. A timer that
+//! has no waker to register (a heartbeat whose stream stays ready) hands its
+//! tick over the same way, so that the driver fires it and `has_fired` says so.
 
 use core::task::Waker;
 use std::sync::atomic::Ordering;
@@ -40,12 +42,13 @@ struct Published {
     driver_wakes_at: AtomicU64,
 }
 
-/// A waker to register for timer `key`, due as `due` says.
+/// Timer `key` is due as `due` says: link it there, with `waker` if there is one
+/// (without, the waker registered stays).
 #[derive(Debug)]
 struct HandOver {
     key: Key,
     due: Due,
-    waker: Waker,
+    waker: Option<Waker>,
 }
 
 impl Scheduler {
@@ -82,7 +85,9 @@ impl Scheduler {
         while let Some(HandOver { key, due, waker }) = self.hand_overs.pop() {
             applied = true;
             let replaced = if due.ready <= schedule.fired_through {
-                // Its tick fired after the poll looked: the driver wakes it at its next step.
+                // Its tick fired after the poll looked: the driver wakes it at its
+                // next step. A tick with no waker has nothing to wake: it has fired.
+                let Some(waker) = waker else { continue };
                 schedule.unlink(key);
                 schedule.overdue.push(waker);
                 schedule.waker_mut(key).take()
@@ -92,6 +97,7 @@ impl Scheduler {
                 if armed != linked_at {
                     self.arm_locked(schedule, key, linked_at);
                 }
+                let Some(waker) = waker else { continue };
                 schedule.waker_mut(key).replace(waker)
             };
             // Left for the driver to drop: this thread may be polling another task.
@@ -127,6 +133,30 @@ impl Scheduler {
         tick <= self.published.fired_through.load(Ordering::Acquire)
     }
 
+    /// Hands timer `key`'s tick over with no waker, and no lock: the driver links
+    /// it where `due` allows (keeping the waker registered, if any) and fires it
+    /// there, so that [`has_fired`](Self::has_fired) says when it has. Returns
+    /// `true` when the driver must be woken to fire it in time (see [`arm`](Self::arm)).
+    pub(super) fn tell(&self, key: Key, due: Due) -> bool {
+        self.hand_over(HandOver {
+            key,
+            due,
+            waker: None,
+        })
+    }
+
+    /// Queues `hand_over` for the lock's next holder; `true` when the driver must
+    /// be woken to apply it in time.
+    fn hand_over(&self, hand_over: HandOver) -> bool {
+        let ready = hand_over.due.ready;
+        self.hand_overs.push(hand_over);
+        // Pairs with the fence in `fire_through`: either the driver's last look
+        // at the queue before it sleeps sees this hand-over, or this load sees
+        // the tick it sleeps until.
+        fence(Ordering::SeqCst);
+        ready < self.published.driver_wakes_at.load(Ordering::SeqCst)
+    }
+
     /// `Ready` once tick `due.ready` has fired; otherwise registers `waker` for
     /// timer `key`, linked where `due` allows, and says where it waits and whether
     /// the driver must be woken to fire it in time (see [`arm`](Self::arm)).
@@ -148,12 +178,11 @@ impl Scheduler {
             return Polled::Ready; // `prefetched` is dropped with no lock held
         }
         if let Some(waker) = prefetched {
-            self.hand_overs.push(HandOver { key, due, waker });
-            // Pairs with the fence in `fire_through`: either the driver's last look
-            // at the queue before it sleeps sees this hand-over, or this load sees
-            // the tick it sleeps until.
-            fence(Ordering::SeqCst);
-            let wake_driver = due.ready < self.published.driver_wakes_at.load(Ordering::SeqCst);
+            let wake_driver = self.hand_over(HandOver {
+                key,
+                due,
+                waker: Some(waker),
+            });
             return Polled::Pending {
                 wake_driver,
                 waits: Waits::Between(due.ready, due.coalesced),
@@ -399,7 +428,7 @@ mod tests {
         let handed_over = HandOver {
             key,
             due: Due::exact(5),
-            waker: waker.clone(),
+            waker: Some(waker.clone()),
         };
         let (mut wakers, mut retired) = (Vec::new(), Vec::new());
         scheduler.fire_through(5, &mut wakers, &mut retired);
