@@ -81,11 +81,10 @@
 //! over a connection that is also a `Sink` is one too, and writes through it are
 //! not life.
 //!
-//! The order of adapters says what counts as life: `rx.watchdog(t)` on the far
-//! side of a channel from a producer's `with_heartbeat` counts its pulses as
-//! life (the Go pattern), while `inner.with_heartbeat(i).watchdog(t)` in one task
-//! never times out, its own pulses keeping it alive. [`watchdog`](HeartbeatExt::watchdog)
-//! lists the shapes.
+//! The order of adapters says what counts as life: a watchdog on the far side of
+//! a channel from a producer's heartbeat counts its pulses as life, while one
+//! over its own task's heartbeat never times out.
+//! [`watchdog`](HeartbeatExt::watchdog) lists the shapes, under "What keeps it alive".
 //!
 //! # Keeping a connection alive
 //!
@@ -93,8 +92,9 @@
 //! inbound frames and a `Sink` of outbound ones alive from its own write half, by
 //! gRPC's keepalive rules; [`Duplex`] joins two halves into one such connection.
 //! [`restart::resuming_if_keyed`] reconnects it, resumes after the last update
-//! delivered, and is itself a `Sink` to the current connection. The
-//! [`restart`] module's docs show the whole client.
+//! delivered, and is itself a `Sink` to the current connection.
+//! [docs/patterns.md](https://docs.rs/crate/futures-heartbeat/latest/source/docs/patterns.md)
+//! shows the whole client, and the choice of its limits.
 //!
 //! # Learning the rhythm
 //!
@@ -102,6 +102,8 @@
 //! [`Restarting::silence_adaptive`](restart::Restarting::silence_adaptive))
 //! replaces a fixed timeout with [`PhiAccrual`]: it learns the gaps between
 //! items and ends the stream when a silence becomes improbable for them.
+//! [docs/phi-accrual.md](https://docs.rs/crate/futures-heartbeat/latest/source/docs/phi-accrual.md)
+//! shows it at work, says how it decides, and compares it with fixed timeouts.
 //!
 //! # Clocks, and the threads they start
 //!
@@ -142,18 +144,31 @@
 //! # In the browser
 //!
 //! The crate builds for `wasm32-unknown-unknown` with its default features, and
-//! every adapter runs under `wasm-bindgen-futures`. There the default clock
-//! starts no thread: its scheduler is driven by the host's `setTimeout`, and
-//! [`clock::Instant`] reads `performance.now()` (on native targets it is
-//! `std::time::Instant`).
+//! every adapter runs under `wasm-bindgen-futures`, where WebSocket clients need
+//! application-level heartbeats most: the browser's WebSocket API has no ping
+//! frames. There the default clock starts no thread: its scheduler is driven by
+//! the host's `setTimeout`, still one timeout for all the timers due in the same
+//! millisecond, and [`clock::Instant`] reads `performance.now()` (on native
+//! targets it is `std::time::Instant`).
+//!
+//! ```sh
+//! cargo build --example web_client --target wasm32-unknown-unknown   # pings when idle, drops a silent server
+//! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+//!     cargo test --target wasm32-unknown-unknown --test wasm         # the adapters, in Node
+//! ```
+//!
+//! The test runner comes from `cargo install wasm-bindgen-cli --version` with
+//! the `wasm-bindgen` version in `Cargo.lock`.
 //!
 //! # Cost
 //!
 //! While the wrapped stream has items ready, no adapter reads the clock, arms a
 //! timer or allocates per item: the watchdog sets a flag, the heartbeat counts
 //! down to its next look at the timer (every
-//! [`MAX_ITEMS_BEFORE_PULSE`] items). The README's Performance section has the
-//! figures for many idle streams, and the command that measures them.
+//! [`MAX_ITEMS_BEFORE_PULSE`] items).
+//! [docs/performance.md](https://docs.rs/crate/futures-heartbeat/latest/source/docs/performance.md)
+//! has the figures, per item and for many idle streams, and the commands that
+//! measure them.
 #![forbid(unsafe_code)]
 #![warn(
     missing_docs,
@@ -200,7 +215,16 @@ pub use crate::try_watchdog::TryWatchdog;
 pub use crate::watchdog::Watchdog;
 pub use crate::write_error::WriteError;
 
-// Runs the README's example as a doc test, so that it cannot go stale.
+// Runs the examples of the README and of the docs/ reports as doc tests, so
+// that they cannot go stale.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+#[doc = include_str!("../docs/patterns.md")]
+#[cfg(doctest)]
+pub struct PatternsDoctests;
+
+#[doc = include_str!("../docs/phi-accrual.md")]
+#[cfg(doctest)]
+pub struct PhiAccrualDoctests;
