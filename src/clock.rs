@@ -85,17 +85,19 @@ pub use self::manual::{ManualClock, ManualClockCounts, ManualTimer};
 pub use self::tick::TICK;
 #[cfg(feature = "tokio")]
 pub use self::tokio::{TokioClock, TokioTimer};
-/// Faults the crate's own tests inject into [`WheelClock`]'s scheduler. Not for use outside them.
+// The crate's own test hooks: they exist only with their `--cfg` (see Cargo.toml's
+// `[lints.rust]`), so no build a user makes has them, docs.rs's included.
+/// Faults the crate's own tests inject into [`WheelClock`]'s scheduler
+/// (`--cfg futures_heartbeat_fault_injection`).
 #[cfg(all(
-    feature = "fault-injection",
+    futures_heartbeat_fault_injection,
     not(all(target_arch = "wasm32", target_os = "unknown"))
 ))]
-#[doc(hidden)]
 pub use self::wheel::inject as inject_wheel_faults;
 /// Acquisitions of the default clock's shared locks, and the ticks its
-/// scheduler fired and how late, for the crate's own tests and benchmarks.
-#[cfg(feature = "lock-counter")]
-#[doc(hidden)]
+/// scheduler fired and how late, for the crate's own tests and benchmarks
+/// (`--cfg futures_heartbeat_lock_counter`).
+#[cfg(futures_heartbeat_lock_counter)]
 pub use self::wheel::{
     shared_lock_acquisitions as wheel_shared_lock_acquisitions,
     tick_lateness_histogram as wheel_tick_lateness_histogram, ticks_fired as wheel_ticks_fired,

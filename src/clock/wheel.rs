@@ -28,16 +28,16 @@ mod sync;
 
 use self::driver::Wheel;
 #[cfg(all(
-    feature = "fault-injection",
+    futures_heartbeat_fault_injection,
     not(all(target_arch = "wasm32", target_os = "unknown"))
 ))]
 pub use self::faults::inject;
-#[cfg(feature = "lock-counter")]
+#[cfg(futures_heartbeat_lock_counter)]
 pub use self::lock_count::shared_lock_acquisitions;
 use self::schedule::Key;
 use self::scheduler::{Due, Polled, Waits};
 pub use self::stats::WheelStats;
-#[cfg(feature = "lock-counter")]
+#[cfg(futures_heartbeat_lock_counter)]
 pub use self::stats::{tick_lateness_histogram, ticks_fired};
 
 /// Timers on one scheduler shared by the whole process: deadlines rounded up to
