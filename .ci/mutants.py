@@ -4,8 +4,10 @@ time, and checks that the suite guarding it catches each break. The adapters'
 breaks must be caught by the property tests (`cargo test --test properties`);
 restarting's by its own property tests (`--test restart_properties`); the
 scheduler's, by its loom models (`--cfg futures_heartbeat_loom`); the scheduler
-thread's, by the fault tests (`tests/wheel_*.rs`) and the count of its idle
-wakeups (`tests/idle_wakeups.rs`); the cost of a pulse in shared locks, by the lock count (`tests/wheel_lock_counts.rs`).
+thread's, by the fault tests (`tests/wheel_*.rs`, with `--cfg
+futures_heartbeat_fault_injection`) and the count of its idle wakeups
+(`tests/idle_wakeups.rs`); the cost of a pulse in shared locks, by the lock count
+(`tests/wheel_lock_counts.rs`, with `--cfg futures_heartbeat_lock_counter`).
 
 Run from the repository root: python3 .ci/mutants.py [NAME ...]
 Every source file is restored after each mutant, even on error or Ctrl-C.
@@ -42,10 +44,14 @@ SINK = "src/sink.rs"
 PROPERTIES = (["cargo", "test", "-q", "--test", "properties"], {})
 RESTART_PROPERTIES = (["cargo", "test", "-q", "--test", "restart_properties"], {})
 PHI_TESTS = (["cargo", "test", "-q", "--test", "phi_accrual"], {})
+# The fault points and the lock counter are --cfg flags; the target dir and flags are
+# those of .ci/run's test hooks step, whose build these reuse.
+TEST_HOOKS = {"RUSTFLAGS": "--cfg futures_heartbeat_fault_injection --cfg futures_heartbeat_lock_counter",
+              "CARGO_TARGET_DIR": "target/hooks"}
 FAULT_TESTS = (["cargo", "test", "-q", "--all-features", "--test", "wheel_waker_faults",
                 "--test", "wheel_blocking_waker", "--test", "wheel_driver_restart",
-                "--test", "wheel_spawn_failure", "--test", "idle_wakeups"], {})
-LOCK_COUNTS = (["cargo", "test", "-q", "--all-features", "--test", "wheel_lock_counts"], {})
+                "--test", "wheel_spawn_failure", "--test", "idle_wakeups"], TEST_HOOKS)
+LOCK_COUNTS = (["cargo", "test", "-q", "--all-features", "--test", "wheel_lock_counts"], TEST_HOOKS)
 BUSY_STREAM = (["cargo", "test", "-q", "--all-features", "--test", "busy_stream"], {})
 WASM_TESTS = (["cargo", "test", "-q", "--target", "wasm32-unknown-unknown", "--test", "wasm"],
               {"CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER": "wasm-bindgen-test-runner"})

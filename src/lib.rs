@@ -138,9 +138,6 @@
 //! | `serde` | `Serialize` and `Deserialize` for [`Event`] |
 //! | `tracing` | one `tracing` event when a watchdog fires, a source is restarted or given up, or the default clock's scheduler recovers from a fault; nothing per item |
 //!
-//! Two more, `fault-injection` and `lock-counter`, exist for the crate's own tests
-//! and benchmarks; a program never enables them.
-//!
 //! # In the browser
 //!
 //! The crate builds for `wasm32-unknown-unknown` with its default features, and

@@ -9,12 +9,14 @@
 //! Ignored by default (they take minutes of real time). Run them with
 //!
 //! ```sh
-//! cargo test --release --features lock-counter --test soak -- --ignored --nocapture --test-threads 1
+//! RUSTFLAGS="--cfg futures_heartbeat_lock_counter" CARGO_TARGET_DIR=target/hooks \
+//!     cargo test --release --test soak -- --ignored --nocapture --test-threads 1
 //! ```
 //!
-//! The feature `lock-counter` compiles in the scheduler's count of the ticks it
-//! fired late, which the report sets beside the skips; without it, the soak runs
-//! and checks the same, and reports no tick of the scheduler's.
+//! `--cfg futures_heartbeat_lock_counter` compiles in the scheduler's count of the
+//! ticks it fired late, which the report sets beside the skips (a target dir of its
+//! own, since the flag rebuilds every crate); without it, the soak runs and checks
+//! the same, and reports no tick of the scheduler's.
 //!
 //! `SOAK_STREAMS`, `SOAK_SECS` and `SOAK_INTERVAL_MS` change the size of the
 //! one-minute runs.
@@ -115,17 +117,17 @@ impl Stall {
 }
 
 /// The ticks the default clock's scheduler fired, by lateness (<1, 1-2, 2-4, ... ms),
-/// if the feature `lock-counter` counts them.
+/// if `--cfg futures_heartbeat_lock_counter` counts them.
 fn tick_lateness_histogram() -> Option<Vec<u64>> {
-    #[cfg(feature = "lock-counter")]
+    #[cfg(futures_heartbeat_lock_counter)]
     return Some(futures_heartbeat::clock::wheel_tick_lateness_histogram().to_vec());
-    #[cfg(not(feature = "lock-counter"))]
+    #[cfg(not(futures_heartbeat_lock_counter))]
     None
 }
 
 /// Sleeps 1 ms at a time until `stop`, recording every wakeup later than
 /// `threshold`, and, alongside, when the scheduler's driver fired a tick late
-/// by at least 16 ms (its own lateness histogram, with `lock-counter`).
+/// by at least 16 ms (its own lateness histogram, with `--cfg futures_heartbeat_lock_counter`).
 fn detect_stalls(
     stop: Arc<AtomicBool>,
     threshold: Duration,
@@ -307,7 +309,7 @@ fn soak<C>(
                 .map(|(after, before)| after - before)
                 .collect::<Vec<_>>()
         ),
-        _ => "not counted (feature lock-counter)".to_owned(),
+        _ => "not counted (--cfg futures_heartbeat_lock_counter)".to_owned(),
     };
     println!(
         "{executor:?}: {streams} streams, {run_for:?} at {interval:?}: pulses per stream min {pulses_min} \

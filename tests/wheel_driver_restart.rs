@@ -1,7 +1,17 @@
 //! When the default clock's scheduler thread dies, it is replaced, and every
 //! timer armed before it died still fires, in a busy process and in a quiet one. A binary of its own: it kills the
 //! process's scheduler thread.
-#![cfg(feature = "fault-injection")]
+//!
+//! It needs the scheduler's fault points, which exist only with `--cfg
+//! futures_heartbeat_fault_injection`; without it this file compiles to nothing.
+//! Run it as `.ci/run` does, with both test hooks and every feature, in a target
+//! dir of its own (the flags rebuild every crate; the same flags reuse the build):
+//!
+//! ```sh
+//! RUSTFLAGS="--cfg futures_heartbeat_fault_injection --cfg futures_heartbeat_lock_counter" \
+//!     CARGO_TARGET_DIR=target/hooks cargo test --all-features --test wheel_driver_restart
+//! ```
+#![cfg(futures_heartbeat_fault_injection)]
 
 mod support;
 

@@ -1,7 +1,17 @@
-//! What a pulse costs in shared locks on the default clock, counted (feature
-//! `lock-counter`, which compiles the counter in). A binary of its own: the
-//! counter and the scheduler are the process's, and other tests would add to them.
-#![cfg(feature = "lock-counter")]
+//! What a pulse costs in shared locks on the default clock, counted. A binary of
+//! its own: the counter and the scheduler are the process's, and other tests
+//! would add to them.
+//!
+//! The counter exists only with `--cfg futures_heartbeat_lock_counter`; without
+//! it this file compiles to nothing. Run it as `.ci/run` does, with both test
+//! hooks and every feature, in a target dir of its own (the flags rebuild every
+//! crate; the same flags reuse the build):
+//!
+//! ```sh
+//! RUSTFLAGS="--cfg futures_heartbeat_fault_injection --cfg futures_heartbeat_lock_counter" \
+//!     CARGO_TARGET_DIR=target/hooks cargo test --all-features --test wheel_lock_counts
+//! ```
+#![cfg(futures_heartbeat_lock_counter)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

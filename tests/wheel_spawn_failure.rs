@@ -2,7 +2,17 @@
 //! says so, with the cause and the clocks to use instead, and never hangs; once
 //! threads can be started again, the clock works. A binary of its own: the
 //! failure must come before anything else in the process starts the thread.
-#![cfg(feature = "fault-injection")]
+//!
+//! It needs the scheduler's fault points, which exist only with `--cfg
+//! futures_heartbeat_fault_injection`; without it this file compiles to nothing.
+//! Run it as `.ci/run` does, with both test hooks and every feature, in a target
+//! dir of its own (the flags rebuild every crate; the same flags reuse the build):
+//!
+//! ```sh
+//! RUSTFLAGS="--cfg futures_heartbeat_fault_injection --cfg futures_heartbeat_lock_counter" \
+//!     CARGO_TARGET_DIR=target/hooks cargo test --all-features --test wheel_spawn_failure
+//! ```
+#![cfg(futures_heartbeat_fault_injection)]
 
 use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;

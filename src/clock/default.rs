@@ -1,3 +1,10 @@
+//! [`DefaultClock`], what the adapters use unless given a clock: the timers of
+//! [`WheelClock`], or, with the `tokio` feature, tokio's own where a tokio
+//! runtime's clock is paused. That is the one case where the wheel, which follows
+//! the real time, would be wrong: a paused runtime's auto-advance jumps only to
+//! tokio's timers. The choice is made once per timer, when it is created; the
+//! rest of this file forwards to the timer chosen.
+
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
@@ -11,7 +18,7 @@ use super::{TokioClock, TokioTimer};
 /// [`restarting`](crate::restart::restarting): the time the program runs on.
 ///
 /// Its timers are [`WheelClock`]'s, one scheduler thread for the whole
-/// process, which need no runtime and cost the least for many streams. With the
+/// process, which need no runtime (see [`WheelClock`] for what they cost). With the
 /// `tokio` feature, one case differs: a timer armed inside a tokio runtime whose
 /// clock is not the real one (paused with `tokio::time::pause()` or
 /// `start_paused`, or advanced while it was) is tokio's own, so that the

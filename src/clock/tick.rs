@@ -81,7 +81,8 @@ pub(crate) fn grain_for(lead: Duration) -> u64 {
     1 << grain_log2_for(slack_ticks(lead))
 }
 
-/// The log2 of the widest grain within a slack of `slack_ticks` (see [`grain_for`]).
+/// The log2 of the widest grain within a slack of `slack_ticks` (see `grain_for`,
+/// its definition, for the tests).
 pub(crate) fn grain_log2_for(slack_ticks: u64) -> u32 {
     // Capped so that rounding up cannot overflow for any deadline short of the end of time.
     63 - slack_ticks.clamp(1, MAX_GRAIN).leading_zeros()
@@ -97,7 +98,8 @@ pub(crate) fn burst_for(lead: Duration) -> u32 {
     burst_for_slack(slack_ticks(lead))
 }
 
-/// [`burst_for`] a slack of `slack_ticks` (ticks are milliseconds).
+/// `burst_for` (its definition, for the tests) for a slack of `slack_ticks`
+/// (ticks are milliseconds).
 pub(crate) fn burst_for_slack(slack_ticks: u64) -> u32 {
     u32::try_from(slack_ticks.saturating_mul(100)).unwrap_or(u32::MAX)
 }

@@ -48,8 +48,6 @@ fn features() -> String {
         ("tokio", cfg!(feature = "tokio")),
         ("serde", cfg!(feature = "serde")),
         ("tracing", cfg!(feature = "tracing")),
-        ("fault-injection", cfg!(feature = "fault-injection")),
-        ("lock-counter", cfg!(feature = "lock-counter")),
     ]
     .iter()
     .filter(|(_, enabled)| *enabled)

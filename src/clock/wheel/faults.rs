@@ -1,7 +1,8 @@
-//! Faults the crate's own tests inject into the driver (feature `fault-injection`);
-//! without the feature, every point is an empty inline function.
+//! Faults the crate's own tests inject into the driver (`--cfg
+//! futures_heartbeat_fault_injection`); without it, every point is an empty
+//! inline function and nothing can inject a fault.
 
-#[cfg(feature = "fault-injection")]
+#[cfg(futures_heartbeat_fault_injection)]
 mod injected {
     use std::io;
     use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -43,23 +44,22 @@ mod injected {
     }
 }
 
-#[cfg(feature = "fault-injection")]
+#[cfg(futures_heartbeat_fault_injection)]
 pub(super) use injected::{after_collecting_wakers, before_spawn};
 
-/// Fault points of the scheduler, for the crate's own tests. **Not for use
-/// outside them**: present only with the `fault-injection` feature.
-#[cfg(feature = "fault-injection")]
-#[doc(hidden)]
+/// Fault points of the scheduler, for the crate's own tests: present only with
+/// `--cfg futures_heartbeat_fault_injection`.
+#[cfg(futures_heartbeat_fault_injection)]
 pub mod inject {
     pub use super::injected::{fail_next_spawns, panic_driver_once};
 }
 
-#[cfg(not(feature = "fault-injection"))]
+#[cfg(not(futures_heartbeat_fault_injection))]
 #[inline(always)]
 pub(super) fn before_spawn() -> std::io::Result<()> {
     Ok(())
 }
 
-#[cfg(not(feature = "fault-injection"))]
+#[cfg(not(futures_heartbeat_fault_injection))]
 #[inline(always)]
 pub(super) fn after_collecting_wakers() {}

@@ -40,8 +40,8 @@ pub struct WheelStats {
     pub max_lateness: Duration,
 }
 
-/// How many buckets [`tick_lateness_histogram`] has.
-#[cfg(feature = "lock-counter")]
+/// How many buckets the lateness histogram has.
+#[cfg(any(test, futures_heartbeat_lock_counter))]
 pub(crate) const LATENESS_BUCKETS: usize = 12;
 
 #[derive(Debug, Default)]
@@ -50,15 +50,17 @@ pub(super) struct Stats {
     pub(super) driver_restarts: AtomicU64,
     pub(super) blocked_drivers: AtomicU64,
     max_lateness_nanos: AtomicU64,
-    // Only the crate's own tests and benchmarks read it: without them, no tick pays for it.
-    #[cfg(feature = "lock-counter")]
+    // Only the crate's own tests and benchmarks read it (`--cfg
+    // futures_heartbeat_lock_counter`, and this file's unit tests): without them, no
+    // tick pays for it.
+    #[cfg(any(test, futures_heartbeat_lock_counter))]
     lateness_histogram: [AtomicU64; LATENESS_BUCKETS],
 }
 
 impl Stats {
     /// Written by the one driver thread only, so plain loads and stores suffice.
     pub(super) fn record_tick(&self, lateness: Duration) {
-        #[cfg(feature = "lock-counter")]
+        #[cfg(any(test, futures_heartbeat_lock_counter))]
         self.lateness_histogram[bucket_of(lateness)].fetch_add(1, Ordering::Relaxed);
         let nanos = u64::try_from(lateness.as_nanos()).unwrap_or(u64::MAX);
         self.max_lateness_nanos.fetch_max(nanos, Ordering::Relaxed);
@@ -74,7 +76,7 @@ impl Stats {
         }
     }
 
-    #[cfg(feature = "lock-counter")]
+    #[cfg(any(test, futures_heartbeat_lock_counter))]
     pub(super) fn lateness_histogram(&self) -> [u64; LATENESS_BUCKETS] {
         std::array::from_fn(|i| self.lateness_histogram[i].load(Ordering::Relaxed))
     }
@@ -82,7 +84,7 @@ impl Stats {
 
 /// Bucket 0 for less than 1 ms, bucket `i` for 2<sup>i−1</sup> to 2<sup>i</sup> ms,
 /// and the last for everything later.
-#[cfg(feature = "lock-counter")]
+#[cfg(any(test, futures_heartbeat_lock_counter))]
 fn bucket_of(lateness: Duration) -> usize {
     let millis = lateness.as_millis();
     let bucket = if millis == 0 {
@@ -96,15 +98,15 @@ fn bucket_of(lateness: Duration) -> usize {
 /// Ticks fired (those that had at least one timer) by lateness: bucket 0 counts
 /// those fired less than 1 ms after they started, bucket `i` those between
 /// 2<sup>i−1</sup> and 2<sup>i</sup> ms late, and the last bucket everything later.
-/// For the crate's own tests and benchmarks (feature `lock-counter`); not part of the API.
-#[cfg(feature = "lock-counter")]
+/// For the crate's own tests and benchmarks (`--cfg futures_heartbeat_lock_counter`).
+#[cfg(futures_heartbeat_lock_counter)]
 pub fn tick_lateness_histogram() -> [u64; LATENESS_BUCKETS] {
     super::Wheel::global().stats.lateness_histogram()
 }
 
 /// Ticks fired that had at least one timer, for the crate's own tests and
-/// benchmarks (feature `lock-counter`); not part of the API.
-#[cfg(feature = "lock-counter")]
+/// benchmarks (`--cfg futures_heartbeat_lock_counter`).
+#[cfg(futures_heartbeat_lock_counter)]
 pub fn ticks_fired() -> u64 {
     tick_lateness_histogram().iter().sum()
 }
@@ -127,7 +129,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg(feature = "lock-counter")]
     fn lateness_falls_into_power_of_two_millisecond_buckets() {
         let stats = Stats::default();
         for millis in [0, 1, 2, 3, 4, 7, 8, 5_000] {
