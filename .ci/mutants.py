@@ -23,21 +23,21 @@ import sys
 
 HANG_AFTER_SECS = 15 * 60
 
-HEARTBEAT = "src/heartbeat.rs"
+HEARTBEAT = "src/heartbeat/with_heartbeat.rs"
 CLOCK = "src/clock.rs"
-WATCHDOG = "src/watchdog.rs"
-SILENCE = "src/silence.rs"
-KEEP_ALIVE = "src/keep_alive.rs"
+WATCHDOG = "src/watchdog/fixed.rs"
+SILENCE = "src/watchdog/silence.rs"
+KEEP_ALIVE = "src/heartbeat/keep_alive.rs"
 RESTARTING = "src/restart/restarting.rs"
-PHI_RHYTHM = "src/phi_accrual/rhythm.rs"
-ADAPTIVE_WATCHDOG = "src/adaptive_watchdog.rs"
+PHI_RHYTHM = "src/watchdog/phi_accrual/rhythm.rs"
+ADAPTIVE_WATCHDOG = "src/watchdog/adaptive.rs"
 SCHEDULER = "src/clock/wheel/scheduler.rs"
 SCHEDULE = "src/clock/wheel/schedule.rs"
 DRIVER = "src/clock/wheel/driver.rs"
 WHEEL = "src/clock/wheel.rs"
 TOKIO_CLOCK = "src/clock/tokio.rs"
 WEB_DRIVER = "src/clock/wheel/web_driver.rs"
-SINK = "src/sink.rs"
+SINK = "src/support/sink.rs"
 
 PROPERTIES = (["cargo", "test", "-q", "--test", "properties"], {})
 RESTART_PROPERTIES = (["cargo", "test", "-q", "--test", "restart_properties"], {})

@@ -14,10 +14,11 @@ use pin_project_lite::pin_project;
 use super::backoff::{Backoff, Delays, Jitter};
 use super::{Attempt, Cause, Connect, Disconnected, Restart};
 use crate::clock::{Clock, DefaultClock, Timer};
-use crate::phi_accrual::{PhiAccrual, Rhythm};
-use crate::silence::SilenceTimer;
-use crate::wakers::{remember, wake};
-use crate::{timed_out, trace, TimedOut};
+use crate::error::yielded;
+use crate::support::wakers::{remember, wake};
+use crate::watchdog::SilenceTimer;
+use crate::watchdog::{PhiAccrual, Rhythm};
+use crate::{trace, TimedOut};
 
 /// The key of the last item delivered, kept for the next attempt ([`resuming`](super::resuming));
 /// `None` leaves the cursor where it is ([`resuming_if_keyed`](super::resuming_if_keyed)).
@@ -699,7 +700,7 @@ where
     /// a failure otherwise.
     #[cold]
     fn source_failed(self: Pin<&mut Self>, error: F::Error) -> Poll<Option<RestartOf<F, K>>> {
-        let cause = match timed_out::yielded::take() {
+        let cause = match yielded::take() {
             Some(timed_out) => Cause::Silent(timed_out),
             None => Cause::Failed(error),
         };
@@ -775,7 +776,7 @@ where
         // A time-out that a `try_` adapter yields within this poll is the source's
         // silence, not a failure (see `source_failed`): one thread-local store
         // per poll forgets any from before.
-        timed_out::yielded::clear();
+        yielded::clear();
         match source.poll_next(cx) {
             Poll::Ready(Some(Ok(item))) => {
                 this.silence.restart();

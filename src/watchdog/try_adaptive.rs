@@ -7,10 +7,10 @@ use std::time::Duration;
 use futures_core::stream::{FusedStream, Stream};
 use pin_project_lite::pin_project;
 
-use crate::clock::{Clock, DefaultClock};
-use crate::try_watchdog::{
+use super::try_watchdog::{
     is_terminated_reporting_timeout, poll_reporting_timeout, size_hint_reporting_timeout, Fires,
 };
+use crate::clock::{Clock, DefaultClock};
 use crate::{AdaptiveWatchdog, PhiAccrual, TimedOut};
 
 pin_project! {
@@ -231,5 +231,5 @@ where
 {
     type Error = crate::WriteError<S::Error>;
 
-    crate::sink::forward_sink!(watchdog, Item);
+    crate::support::sink::forward_sink!(watchdog, Item);
 }

@@ -8,9 +8,9 @@ use futures_sink::Sink;
 use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock, Timer};
-use crate::silence::SilenceTimer;
-use crate::sink::{let_go, sink_through_writes, Writes};
+use crate::support::sink::{let_go, sink_through_writes, Writes};
 use crate::trace;
+use crate::watchdog::SilenceTimer;
 use crate::{TimedOut, WriteError};
 
 pin_project! {

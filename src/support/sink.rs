@@ -12,7 +12,7 @@ use core::task::{Context, Poll, Waker};
 
 use futures_sink::Sink;
 
-use crate::wakers::{remember, wake};
+use crate::support::wakers::{remember, wake};
 use crate::{TimedOut, WriteError};
 
 /// The four methods of `Sink`, each handing the call to the pinned field

@@ -8,7 +8,7 @@ use futures_core::stream::{FusedStream, Stream};
 use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock};
-use crate::timed_out::yielded;
+use crate::error::yielded;
 use crate::{TimedOut, Watchdog};
 
 pin_project! {
@@ -288,5 +288,5 @@ where
 {
     type Error = crate::WriteError<S::Error>;
 
-    crate::sink::forward_sink!(watchdog, Item);
+    crate::support::sink::forward_sink!(watchdog, Item);
 }

@@ -8,8 +8,8 @@ use futures_sink::Sink;
 use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock};
-use crate::silence::SilenceTimer;
-use crate::sink::forward_sink;
+use crate::support::sink::forward_sink;
+use crate::watchdog::SilenceTimer;
 use crate::Event;
 
 pin_project! {

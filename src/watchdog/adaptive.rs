@@ -7,12 +7,12 @@ use futures_core::stream::{FusedStream, Stream};
 use futures_sink::Sink;
 use pin_project_lite::pin_project;
 
+use super::fixed::{fire, State};
 use crate::clock::{Clock, DefaultClock};
-use crate::phi_accrual::{PhiAccrual, Rhythm};
-use crate::silence::SilenceTimer;
-use crate::sink::{let_go, sink_through_writes, Writes};
+use crate::support::sink::{let_go, sink_through_writes, Writes};
 use crate::trace;
-use crate::watchdog::{fire, State};
+use crate::watchdog::SilenceTimer;
+use crate::watchdog::{PhiAccrual, Rhythm};
 use crate::{TimedOut, WriteError};
 
 pin_project! {

@@ -1,0 +1,2 @@
+pub(crate) mod sink;
+pub(crate) mod wakers;

@@ -1,0 +1,14 @@
+mod adaptive;
+mod fixed;
+mod phi_accrual;
+mod silence;
+mod try_adaptive;
+mod try_watchdog;
+
+pub use self::adaptive::AdaptiveWatchdog;
+pub use self::fixed::Watchdog;
+pub use self::phi_accrual::PhiAccrual;
+pub(crate) use self::phi_accrual::Rhythm;
+pub(crate) use self::silence::SilenceTimer;
+pub use self::try_adaptive::TryAdaptiveWatchdog;
+pub use self::try_watchdog::TryWatchdog;
