@@ -37,7 +37,7 @@ DRIVER = "src/clock/wheel/driver.rs"
 WHEEL = "src/clock/wheel.rs"
 TOKIO_CLOCK = "src/clock/tokio.rs"
 WEB_DRIVER = "src/clock/wheel/web_driver.rs"
-SINK = "src/support/sink.rs"
+WATCHDOG_WRITES = "src/watchdog/writes.rs"
 
 PROPERTIES = (["cargo", "test", "-q", "--test", "properties"], {})
 RESTART_PROPERTIES = (["cargo", "test", "-q", "--test", "restart_properties"], {})
@@ -125,7 +125,7 @@ MUTANTS = {
         "                let _ = this.silence.poll_elapsed(this.clock, limit, &mut Context::from_waker(std::task::Waker::noop()));\n"
         "                Poll::Ready(Some(item))",
         "silence is counted from the item's delivery, so a slow consumer causes a timeout"),
-    "watchdog-keeps-the-stream": (SINK,
+    "watchdog-keeps-the-stream": (WATCHDOG_WRITES,
         "    connection.set(None);\n",
         "    let _ = &mut connection;\n",
         "the inner stream is not dropped when the watchdog fires"),

@@ -11,7 +11,7 @@ use pin_project_lite::pin_project;
 use crate::clock::{Clock, DefaultClock};
 use crate::error::yielded;
 use crate::probe::Polled;
-use crate::support::sink::forward_sink;
+use crate::support::forward_sink::forward_sink;
 use crate::{PingBackoff, Probe};
 
 pin_project! {

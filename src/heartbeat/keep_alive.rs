@@ -8,7 +8,7 @@ use futures_sink::Sink;
 use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock};
-use crate::support::sink::forward_sink;
+use crate::support::forward_sink::forward_sink;
 use crate::watchdog::SilenceTimer;
 use crate::Event;
 

@@ -10,7 +10,7 @@ use futures_sink::Sink;
 use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock, Sealed, Timer};
-use crate::support::sink::forward_sink;
+use crate::support::forward_sink::forward_sink;
 use crate::Event;
 
 /// The most items [`WithHeartbeat`] yields in a row, from an inner stream that is

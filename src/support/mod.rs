@@ -1,2 +1,2 @@
-pub(crate) mod sink;
+pub(crate) mod forward_sink;
 pub(crate) mod wakers;

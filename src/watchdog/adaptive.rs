@@ -8,8 +8,8 @@ use futures_sink::Sink;
 use pin_project_lite::pin_project;
 
 use super::fixed::{fire, State};
+use super::{let_go, sink_through_writes, Writes};
 use crate::clock::{Clock, DefaultClock};
-use crate::support::sink::{let_go, sink_through_writes, Writes};
 use crate::trace;
 use crate::watchdog::SilenceTimer;
 use crate::watchdog::{PhiAccrual, Rhythm};

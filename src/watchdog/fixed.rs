@@ -7,8 +7,8 @@ use futures_core::stream::{FusedStream, Stream};
 use futures_sink::Sink;
 use pin_project_lite::pin_project;
 
+use super::{let_go, sink_through_writes, Writes};
 use crate::clock::{Clock, DefaultClock, Timer};
-use crate::support::sink::{let_go, sink_through_writes, Writes};
 use crate::trace;
 use crate::watchdog::SilenceTimer;
 use crate::{TimedOut, WriteError};

@@ -4,6 +4,7 @@ mod phi_accrual;
 mod silence;
 mod try_adaptive;
 mod try_watchdog;
+mod writes;
 
 pub use self::adaptive::AdaptiveWatchdog;
 pub use self::fixed::Watchdog;
@@ -12,3 +13,4 @@ pub(crate) use self::phi_accrual::Rhythm;
 pub(crate) use self::silence::SilenceTimer;
 pub use self::try_adaptive::TryAdaptiveWatchdog;
 pub use self::try_watchdog::TryWatchdog;
+pub(crate) use self::writes::{let_go, sink_through_writes, Writes};

@@ -231,5 +231,5 @@ where
 {
     type Error = crate::WriteError<S::Error>;
 
-    crate::support::sink::forward_sink!(watchdog, Item);
+    crate::support::forward_sink::forward_sink!(watchdog, Item);
 }
