@@ -1,16 +1,16 @@
 use core::fmt;
 use core::pin::Pin;
-use core::task::{ready, Context, Poll, Waker};
+use core::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_core::stream::{FusedStream, Stream};
 use futures_sink::Sink;
 use pin_project_lite::pin_project;
 
-use super::{let_go, sink_through_writes, Writes};
-use crate::clock::{Clock, DefaultClock, Timer};
-use crate::trace;
-use crate::watchdog::SilenceTimer;
+use super::limit::Fixed;
+use super::machine::Machine;
+use crate::clock::{Clock, DefaultClock};
+use crate::support::forward_sink::forward_sink;
 use crate::{TimedOut, WriteError};
 
 pin_project! {
@@ -21,54 +21,21 @@ pin_project! {
     where
         C: Clock,
     {
-        // Dropped as soon as the watchdog ends (it fired, or the stream ended), to release what it holds.
         #[pin]
-        stream: Option<S>,
-        // Its timer is dropped when the stream ends or the watchdog fires.
-        #[pin]
-        silence: SilenceTimer<C::Timer>,
-        clock: C,
-        timeouts: Timeouts,
-        name: Option<&'static str>,
-        seen_item: bool,
-        state: State,
-        // The `Sink` side's: woken when the stream is dropped under a pending write.
-        writer: Option<Waker>,
+        machine: Machine<S, C, Fixed>,
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum State {
-    Running,
-    Ended,
-    TimedOut,
 }
 
 impl<S: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug for Watchdog<S, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Watchdog")
-            .field("stream", &self.stream)
-            .field("clock", &self.clock)
-            .field("timeout", &self.timeouts.timeout())
-            .field("first_item_timeout", &self.timeouts.first_item())
-            .field("name", &self.name)
-            .field("silence", &self.silence)
-            .field("state", &self.state)
-            .finish()
+        self.machine.fmt_as("Watchdog", f)
     }
 }
 
 impl<S, C: Clock> Watchdog<S, C> {
     pub(crate) fn new(stream: S, timeout: Duration, clock: C) -> Self {
         Watchdog {
-            stream: Some(stream),
-            silence: SilenceTimer::new(),
-            clock,
-            timeouts: Timeouts::new(timeout),
-            name: None,
-            seen_item: false,
-            state: State::Running,
-            writer: None,
+            machine: Machine::new(stream, Fixed::new(timeout), clock),
         }
     }
 
@@ -102,7 +69,7 @@ impl<S, C: Clock> Watchdog<S, C> {
     /// # });
     /// ```
     pub fn first_item_timeout(mut self, timeout: Duration) -> Self {
-        self.timeouts.set_first_item(timeout);
+        self.machine.limit_mut().set_first_item(timeout);
         self
     }
 
@@ -117,14 +84,15 @@ impl<S, C: Clock> Watchdog<S, C> {
     /// let orders = stream::iter([1]).watchdog(Duration::from_secs(2)).named("orders");
     /// assert_eq!(orders.name(), Some("orders"));
     /// ```
-    pub fn named(mut self, name: &'static str) -> Self {
-        self.name = Some(name);
-        self
+    pub fn named(self, name: &'static str) -> Self {
+        Watchdog {
+            machine: self.machine.named(name),
+        }
     }
 
     /// The name given with [`named`](Self::named).
     pub fn name(&self) -> Option<&'static str> {
-        self.name
+        self.machine.name()
     }
 
     /// The longest silence allowed between items.
@@ -138,7 +106,7 @@ impl<S, C: Clock> Watchdog<S, C> {
     /// assert_eq!(items.timeout(), Duration::from_secs(2));
     /// ```
     pub fn timeout(&self) -> Duration {
-        self.timeouts.timeout()
+        self.machine.limit().timeout()
     }
 
     /// `true` once the watchdog has ended the stream because it was silent too long.
@@ -162,7 +130,7 @@ impl<S, C: Clock> Watchdog<S, C> {
     /// # });
     /// ```
     pub fn timed_out(&self) -> bool {
-        self.state == State::TimedOut
+        self.machine.timed_out()
     }
 
     /// The wrapped stream, or `None` once the watchdog has ended (fired, or seen the
@@ -177,7 +145,7 @@ impl<S, C: Clock> Watchdog<S, C> {
     /// assert!(items.get_ref().is_some());
     /// ```
     pub fn get_ref(&self) -> Option<&S> {
-        self.stream.as_ref()
+        self.machine.get_ref()
     }
 
     /// The wrapped stream, mutably, or `None` once the watchdog has ended.
@@ -196,7 +164,7 @@ impl<S, C: Clock> Watchdog<S, C> {
     /// # });
     /// ```
     pub fn get_mut(&mut self) -> Option<&mut S> {
-        self.stream.as_mut()
+        self.machine.get_mut()
     }
 
     /// The wrapped stream, pinned, or `None` once the watchdog has ended.
@@ -213,7 +181,7 @@ impl<S, C: Clock> Watchdog<S, C> {
     /// # });
     /// ```
     pub fn get_pin_mut(self: Pin<&mut Self>) -> Option<Pin<&mut S>> {
-        self.project().stream.as_pin_mut()
+        self.project().machine.get_pin_mut()
     }
 
     /// Unwraps the stream, or `None` if the watchdog has ended and dropped it.
@@ -227,42 +195,7 @@ impl<S, C: Clock> Watchdog<S, C> {
     /// assert!(items.into_inner().is_some());
     /// ```
     pub fn into_inner(self) -> Option<S> {
-        self.stream
-    }
-}
-
-impl<S, C: Clock> Watchdog<S, C> {
-    /// The silence allowed for the current wait: the first-item timeout until an item has come.
-    pub(crate) fn current_limit(&self) -> Duration {
-        self.timeouts.limit(self.seen_item)
-    }
-}
-
-impl<S: Stream, C: Clock> Watchdog<S, C> {
-    /// The stream ended by itself: lets go of it and of the timer.
-    #[cold]
-    #[inline(never)]
-    fn end(self: Pin<&mut Self>) -> Poll<Option<S::Item>> {
-        let this = self.project();
-        *this.state = State::Ended;
-        let_go(this.stream, this.writer);
-        this.silence.stop();
-        Poll::Ready(None)
-    }
-
-    /// The stream is pending: ends it if the silence has lasted too long, and
-    /// otherwise makes sure the timer will wake the task when it does.
-    ///
-    /// Kept out of `poll_next` so that `poll_next`, the path of every ready item,
-    /// stays small enough to be inlined into the consumer's loop.
-    #[inline(never)]
-    fn wait(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
-        let mut this = self.project();
-        *this.seen_item |= this.silence.delivered_since_last_wait();
-        let limit = this.timeouts.limit(*this.seen_item);
-        ready!(this.silence.as_mut().poll_elapsed(this.clock, limit, cx));
-        trace::watchdog_fired(*this.name, limit);
-        fire(this.stream, this.writer, this.silence, this.state)
+        self.machine.into_inner()
     }
 }
 
@@ -270,91 +203,19 @@ impl<S: Stream, C: Clock> Stream for Watchdog<S, C> {
     type Item = S::Item;
 
     #[inline(always)]
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
-        let mut this = self.as_mut().project();
-        // The stream is dropped when the watchdog ends, so this is the only test of state on the way.
-        let Some(stream) = this.stream.as_mut().as_pin_mut() else {
-            return Poll::Ready(None);
-        };
-
-        // Poll order: the stream first, so that an item that is ready is always
-        // delivered, however late the consumer comes for it.
-        match stream.poll_next(cx) {
-            Poll::Ready(Some(item)) => {
-                // The time until the next poll is the consumer's, not silence:
-                // the count restarts at that poll, and only if it finds nothing ready.
-                this.silence.restart();
-                Poll::Ready(Some(item))
-            }
-            Poll::Ready(None) => self.end(),
-            Poll::Pending => self.wait(cx),
-        }
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        self.project().machine.poll_next(cx)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        match &self.stream {
-            // It may end at any time, so nothing is certain to come; it never adds items.
-            Some(stream) if self.state == State::Running => (0, stream.size_hint().1),
-            _ => (0, Some(0)),
-        }
+        self.machine.size_hint()
     }
 }
 
 impl<S: Stream, C: Clock> FusedStream for Watchdog<S, C> {
     fn is_terminated(&self) -> bool {
-        self.state != State::Running
+        self.machine.is_terminated()
     }
-}
-
-/// A watchdog's two timeouts.
-#[derive(Debug, Clone, Copy)]
-struct Timeouts {
-    timeout: Duration,
-    first_item: Duration,
-}
-
-impl Timeouts {
-    /// The same timeout for every wait, the first one included.
-    fn new(timeout: Duration) -> Timeouts {
-        Timeouts {
-            timeout,
-            first_item: timeout,
-        }
-    }
-
-    fn timeout(self) -> Duration {
-        self.timeout
-    }
-
-    fn first_item(self) -> Duration {
-        self.first_item
-    }
-
-    fn set_first_item(&mut self, timeout: Duration) {
-        self.first_item = timeout;
-    }
-
-    /// The silence allowed for a wait: the first-item timeout until an item has come.
-    fn limit(self, seen_item: bool) -> Duration {
-        if seen_item {
-            self.timeout()
-        } else {
-            self.first_item()
-        }
-    }
-}
-
-/// Ends the stream for being silent too long: drops the stream and the timer.
-pub(crate) fn fire<S: Stream, T: Timer>(
-    stream: Pin<&mut Option<S>>,
-    writer: &mut Option<Waker>,
-    silence: Pin<&mut SilenceTimer<T>>,
-    state: &mut State,
-) -> Poll<Option<S::Item>> {
-    let_go(stream, writer);
-    silence.stop();
-    *state = State::TimedOut;
-    Poll::Ready(None)
 }
 
 /// Writes go to the wrapped connection, unchanged, while the watchdog runs
@@ -377,18 +238,12 @@ where
 {
     type Error = WriteError<S::Error>;
 
-    sink_through_writes!(Item);
+    forward_sink!(machine, Item);
 }
 
 impl<S, C: Clock> Watchdog<S, C> {
     /// What ran out, once the watchdog has fired: its limit and its name.
     pub(crate) fn what_timed_out(&self) -> TimedOut {
-        TimedOut::silence_of(self.current_limit()).named(self.name())
-    }
-
-    fn writes(self: Pin<&mut Self>) -> Writes<'_, S> {
-        let timed_out = self.timed_out().then(|| self.what_timed_out());
-        let this = self.project();
-        Writes::new(this.stream, this.writer, timed_out)
+        self.machine.what_timed_out()
     }
 }

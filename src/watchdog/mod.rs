@@ -1,5 +1,7 @@
 mod adaptive;
 mod fixed;
+mod limit;
+mod machine;
 mod phi_accrual;
 mod silence;
 mod try_adaptive;
@@ -13,4 +15,4 @@ pub(crate) use self::phi_accrual::Rhythm;
 pub(crate) use self::silence::SilenceTimer;
 pub use self::try_adaptive::TryAdaptiveWatchdog;
 pub use self::try_watchdog::TryWatchdog;
-pub(crate) use self::writes::{let_go, sink_through_writes, Writes};
+pub(crate) use self::writes::{let_go, Writes};

@@ -1,7 +1,6 @@
 //! A watchdog's write half. The watchdogs drop what they wrap when they end,
-//! so their writes go through [`Writes`] ([`sink_through_writes`]), which says
-//! why there is nothing left to write to, and wakes a write that was waiting on
-//! the connection when it went.
+//! so their writes go through [`Writes`], which says why there is nothing left
+//! to write to, and wakes a write that was waiting on the connection when it went.
 
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
@@ -10,40 +9,6 @@ use futures_sink::Sink;
 
 use crate::support::wakers::{remember, wake};
 use crate::{TimedOut, WriteError};
-
-/// The four methods of `Sink` for a watchdog, each made by its `writes()`, a
-/// [`Writes`] for the one call: for an `impl Sink<$item>` whose `Error` is the
-/// connection's, wrapped in `WriteError`.
-macro_rules! sink_through_writes {
-    ($item:ty) => {
-        fn poll_ready(
-            self: ::core::pin::Pin<&mut Self>,
-            cx: &mut ::core::task::Context<'_>,
-        ) -> ::core::task::Poll<Result<(), Self::Error>> {
-            self.writes().poll_ready(cx)
-        }
-
-        fn start_send(self: ::core::pin::Pin<&mut Self>, item: $item) -> Result<(), Self::Error> {
-            self.writes().start_send(item)
-        }
-
-        fn poll_flush(
-            self: ::core::pin::Pin<&mut Self>,
-            cx: &mut ::core::task::Context<'_>,
-        ) -> ::core::task::Poll<Result<(), Self::Error>> {
-            self.writes().poll_flush(cx)
-        }
-
-        fn poll_close(
-            self: ::core::pin::Pin<&mut Self>,
-            cx: &mut ::core::task::Context<'_>,
-        ) -> ::core::task::Poll<Result<(), Self::Error>> {
-            self.writes().poll_close(cx)
-        }
-    };
-}
-
-pub(crate) use sink_through_writes;
 
 /// A watchdog's write half, for one `Sink` call: its connection while it runs;
 /// once it has dropped it, why there is none.
