@@ -1,6 +1,6 @@
 //! How long a wait may last: a fixed limit, or one learned from the stream's
 //! rhythm, and the one check of a silence against it, which the two
-//! watchdogs share.
+//! watchdogs and the restarting stream share.
 
 use core::pin::Pin;
 use core::task::{ready, Context, Poll};
@@ -97,5 +97,47 @@ impl Limit for Rhythm {
 
     fn timed_out(&self) -> TimedOut {
         TimedOut::learned_silence_of(self.current_limit())
+    }
+}
+
+/// A restarting stream's limit for its source, chosen at each wait from its
+/// settings: its [`silence`](crate::restart::Restarting::silence) or
+/// [`silence_adaptive`](crate::restart::Restarting::silence_adaptive), and
+/// its [`first_item_timeout`](crate::restart::Restarting::first_item_timeout).
+pub(crate) enum SourceLimit<'a> {
+    Fixed(Duration),
+    Learned(&'a mut Rhythm),
+}
+
+impl<'a> SourceLimit<'a> {
+    /// `first_item` if it applies (it is given only before the source's first
+    /// item); otherwise the `learned` limit, or else the `fixed` one; `None` if
+    /// there is none, and the source may be silent for ever.
+    pub(crate) fn choose(
+        first_item: Option<Duration>,
+        learned: Option<&'a mut Rhythm>,
+        fixed: Option<Duration>,
+    ) -> Option<Self> {
+        match (first_item, learned) {
+            // The first-item timeout keeps the rhythm out of the first wait.
+            (None, Some(rhythm)) => Some(SourceLimit::Learned(rhythm)),
+            _ => first_item.or(fixed).map(SourceLimit::Fixed),
+        }
+    }
+}
+
+impl Limit for SourceLimit<'_> {
+    fn wait_limit(&mut self, started: Option<Instant>, after_arrival: bool) -> Duration {
+        match self {
+            SourceLimit::Fixed(limit) => *limit,
+            SourceLimit::Learned(rhythm) => rhythm.wait_limit(started, after_arrival),
+        }
+    }
+
+    fn timed_out(&self) -> TimedOut {
+        match self {
+            SourceLimit::Fixed(limit) => TimedOut::silence_of(*limit),
+            SourceLimit::Learned(rhythm) => Limit::timed_out(&**rhythm),
+        }
     }
 }

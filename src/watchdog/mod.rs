@@ -10,6 +10,7 @@ mod writes;
 
 pub use self::adaptive::AdaptiveWatchdog;
 pub use self::fixed::Watchdog;
+pub(crate) use self::limit::{poll_silence, SourceLimit};
 pub use self::phi_accrual::PhiAccrual;
 pub(crate) use self::phi_accrual::Rhythm;
 pub(crate) use self::silence::SilenceTimer;
