@@ -9,9 +9,9 @@ use futures_sink::Sink;
 use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock};
-use crate::error::yielded;
 use crate::probe::Polled;
 use crate::support::forward_sink::forward_sink;
+use crate::support::yielded;
 use crate::{PingBackoff, Probe};
 
 pin_project! {

@@ -14,8 +14,8 @@ use pin_project_lite::pin_project;
 use super::backoff::{Backoff, Delays, Jitter};
 use super::{Attempt, Cause, Connect, Disconnected, Restart};
 use crate::clock::{Clock, DefaultClock, Timer};
-use crate::error::yielded;
 use crate::support::wakers::{remember, wake};
+use crate::support::yielded;
 use crate::trace;
 use crate::watchdog::{poll_silence, PhiAccrual, Rhythm, SilenceTimer, SourceLimit};
 

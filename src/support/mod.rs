@@ -1,2 +1,3 @@
 pub(crate) mod forward_sink;
 pub(crate) mod wakers;
+pub(crate) mod yielded;

@@ -8,7 +8,7 @@ use futures_core::stream::{FusedStream, Stream};
 use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock};
-use crate::error::yielded;
+use crate::support::yielded;
 use crate::{TimedOut, Watchdog};
 
 pin_project! {
