@@ -106,14 +106,6 @@ impl TimedOut {
         TimedOut { name, ..self }
     }
 
-    /// The error a `try_` adapter yields for this time-out, noted for a
-    /// [`Restarting`](crate::restart::Restarting) that is polling it (see
-    /// [`yielded`](crate::support::yielded)).
-    pub(crate) fn into_yielded_error<E: From<io::Error>>(self) -> E {
-        crate::support::yielded::note(self);
-        E::from(io::Error::from(self))
-    }
-
     /// The `TimedOut` in `error`, if there is one: `error` itself, or one of its
     /// sources, looking inside each [`io::Error`]'s payload too (which
     /// `io::Error::source` skips).

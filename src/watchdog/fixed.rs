@@ -11,6 +11,7 @@ use super::limit::Fixed;
 use super::machine::Machine;
 use crate::clock::{Clock, DefaultClock};
 use crate::support::forward_sink::forward_sink;
+use crate::support::time_out_as_error::TimesOut;
 use crate::{TimedOut, WriteError};
 
 pin_project! {
@@ -241,9 +242,12 @@ where
     forward_sink!(machine, Item);
 }
 
-impl<S, C: Clock> Watchdog<S, C> {
-    /// What ran out, once the watchdog has fired: its limit and its name.
-    pub(crate) fn what_timed_out(&self) -> TimedOut {
+impl<S: Stream, C: Clock> TimesOut for Watchdog<S, C> {
+    fn timed_out(&self) -> bool {
+        self.machine.timed_out()
+    }
+
+    fn what_timed_out(&self) -> TimedOut {
         self.machine.what_timed_out()
     }
 }
