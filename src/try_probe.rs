@@ -10,6 +10,7 @@ use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock};
 use crate::probe::Polled;
+use crate::support::delegate_access_inner::delegate_access_inner;
 use crate::support::forward_sink::forward_sink;
 use crate::support::time_out_as_error::{TimeOutAsError, TimesOut};
 use crate::{PingBackoff, Probe, TimedOut};
@@ -120,24 +121,16 @@ impl<S, P, F, C: Clock> TryProbe<S, P, F, C> {
         self.probe.get_ref().timed_out()
     }
 
-    /// The connection.
-    pub fn get_ref(&self) -> &S {
-        self.probe.get_ref().get_ref()
-    }
-
-    /// The connection, mutably. Frames taken from it directly do not count as life.
-    pub fn get_mut(&mut self) -> &mut S {
-        self.probe.get_mut().get_mut()
-    }
-
-    /// The connection, pinned.
-    pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut S> {
-        self.project().probe.get_pin_mut().get_pin_mut()
-    }
-
-    /// Unwraps the connection, dropping the timers.
-    pub fn into_inner(self) -> S {
-        self.probe.into_inner().into_inner()
+    delegate_access_inner! {
+        probe, S, (. .),
+        /// The connection.
+        get_ref,
+        /// The connection, mutably. Frames taken from it directly do not count as life.
+        get_mut,
+        /// The connection, pinned.
+        get_pin_mut,
+        /// Unwraps the connection, dropping the timers.
+        into_inner,
     }
 }
 

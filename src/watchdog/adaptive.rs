@@ -10,6 +10,7 @@ use pin_project_lite::pin_project;
 use super::machine::Machine;
 use super::{PhiAccrual, Rhythm};
 use crate::clock::{Clock, DefaultClock};
+use crate::support::delegate_access_inner::delegate_access_inner;
 use crate::support::forward_sink::forward_sink;
 use crate::support::time_out_as_error::TimesOut;
 use crate::{TimedOut, WriteError};
@@ -171,62 +172,54 @@ impl<S, C: Clock> AdaptiveWatchdog<S, C> {
         self.machine.timed_out()
     }
 
-    /// The wrapped stream, or `None` once the watchdog has ended and dropped it.
-    ///
-    /// ```
-    /// use futures::stream;
-    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
-    /// use std::time::Duration;
-    ///
-    /// let items = stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
-    /// assert!(items.get_ref().is_some());
-    /// ```
-    pub fn get_ref(&self) -> Option<&S> {
-        self.machine.get_ref()
-    }
-
-    /// The wrapped stream, mutably, or `None` once the watchdog has ended.
-    ///
-    /// Taking items from it directly bypasses the watchdog.
-    ///
-    /// ```
-    /// use futures::stream;
-    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
-    /// use std::time::Duration;
-    ///
-    /// let mut items = stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
-    /// assert!(items.get_mut().is_some());
-    /// ```
-    pub fn get_mut(&mut self) -> Option<&mut S> {
-        self.machine.get_mut()
-    }
-
-    /// The wrapped stream, pinned, or `None` once the watchdog has ended.
-    ///
-    /// ```
-    /// use futures::stream;
-    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
-    /// use std::{pin::pin, time::Duration};
-    ///
-    /// let mut items = pin!(stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1))));
-    /// assert!(items.as_mut().get_pin_mut().is_some());
-    /// ```
-    pub fn get_pin_mut(self: Pin<&mut Self>) -> Option<Pin<&mut S>> {
-        self.project().machine.get_pin_mut()
-    }
-
-    /// Unwraps the stream, or `None` if the watchdog has ended and dropped it.
-    ///
-    /// ```
-    /// use futures::stream;
-    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
-    /// use std::time::Duration;
-    ///
-    /// let items = stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
-    /// assert!(items.into_inner().is_some());
-    /// ```
-    pub fn into_inner(self) -> Option<S> {
-        self.machine.into_inner()
+    delegate_access_inner! {
+        machine, Option<S>, (.),
+        /// The wrapped stream, or `None` once the watchdog has ended and dropped it.
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+        /// use std::time::Duration;
+        ///
+        /// let items = stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
+        /// assert!(items.get_ref().is_some());
+        /// ```
+        get_ref,
+        /// The wrapped stream, mutably, or `None` once the watchdog has ended.
+        ///
+        /// Taking items from it directly bypasses the watchdog.
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+        /// use std::time::Duration;
+        ///
+        /// let mut items = stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
+        /// assert!(items.get_mut().is_some());
+        /// ```
+        get_mut,
+        /// The wrapped stream, pinned, or `None` once the watchdog has ended.
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+        /// use std::{pin::pin, time::Duration};
+        ///
+        /// let mut items = pin!(stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1))));
+        /// assert!(items.as_mut().get_pin_mut().is_some());
+        /// ```
+        get_pin_mut,
+        /// Unwraps the stream, or `None` if the watchdog has ended and dropped it.
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+        /// use std::time::Duration;
+        ///
+        /// let items = stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
+        /// assert!(items.into_inner().is_some());
+        /// ```
+        into_inner,
     }
 }
 

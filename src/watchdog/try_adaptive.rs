@@ -9,6 +9,7 @@ use futures_sink::Sink;
 use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock};
+use crate::support::delegate_access_inner::delegate_access_inner;
 use crate::support::forward_sink::forward_sink;
 use crate::support::time_out_as_error::TimeOutAsError;
 use crate::{AdaptiveWatchdog, PhiAccrual, WriteError};
@@ -143,34 +144,26 @@ impl<S, C: Clock> TryAdaptiveWatchdog<S, C> {
         self.watchdog.get_ref().timed_out()
     }
 
-    /// The wrapped stream, or `None` once the watchdog has ended; see [`AdaptiveWatchdog::get_ref`].
-    pub fn get_ref(&self) -> Option<&S> {
-        self.watchdog.get_ref().get_ref()
-    }
-
-    /// The wrapped stream, mutably, or `None` once the watchdog has ended.
-    pub fn get_mut(&mut self) -> Option<&mut S> {
-        self.watchdog.get_mut().get_mut()
-    }
-
-    /// The wrapped stream, pinned, or `None` once the watchdog has ended.
-    pub fn get_pin_mut(self: Pin<&mut Self>) -> Option<Pin<&mut S>> {
-        self.project().watchdog.get_pin_mut().get_pin_mut()
-    }
-
-    /// Unwraps the stream, or `None` if the watchdog has ended and dropped it.
-    ///
-    /// ```
-    /// use futures::stream;
-    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
-    /// use std::{io, time::Duration};
-    ///
-    /// let frames = stream::iter([io::Result::Ok(1)])
-    ///     .try_watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
-    /// assert!(frames.into_inner().is_some());
-    /// ```
-    pub fn into_inner(self) -> Option<S> {
-        self.watchdog.into_inner().into_inner()
+    delegate_access_inner! {
+        watchdog, Option<S>, (. .),
+        /// The wrapped stream, or `None` once the watchdog has ended; see [`AdaptiveWatchdog::get_ref`].
+        get_ref,
+        /// The wrapped stream, mutably, or `None` once the watchdog has ended.
+        get_mut,
+        /// The wrapped stream, pinned, or `None` once the watchdog has ended.
+        get_pin_mut,
+        /// Unwraps the stream, or `None` if the watchdog has ended and dropped it.
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+        /// use std::{io, time::Duration};
+        ///
+        /// let frames = stream::iter([io::Result::Ok(1)])
+        ///     .try_watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
+        /// assert!(frames.into_inner().is_some());
+        /// ```
+        into_inner,
     }
 }
 

@@ -9,6 +9,7 @@ use futures_sink::Sink;
 use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock};
+use crate::support::delegate_access_inner::delegate_access_inner;
 use crate::support::forward_sink::forward_sink;
 use crate::support::time_out_as_error::TimeOutAsError;
 use crate::{Watchdog, WriteError};
@@ -124,60 +125,52 @@ impl<S, C: Clock> TryWatchdog<S, C> {
         self.watchdog.get_ref().timed_out()
     }
 
-    /// The wrapped stream, or `None` once the watchdog has ended; see [`Watchdog::get_ref`].
-    ///
-    /// ```
-    /// use futures::stream;
-    /// use futures_heartbeat::HeartbeatExt;
-    /// use std::{io, time::Duration};
-    ///
-    /// let frames = stream::iter([io::Result::Ok(1)]).try_watchdog(Duration::from_secs(1));
-    /// assert!(frames.get_ref().is_some());
-    /// ```
-    pub fn get_ref(&self) -> Option<&S> {
-        self.watchdog.get_ref().get_ref()
-    }
-
-    /// The wrapped stream, mutably, or `None` once the watchdog has ended.
-    ///
-    /// ```
-    /// use futures::stream;
-    /// use futures_heartbeat::HeartbeatExt;
-    /// use std::{io, time::Duration};
-    ///
-    /// let mut frames = stream::iter([io::Result::Ok(1)]).try_watchdog(Duration::from_secs(1));
-    /// assert!(frames.get_mut().is_some());
-    /// ```
-    pub fn get_mut(&mut self) -> Option<&mut S> {
-        self.watchdog.get_mut().get_mut()
-    }
-
-    /// The wrapped stream, pinned, or `None` once the watchdog has ended.
-    ///
-    /// ```
-    /// use futures::stream;
-    /// use futures_heartbeat::HeartbeatExt;
-    /// use std::{io, pin::pin, time::Duration};
-    ///
-    /// let mut frames = pin!(stream::iter([io::Result::Ok(1)]).try_watchdog(Duration::from_secs(1)));
-    /// assert!(frames.as_mut().get_pin_mut().is_some());
-    /// ```
-    pub fn get_pin_mut(self: Pin<&mut Self>) -> Option<Pin<&mut S>> {
-        self.project().watchdog.get_pin_mut().get_pin_mut()
-    }
-
-    /// Unwraps the stream, or `None` if the watchdog has ended and dropped it.
-    ///
-    /// ```
-    /// use futures::stream;
-    /// use futures_heartbeat::HeartbeatExt;
-    /// use std::{io, time::Duration};
-    ///
-    /// let frames = stream::iter([io::Result::Ok(1)]).try_watchdog(Duration::from_secs(1));
-    /// assert!(frames.into_inner().is_some());
-    /// ```
-    pub fn into_inner(self) -> Option<S> {
-        self.watchdog.into_inner().into_inner()
+    delegate_access_inner! {
+        watchdog, Option<S>, (. .),
+        /// The wrapped stream, or `None` once the watchdog has ended; see [`Watchdog::get_ref`].
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::HeartbeatExt;
+        /// use std::{io, time::Duration};
+        ///
+        /// let frames = stream::iter([io::Result::Ok(1)]).try_watchdog(Duration::from_secs(1));
+        /// assert!(frames.get_ref().is_some());
+        /// ```
+        get_ref,
+        /// The wrapped stream, mutably, or `None` once the watchdog has ended.
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::HeartbeatExt;
+        /// use std::{io, time::Duration};
+        ///
+        /// let mut frames = stream::iter([io::Result::Ok(1)]).try_watchdog(Duration::from_secs(1));
+        /// assert!(frames.get_mut().is_some());
+        /// ```
+        get_mut,
+        /// The wrapped stream, pinned, or `None` once the watchdog has ended.
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::HeartbeatExt;
+        /// use std::{io, pin::pin, time::Duration};
+        ///
+        /// let mut frames = pin!(stream::iter([io::Result::Ok(1)]).try_watchdog(Duration::from_secs(1)));
+        /// assert!(frames.as_mut().get_pin_mut().is_some());
+        /// ```
+        get_pin_mut,
+        /// Unwraps the stream, or `None` if the watchdog has ended and dropped it.
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::HeartbeatExt;
+        /// use std::{io, time::Duration};
+        ///
+        /// let frames = stream::iter([io::Result::Ok(1)]).try_watchdog(Duration::from_secs(1));
+        /// assert!(frames.into_inner().is_some());
+        /// ```
+        into_inner,
     }
 }
 
