@@ -508,7 +508,7 @@ pub trait HeartbeatExt: Stream {
         Self: Stream<Item = Result<T, E>> + Sized,
         E: From<std::io::Error>,
     {
-        TryWatchdog::new(self.watchdog(timeout))
+        TryWatchdog::new(self, timeout, DefaultClock)
     }
 
     /// [`try_watchdog`](HeartbeatExt::try_watchdog), with timers from `clock`.
@@ -535,7 +535,7 @@ pub trait HeartbeatExt: Stream {
         E: From<std::io::Error>,
         C: Clock,
     {
-        TryWatchdog::new(self.watchdog_on(timeout, clock))
+        TryWatchdog::new(self, timeout, clock)
     }
 
     /// A [`watchdog`](HeartbeatExt::watchdog) that learns the stream's rhythm:
@@ -661,7 +661,7 @@ pub trait HeartbeatExt: Stream {
         Self: Stream<Item = Result<T, E>> + Sized,
         E: From<std::io::Error>,
     {
-        TryAdaptiveWatchdog::new(self.watchdog_adaptive(detector))
+        TryAdaptiveWatchdog::new(self, detector, DefaultClock)
     }
 
     /// [`try_watchdog_adaptive`](HeartbeatExt::try_watchdog_adaptive), with timers from `clock`.
@@ -693,7 +693,7 @@ pub trait HeartbeatExt: Stream {
         E: From<std::io::Error>,
         C: Clock,
     {
-        TryAdaptiveWatchdog::new(self.watchdog_adaptive_on(detector, clock))
+        TryAdaptiveWatchdog::new(self, detector, clock)
     }
 
     /// Keeps a two-way connection alive from its own write half: sends a ping

@@ -12,6 +12,7 @@ use crate::clock::{Clock, DefaultClock};
 use crate::probe::Polled;
 use crate::support::delegate_access_inner::delegate_access_inner;
 use crate::support::forward_sink::forward_sink;
+use crate::support::forward_stream::forward_stream;
 use crate::support::time_out_as_error::{TimeOutAsError, TimesOut};
 use crate::{PingBackoff, Probe, TimedOut};
 
@@ -39,6 +40,17 @@ impl<S, P, F, C: Clock> TryProbe<S, P, F, C> {
         TryProbe {
             probe: TimeOutAsError::new(probe),
         }
+    }
+
+    delegate_access_inner! { probe, (. .),
+        /// The connection.
+        get_ref -> &S,
+        /// The connection, mutably. Frames taken from it directly do not count as life.
+        get_mut -> &mut S,
+        /// The connection, pinned.
+        get_pin_mut -> Pin<&mut S>,
+        /// Unwraps the connection, dropping the timers.
+        into_inner -> S,
     }
 
     /// How long to wait for any inbound frame after a ping fell due, and for the
@@ -120,18 +132,6 @@ impl<S, P, F, C: Clock> TryProbe<S, P, F, C> {
     pub fn timed_out(&self) -> bool {
         self.probe.get_ref().timed_out()
     }
-
-    delegate_access_inner! {
-        probe, S, (. .),
-        /// The connection.
-        get_ref,
-        /// The connection, mutably. Frames taken from it directly do not count as life.
-        get_mut,
-        /// The connection, pinned.
-        get_pin_mut,
-        /// Unwraps the connection, dropping the timers.
-        into_inner,
-    }
 }
 
 impl<S, P, F, C, M, T, E> Stream for TryProbe<S, P, F, C>
@@ -144,13 +144,7 @@ where
 {
     type Item = Result<T, E>;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.project().probe.poll_next(cx)
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.probe.size_hint()
-    }
+    forward_stream!(probe);
 }
 
 impl<S, P, F, C, M, T, E> FusedStream for TryProbe<S, P, F, C>

@@ -59,22 +59,7 @@ impl<S, C: Clock> KeepAlive<S, C> {
         }
     }
 
-    /// How long the stream may be idle before a pulse.
-    ///
-    /// ```
-    /// use futures::stream;
-    /// use futures_heartbeat::HeartbeatExt;
-    /// use std::time::Duration;
-    ///
-    /// let events = stream::iter([1]).keep_alive(Duration::from_secs(15));
-    /// assert_eq!(events.idle(), Duration::from_secs(15));
-    /// ```
-    pub fn idle(&self) -> Duration {
-        self.idle_time
-    }
-
-    delegate_access_inner! {
-        stream, S, (),
+    delegate_access_inner! { stream, (),
         /// The wrapped stream.
         ///
         /// ```
@@ -85,7 +70,7 @@ impl<S, C: Clock> KeepAlive<S, C> {
         /// let events = stream::iter([1, 2]).keep_alive(Duration::from_secs(1));
         /// assert_eq!(events.get_ref().size_hint(), (2, Some(2)));
         /// ```
-        get_ref,
+        get_ref -> &S,
         /// The wrapped stream, mutably.
         ///
         /// Taking items from it directly bypasses the keep-alive: they do not count as activity.
@@ -101,7 +86,7 @@ impl<S, C: Clock> KeepAlive<S, C> {
         /// assert_eq!(events.next().await, Some(Event::Item(2)));
         /// # });
         /// ```
-        get_mut,
+        get_mut -> &mut S,
         /// The wrapped stream, pinned.
         ///
         /// ```
@@ -115,7 +100,7 @@ impl<S, C: Clock> KeepAlive<S, C> {
         /// assert_eq!(events.as_mut().get_pin_mut().next().await, Some(1));
         /// # });
         /// ```
-        get_pin_mut,
+        get_pin_mut -> Pin<&mut S>,
         /// Unwraps the stream, dropping the timer.
         ///
         /// ```
@@ -127,7 +112,21 @@ impl<S, C: Clock> KeepAlive<S, C> {
         /// let items = futures::executor::block_on_stream(events.into_inner());
         /// assert_eq!(items.collect::<Vec<_>>(), [1, 2]);
         /// ```
-        into_inner,
+        into_inner -> S,
+    }
+
+    /// How long the stream may be idle before a pulse.
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::HeartbeatExt;
+    /// use std::time::Duration;
+    ///
+    /// let events = stream::iter([1]).keep_alive(Duration::from_secs(15));
+    /// assert_eq!(events.idle(), Duration::from_secs(15));
+    /// ```
+    pub fn idle(&self) -> Duration {
+        self.idle_time
     }
 }
 

@@ -80,22 +80,7 @@ impl<S, C: Clock> WithHeartbeat<S, C> {
         }
     }
 
-    /// The time between two pulses.
-    ///
-    /// ```
-    /// use futures::stream;
-    /// use futures_heartbeat::HeartbeatExt;
-    /// use std::time::Duration;
-    ///
-    /// let events = stream::iter([1]).with_heartbeat(Duration::from_secs(1));
-    /// assert_eq!(events.interval(), Duration::from_secs(1));
-    /// ```
-    pub fn interval(&self) -> Duration {
-        self.interval
-    }
-
-    delegate_access_inner! {
-        stream, S, (),
+    delegate_access_inner! { stream, (),
         /// The wrapped stream.
         ///
         /// ```
@@ -106,7 +91,7 @@ impl<S, C: Clock> WithHeartbeat<S, C> {
         /// let events = stream::iter([1, 2]).with_heartbeat(Duration::from_secs(1));
         /// assert_eq!(events.get_ref().size_hint(), (2, Some(2)));
         /// ```
-        get_ref,
+        get_ref -> &S,
         /// The wrapped stream, mutably.
         ///
         /// Taking items from it directly bypasses the heartbeat.
@@ -122,7 +107,7 @@ impl<S, C: Clock> WithHeartbeat<S, C> {
         /// assert_eq!(events.next().await, Some(Event::Item(2)));
         /// # });
         /// ```
-        get_mut,
+        get_mut -> &mut S,
         /// The wrapped stream, pinned.
         ///
         /// ```
@@ -136,7 +121,7 @@ impl<S, C: Clock> WithHeartbeat<S, C> {
         /// assert_eq!(events.as_mut().get_pin_mut().next().await, Some(1));
         /// # });
         /// ```
-        get_pin_mut,
+        get_pin_mut -> Pin<&mut S>,
         /// Unwraps the stream, dropping the timer.
         ///
         /// ```
@@ -148,7 +133,21 @@ impl<S, C: Clock> WithHeartbeat<S, C> {
         /// let items = futures::executor::block_on_stream(events.into_inner());
         /// assert_eq!(items.collect::<Vec<_>>(), [1, 2]);
         /// ```
-        into_inner,
+        into_inner -> S,
+    }
+
+    /// The time between two pulses.
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::HeartbeatExt;
+    /// use std::time::Duration;
+    ///
+    /// let events = stream::iter([1]).with_heartbeat(Duration::from_secs(1));
+    /// assert_eq!(events.interval(), Duration::from_secs(1));
+    /// ```
+    pub fn interval(&self) -> Duration {
+        self.interval
     }
 }
 

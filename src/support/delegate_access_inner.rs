@@ -1,67 +1,38 @@
 //! The accessors of the stream an adapter wraps, as futures-util's
 //! `delegate_access_inner!` writes them: each hands the call down to the field
-//! that holds the stream, or through that field's accessors, with the docs
-//! written where the macro is called, so that each adapter's keep their examples.
+//! that holds the stream, or through that field's own accessors, with the docs
+//! and the type written where the macro is called, so that each adapter's
+//! accessors keep their examples.
 
 /// `get_ref`, `get_mut`, `get_pin_mut` and `into_inner` of the stream in the
-/// pinned field `$field`: `$field` itself with `()`, or what its own accessors
-/// give with `(.)`, and so on down with `(. .)`. With `Option<$inner>`, what
-/// the accessors below give is an `Option` (a watchdog's, empty once it has
-/// ended). Each name comes after its docs.
+/// pinned field `$field`: `$field` itself with `()`, what its own accessors
+/// give with `(.)`, and so on down with `(. .)`. Each name comes after its
+/// docs, and before the type it returns.
 macro_rules! delegate_access_inner {
     (
-        $field:ident, Option<$inner:ty>, ($($ind:tt)+),
-        $(#[$get_ref:meta])* get_ref,
-        $(#[$get_mut:meta])* get_mut,
-        $(#[$get_pin_mut:meta])* get_pin_mut,
-        $(#[$into_inner:meta])* into_inner $(,)?
+        $field:ident, ($($ind:tt)*),
+        $(#[$get_ref_doc:meta])* get_ref -> $get_ref:ty,
+        $(#[$get_mut_doc:meta])* get_mut -> $get_mut:ty,
+        $(#[$get_pin_mut_doc:meta])* get_pin_mut -> $get_pin_mut:ty,
+        $(#[$into_inner_doc:meta])* into_inner -> $into_inner:ty $(,)?
     ) => {
-        $(#[$get_ref])*
-        pub fn get_ref(&self) -> Option<&$inner> {
-            (&self.$field) $($ind get_ref())+
-        }
-
-        $(#[$get_mut])*
-        pub fn get_mut(&mut self) -> Option<&mut $inner> {
-            (&mut self.$field) $($ind get_mut())+
-        }
-
-        $(#[$get_pin_mut])*
-        pub fn get_pin_mut(
-            self: ::core::pin::Pin<&mut Self>,
-        ) -> Option<::core::pin::Pin<&mut $inner>> {
-            self.project().$field $($ind get_pin_mut())+
-        }
-
-        $(#[$into_inner])*
-        pub fn into_inner(self) -> Option<$inner> {
-            self.$field $($ind into_inner())+
-        }
-    };
-    (
-        $field:ident, $inner:ty, ($($ind:tt)*),
-        $(#[$get_ref:meta])* get_ref,
-        $(#[$get_mut:meta])* get_mut,
-        $(#[$get_pin_mut:meta])* get_pin_mut,
-        $(#[$into_inner:meta])* into_inner $(,)?
-    ) => {
-        $(#[$get_ref])*
-        pub fn get_ref(&self) -> &$inner {
+        $(#[$get_ref_doc])*
+        pub fn get_ref(&self) -> $get_ref {
             (&self.$field) $($ind get_ref())*
         }
 
-        $(#[$get_mut])*
-        pub fn get_mut(&mut self) -> &mut $inner {
+        $(#[$get_mut_doc])*
+        pub fn get_mut(&mut self) -> $get_mut {
             (&mut self.$field) $($ind get_mut())*
         }
 
-        $(#[$get_pin_mut])*
-        pub fn get_pin_mut(self: ::core::pin::Pin<&mut Self>) -> ::core::pin::Pin<&mut $inner> {
+        $(#[$get_pin_mut_doc])*
+        pub fn get_pin_mut(self: ::core::pin::Pin<&mut Self>) -> $get_pin_mut {
             self.project().$field $($ind get_pin_mut())*
         }
 
-        $(#[$into_inner])*
-        pub fn into_inner(self) -> $inner {
+        $(#[$into_inner_doc])*
+        pub fn into_inner(self) -> $into_inner {
             self.$field $($ind into_inner())*
         }
     };

@@ -1,6 +1,5 @@
 use core::fmt;
 use core::pin::Pin;
-use core::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_core::stream::{FusedStream, Stream};
@@ -12,6 +11,7 @@ use super::{PhiAccrual, Rhythm};
 use crate::clock::{Clock, DefaultClock};
 use crate::support::delegate_access_inner::delegate_access_inner;
 use crate::support::forward_sink::forward_sink;
+use crate::support::forward_stream::forward_stream;
 use crate::support::time_out_as_error::TimesOut;
 use crate::{TimedOut, WriteError};
 
@@ -39,6 +39,55 @@ impl<S, C: Clock> AdaptiveWatchdog<S, C> {
         AdaptiveWatchdog {
             machine: Machine::new(stream, Rhythm::new(detector), clock),
         }
+    }
+
+    delegate_access_inner! { machine, (.),
+        /// The wrapped stream, or `None` once the watchdog has ended and dropped it.
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+        /// use std::time::Duration;
+        ///
+        /// let items = stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
+        /// assert!(items.get_ref().is_some());
+        /// ```
+        get_ref -> Option<&S>,
+        /// The wrapped stream, mutably, or `None` once the watchdog has ended.
+        ///
+        /// Taking items from it directly bypasses the watchdog.
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+        /// use std::time::Duration;
+        ///
+        /// let mut items = stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
+        /// assert!(items.get_mut().is_some());
+        /// ```
+        get_mut -> Option<&mut S>,
+        /// The wrapped stream, pinned, or `None` once the watchdog has ended.
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+        /// use std::{pin::pin, time::Duration};
+        ///
+        /// let mut items = pin!(stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1))));
+        /// assert!(items.as_mut().get_pin_mut().is_some());
+        /// ```
+        get_pin_mut -> Option<Pin<&mut S>>,
+        /// Unwraps the stream, or `None` if the watchdog has ended and dropped it.
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+        /// use std::time::Duration;
+        ///
+        /// let items = stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
+        /// assert!(items.into_inner().is_some());
+        /// ```
+        into_inner -> Option<S>,
     }
 
     /// Names the stream in the events of the `tracing` feature; set after the
@@ -171,69 +220,12 @@ impl<S, C: Clock> AdaptiveWatchdog<S, C> {
     pub fn timed_out(&self) -> bool {
         self.machine.timed_out()
     }
-
-    delegate_access_inner! {
-        machine, Option<S>, (.),
-        /// The wrapped stream, or `None` once the watchdog has ended and dropped it.
-        ///
-        /// ```
-        /// use futures::stream;
-        /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
-        /// use std::time::Duration;
-        ///
-        /// let items = stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
-        /// assert!(items.get_ref().is_some());
-        /// ```
-        get_ref,
-        /// The wrapped stream, mutably, or `None` once the watchdog has ended.
-        ///
-        /// Taking items from it directly bypasses the watchdog.
-        ///
-        /// ```
-        /// use futures::stream;
-        /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
-        /// use std::time::Duration;
-        ///
-        /// let mut items = stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
-        /// assert!(items.get_mut().is_some());
-        /// ```
-        get_mut,
-        /// The wrapped stream, pinned, or `None` once the watchdog has ended.
-        ///
-        /// ```
-        /// use futures::stream;
-        /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
-        /// use std::{pin::pin, time::Duration};
-        ///
-        /// let mut items = pin!(stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1))));
-        /// assert!(items.as_mut().get_pin_mut().is_some());
-        /// ```
-        get_pin_mut,
-        /// Unwraps the stream, or `None` if the watchdog has ended and dropped it.
-        ///
-        /// ```
-        /// use futures::stream;
-        /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
-        /// use std::time::Duration;
-        ///
-        /// let items = stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
-        /// assert!(items.into_inner().is_some());
-        /// ```
-        into_inner,
-    }
 }
 
 impl<S: Stream, C: Clock> Stream for AdaptiveWatchdog<S, C> {
     type Item = S::Item;
 
-    #[inline(always)]
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
-        self.project().machine.poll_next(cx)
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.machine.size_hint()
-    }
+    forward_stream!(machine);
 }
 
 impl<S: Stream, C: Clock> FusedStream for AdaptiveWatchdog<S, C> {

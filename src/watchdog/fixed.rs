@@ -1,6 +1,5 @@
 use core::fmt;
 use core::pin::Pin;
-use core::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_core::stream::{FusedStream, Stream};
@@ -12,6 +11,7 @@ use super::machine::Machine;
 use crate::clock::{Clock, DefaultClock};
 use crate::support::delegate_access_inner::delegate_access_inner;
 use crate::support::forward_sink::forward_sink;
+use crate::support::forward_stream::forward_stream;
 use crate::support::time_out_as_error::TimesOut;
 use crate::{TimedOut, WriteError};
 
@@ -39,6 +39,62 @@ impl<S, C: Clock> Watchdog<S, C> {
         Watchdog {
             machine: Machine::new(stream, Fixed::new(timeout), clock),
         }
+    }
+
+    delegate_access_inner! { machine, (.),
+        /// The wrapped stream, or `None` once the watchdog has ended (fired, or seen the
+        /// stream end) and dropped it.
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::HeartbeatExt;
+        /// use std::time::Duration;
+        ///
+        /// let items = stream::iter([1, 2]).watchdog(Duration::from_secs(1));
+        /// assert!(items.get_ref().is_some());
+        /// ```
+        get_ref -> Option<&S>,
+        /// The wrapped stream, mutably, or `None` once the watchdog has ended.
+        ///
+        /// Taking items from it directly bypasses the watchdog.
+        ///
+        /// ```
+        /// use futures::stream::{self, StreamExt};
+        /// use futures_heartbeat::HeartbeatExt;
+        /// use std::time::Duration;
+        ///
+        /// # futures::executor::block_on(async {
+        /// let mut items = stream::iter([1, 2]).watchdog(Duration::from_secs(1));
+        /// assert_eq!(items.get_mut().unwrap().next().await, Some(1));
+        /// assert_eq!(items.next().await, Some(2));
+        /// # });
+        /// ```
+        get_mut -> Option<&mut S>,
+        /// The wrapped stream, pinned, or `None` once the watchdog has ended.
+        ///
+        /// ```
+        /// use futures::stream::{self, StreamExt};
+        /// use futures_heartbeat::HeartbeatExt;
+        /// use std::pin::pin;
+        /// use std::time::Duration;
+        ///
+        /// # futures::executor::block_on(async {
+        /// let mut items = pin!(stream::iter([1, 2]).watchdog(Duration::from_secs(1)));
+        /// assert_eq!(items.as_mut().get_pin_mut().unwrap().next().await, Some(1));
+        /// # });
+        /// ```
+        get_pin_mut -> Option<Pin<&mut S>>,
+        /// Unwraps the stream, or `None` if the watchdog has ended and dropped it.
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::HeartbeatExt;
+        /// use std::time::Duration;
+        ///
+        /// let items = stream::iter([1, 2]).watchdog(Duration::from_secs(1));
+        /// assert!(items.into_inner().is_some());
+        /// ```
+        into_inner -> Option<S>,
     }
 
     /// Allows a different silence, usually a longer one, before the first item.
@@ -134,76 +190,12 @@ impl<S, C: Clock> Watchdog<S, C> {
     pub fn timed_out(&self) -> bool {
         self.machine.timed_out()
     }
-
-    delegate_access_inner! {
-        machine, Option<S>, (.),
-        /// The wrapped stream, or `None` once the watchdog has ended (fired, or seen the
-        /// stream end) and dropped it.
-        ///
-        /// ```
-        /// use futures::stream;
-        /// use futures_heartbeat::HeartbeatExt;
-        /// use std::time::Duration;
-        ///
-        /// let items = stream::iter([1, 2]).watchdog(Duration::from_secs(1));
-        /// assert!(items.get_ref().is_some());
-        /// ```
-        get_ref,
-        /// The wrapped stream, mutably, or `None` once the watchdog has ended.
-        ///
-        /// Taking items from it directly bypasses the watchdog.
-        ///
-        /// ```
-        /// use futures::stream::{self, StreamExt};
-        /// use futures_heartbeat::HeartbeatExt;
-        /// use std::time::Duration;
-        ///
-        /// # futures::executor::block_on(async {
-        /// let mut items = stream::iter([1, 2]).watchdog(Duration::from_secs(1));
-        /// assert_eq!(items.get_mut().unwrap().next().await, Some(1));
-        /// assert_eq!(items.next().await, Some(2));
-        /// # });
-        /// ```
-        get_mut,
-        /// The wrapped stream, pinned, or `None` once the watchdog has ended.
-        ///
-        /// ```
-        /// use futures::stream::{self, StreamExt};
-        /// use futures_heartbeat::HeartbeatExt;
-        /// use std::pin::pin;
-        /// use std::time::Duration;
-        ///
-        /// # futures::executor::block_on(async {
-        /// let mut items = pin!(stream::iter([1, 2]).watchdog(Duration::from_secs(1)));
-        /// assert_eq!(items.as_mut().get_pin_mut().unwrap().next().await, Some(1));
-        /// # });
-        /// ```
-        get_pin_mut,
-        /// Unwraps the stream, or `None` if the watchdog has ended and dropped it.
-        ///
-        /// ```
-        /// use futures::stream;
-        /// use futures_heartbeat::HeartbeatExt;
-        /// use std::time::Duration;
-        ///
-        /// let items = stream::iter([1, 2]).watchdog(Duration::from_secs(1));
-        /// assert!(items.into_inner().is_some());
-        /// ```
-        into_inner,
-    }
 }
 
 impl<S: Stream, C: Clock> Stream for Watchdog<S, C> {
     type Item = S::Item;
 
-    #[inline(always)]
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
-        self.project().machine.poll_next(cx)
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.machine.size_hint()
-    }
+    forward_stream!(machine);
 }
 
 impl<S: Stream, C: Clock> FusedStream for Watchdog<S, C> {

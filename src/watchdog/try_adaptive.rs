@@ -1,6 +1,5 @@
 use core::fmt;
 use core::pin::Pin;
-use core::task::{Context, Poll};
 use std::io;
 use std::time::Duration;
 
@@ -11,6 +10,7 @@ use pin_project_lite::pin_project;
 use crate::clock::{Clock, DefaultClock};
 use crate::support::delegate_access_inner::delegate_access_inner;
 use crate::support::forward_sink::forward_sink;
+use crate::support::forward_stream::forward_stream;
 use crate::support::time_out_as_error::TimeOutAsError;
 use crate::{AdaptiveWatchdog, PhiAccrual, WriteError};
 
@@ -34,10 +34,31 @@ impl<S: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug for TryAdaptiveWatchdog<S,
 }
 
 impl<S, C: Clock> TryAdaptiveWatchdog<S, C> {
-    pub(crate) fn new(watchdog: AdaptiveWatchdog<S, C>) -> Self {
+    pub(crate) fn new(stream: S, detector: PhiAccrual, clock: C) -> Self {
         TryAdaptiveWatchdog {
-            watchdog: TimeOutAsError::new(watchdog),
+            watchdog: TimeOutAsError::new(AdaptiveWatchdog::new(stream, detector, clock)),
         }
+    }
+
+    delegate_access_inner! { watchdog, (. .),
+        /// The wrapped stream, or `None` once the watchdog has ended; see [`AdaptiveWatchdog::get_ref`].
+        get_ref -> Option<&S>,
+        /// The wrapped stream, mutably, or `None` once the watchdog has ended.
+        get_mut -> Option<&mut S>,
+        /// The wrapped stream, pinned, or `None` once the watchdog has ended.
+        get_pin_mut -> Option<Pin<&mut S>>,
+        /// Unwraps the stream, or `None` if the watchdog has ended and dropped it.
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+        /// use std::{io, time::Duration};
+        ///
+        /// let frames = stream::iter([io::Result::Ok(1)])
+        ///     .try_watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
+        /// assert!(frames.into_inner().is_some());
+        /// ```
+        into_inner -> Option<S>,
     }
 
     /// Names the stream in the events of the `tracing` feature; see [`AdaptiveWatchdog::named`].
@@ -143,28 +164,6 @@ impl<S, C: Clock> TryAdaptiveWatchdog<S, C> {
     pub fn timed_out(&self) -> bool {
         self.watchdog.get_ref().timed_out()
     }
-
-    delegate_access_inner! {
-        watchdog, Option<S>, (. .),
-        /// The wrapped stream, or `None` once the watchdog has ended; see [`AdaptiveWatchdog::get_ref`].
-        get_ref,
-        /// The wrapped stream, mutably, or `None` once the watchdog has ended.
-        get_mut,
-        /// The wrapped stream, pinned, or `None` once the watchdog has ended.
-        get_pin_mut,
-        /// Unwraps the stream, or `None` if the watchdog has ended and dropped it.
-        ///
-        /// ```
-        /// use futures::stream;
-        /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
-        /// use std::{io, time::Duration};
-        ///
-        /// let frames = stream::iter([io::Result::Ok(1)])
-        ///     .try_watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
-        /// assert!(frames.into_inner().is_some());
-        /// ```
-        into_inner,
-    }
 }
 
 impl<S, C, T, E> Stream for TryAdaptiveWatchdog<S, C>
@@ -175,13 +174,7 @@ where
 {
     type Item = Result<T, E>;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.project().watchdog.poll_next(cx)
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.watchdog.size_hint()
-    }
+    forward_stream!(watchdog);
 }
 
 impl<S, C, T, E> FusedStream for TryAdaptiveWatchdog<S, C>

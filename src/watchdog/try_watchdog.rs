@@ -1,6 +1,5 @@
 use core::fmt;
 use core::pin::Pin;
-use core::task::{Context, Poll};
 use std::io;
 use std::time::Duration;
 
@@ -11,6 +10,7 @@ use pin_project_lite::pin_project;
 use crate::clock::{Clock, DefaultClock};
 use crate::support::delegate_access_inner::delegate_access_inner;
 use crate::support::forward_sink::forward_sink;
+use crate::support::forward_stream::forward_stream;
 use crate::support::time_out_as_error::TimeOutAsError;
 use crate::{Watchdog, WriteError};
 
@@ -34,28 +34,57 @@ impl<S: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug for TryWatchdog<S, C> {
 }
 
 impl<S, C: Clock> TryWatchdog<S, C> {
-    pub(crate) fn new(watchdog: Watchdog<S, C>) -> Self {
+    pub(crate) fn new(stream: S, timeout: Duration, clock: C) -> Self {
         TryWatchdog {
-            watchdog: TimeOutAsError::new(watchdog),
+            watchdog: TimeOutAsError::new(Watchdog::new(stream, timeout, clock)),
         }
     }
 
-    /// Names the stream in the events of the `tracing` feature; see [`Watchdog::named`].
-    ///
-    /// ```
-    /// use futures::stream;
-    /// use futures_heartbeat::HeartbeatExt;
-    /// use std::{io, time::Duration};
-    ///
-    /// let frames = stream::iter([io::Result::Ok(1)])
-    ///     .try_watchdog(Duration::from_secs(5))
-    ///     .named("frames");
-    /// # drop(frames);
-    /// ```
-    pub fn named(self, name: &'static str) -> Self {
-        TryWatchdog {
-            watchdog: self.watchdog.map(|watchdog| watchdog.named(name)),
-        }
+    delegate_access_inner! { watchdog, (. .),
+        /// The wrapped stream, or `None` once the watchdog has ended; see [`Watchdog::get_ref`].
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::HeartbeatExt;
+        /// use std::{io, time::Duration};
+        ///
+        /// let frames = stream::iter([io::Result::Ok(1)]).try_watchdog(Duration::from_secs(1));
+        /// assert!(frames.get_ref().is_some());
+        /// ```
+        get_ref -> Option<&S>,
+        /// The wrapped stream, mutably, or `None` once the watchdog has ended.
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::HeartbeatExt;
+        /// use std::{io, time::Duration};
+        ///
+        /// let mut frames = stream::iter([io::Result::Ok(1)]).try_watchdog(Duration::from_secs(1));
+        /// assert!(frames.get_mut().is_some());
+        /// ```
+        get_mut -> Option<&mut S>,
+        /// The wrapped stream, pinned, or `None` once the watchdog has ended.
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::HeartbeatExt;
+        /// use std::{io, pin::pin, time::Duration};
+        ///
+        /// let mut frames = pin!(stream::iter([io::Result::Ok(1)]).try_watchdog(Duration::from_secs(1)));
+        /// assert!(frames.as_mut().get_pin_mut().is_some());
+        /// ```
+        get_pin_mut -> Option<Pin<&mut S>>,
+        /// Unwraps the stream, or `None` if the watchdog has ended and dropped it.
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::HeartbeatExt;
+        /// use std::{io, time::Duration};
+        ///
+        /// let frames = stream::iter([io::Result::Ok(1)]).try_watchdog(Duration::from_secs(1));
+        /// assert!(frames.into_inner().is_some());
+        /// ```
+        into_inner -> Option<S>,
     }
 
     /// Allows a different silence before the first item, and moves the first
@@ -76,6 +105,24 @@ impl<S, C: Clock> TryWatchdog<S, C> {
             watchdog: self
                 .watchdog
                 .map(|watchdog| watchdog.first_item_timeout(timeout)),
+        }
+    }
+
+    /// Names the stream in the events of the `tracing` feature; see [`Watchdog::named`].
+    ///
+    /// ```
+    /// use futures::stream;
+    /// use futures_heartbeat::HeartbeatExt;
+    /// use std::{io, time::Duration};
+    ///
+    /// let frames = stream::iter([io::Result::Ok(1)])
+    ///     .try_watchdog(Duration::from_secs(5))
+    ///     .named("frames");
+    /// # drop(frames);
+    /// ```
+    pub fn named(self, name: &'static str) -> Self {
+        TryWatchdog {
+            watchdog: self.watchdog.map(|watchdog| watchdog.named(name)),
         }
     }
 
@@ -124,54 +171,6 @@ impl<S, C: Clock> TryWatchdog<S, C> {
     pub fn timed_out(&self) -> bool {
         self.watchdog.get_ref().timed_out()
     }
-
-    delegate_access_inner! {
-        watchdog, Option<S>, (. .),
-        /// The wrapped stream, or `None` once the watchdog has ended; see [`Watchdog::get_ref`].
-        ///
-        /// ```
-        /// use futures::stream;
-        /// use futures_heartbeat::HeartbeatExt;
-        /// use std::{io, time::Duration};
-        ///
-        /// let frames = stream::iter([io::Result::Ok(1)]).try_watchdog(Duration::from_secs(1));
-        /// assert!(frames.get_ref().is_some());
-        /// ```
-        get_ref,
-        /// The wrapped stream, mutably, or `None` once the watchdog has ended.
-        ///
-        /// ```
-        /// use futures::stream;
-        /// use futures_heartbeat::HeartbeatExt;
-        /// use std::{io, time::Duration};
-        ///
-        /// let mut frames = stream::iter([io::Result::Ok(1)]).try_watchdog(Duration::from_secs(1));
-        /// assert!(frames.get_mut().is_some());
-        /// ```
-        get_mut,
-        /// The wrapped stream, pinned, or `None` once the watchdog has ended.
-        ///
-        /// ```
-        /// use futures::stream;
-        /// use futures_heartbeat::HeartbeatExt;
-        /// use std::{io, pin::pin, time::Duration};
-        ///
-        /// let mut frames = pin!(stream::iter([io::Result::Ok(1)]).try_watchdog(Duration::from_secs(1)));
-        /// assert!(frames.as_mut().get_pin_mut().is_some());
-        /// ```
-        get_pin_mut,
-        /// Unwraps the stream, or `None` if the watchdog has ended and dropped it.
-        ///
-        /// ```
-        /// use futures::stream;
-        /// use futures_heartbeat::HeartbeatExt;
-        /// use std::{io, time::Duration};
-        ///
-        /// let frames = stream::iter([io::Result::Ok(1)]).try_watchdog(Duration::from_secs(1));
-        /// assert!(frames.into_inner().is_some());
-        /// ```
-        into_inner,
-    }
 }
 
 impl<S, C, T, E> Stream for TryWatchdog<S, C>
@@ -182,13 +181,7 @@ where
 {
     type Item = Result<T, E>;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.project().watchdog.poll_next(cx)
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.watchdog.size_hint()
-    }
+    forward_stream!(watchdog);
 }
 
 impl<S, C, T, E> FusedStream for TryWatchdog<S, C>
