@@ -197,7 +197,7 @@ where
 
 /// Writes go through the [`Watchdog`] inside, and fail as its writes do once it
 /// has ended (rule W11 of [`watchdog`](crate::HeartbeatExt::watchdog)): with
-/// [`WriteError::TimedOut`](crate::WriteError::TimedOut) after the time-out
+/// [`WriteError::TimedOut`] after the time-out
 /// that the stream reports as its last `Err`. They do not count as life.
 impl<S, C, Item> Sink<Item> for TryWatchdog<S, C>
 where
