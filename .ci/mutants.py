@@ -25,21 +25,20 @@ import sys
 
 HANG_AFTER_SECS = 15 * 60
 
-HEARTBEAT = "src/heartbeat.rs"
+HEARTBEAT = "src/heartbeat/with_heartbeat.rs"
 CLOCK = "src/clock.rs"
-WATCHDOG = "src/watchdog.rs"
-SILENCE = "src/silence.rs"
-KEEP_ALIVE = "src/keep_alive.rs"
+WATCHDOG = "src/watchdog/machine.rs"
+SILENCE = "src/watchdog/silence.rs"
+KEEP_ALIVE = "src/heartbeat/keep_alive.rs"
 RESTARTING = "src/restart/restarting.rs"
-PHI_RHYTHM = "src/phi_accrual/rhythm.rs"
-ADAPTIVE_WATCHDOG = "src/adaptive_watchdog.rs"
+PHI_RHYTHM = "src/watchdog/phi_accrual/rhythm.rs"
 SCHEDULER = "src/clock/wheel/scheduler.rs"
 SCHEDULE = "src/clock/wheel/schedule.rs"
 DRIVER = "src/clock/wheel/driver.rs"
 WHEEL = "src/clock/wheel.rs"
 TOKIO_CLOCK = "src/clock/tokio.rs"
 WEB_DRIVER = "src/clock/wheel/web_driver.rs"
-SINK = "src/sink.rs"
+WATCHDOG_WRITES = "src/watchdog/writes.rs"
 
 PROPERTIES = (["cargo", "test", "-q", "--test", "properties"], {})
 RESTART_PROPERTIES = (["cargo", "test", "-q", "--test", "restart_properties"], {})
@@ -118,20 +117,18 @@ MUTANTS = {
         "        let mut this = self.as_mut().project();\n        // The stream is dropped",
         "        let mut this = self.as_mut().project();\n"
         "        if this.stream.is_some() && !this.silence.delivered_since_last_wait() {\n"
-        "            let limit = this.timeouts.limit(*this.seen_item);\n"
-        "            if this.silence.as_mut().poll_elapsed(this.clock, limit, cx).is_ready() {\n"
-        "                return fire(this.stream, this.silence, this.state);\n"
+        "            if poll_silence(this.silence.as_mut(), this.clock, this.limit, cx).is_ready() {\n"
+        "                return fire(this.stream, this.writer, this.silence, this.state);\n"
         "            }\n"
         "        }\n        // The stream is dropped",
         "the deadline is checked before the stream, so a ready item is lost to a timeout"),
     "watchdog-counts-consumer-time": (WATCHDOG,
         "                this.silence.restart();\n                Poll::Ready(Some(item))",
         "                this.silence.as_mut().restart();\n"
-        "                let limit = this.timeouts.limit(true);\n"
-        "                let _ = this.silence.poll_elapsed(this.clock, limit, &mut Context::from_waker(std::task::Waker::noop()));\n"
+        "                let _ = poll_silence(this.silence, this.clock, this.limit, &mut Context::from_waker(std::task::Waker::noop()));\n"
         "                Poll::Ready(Some(item))",
         "silence is counted from the item's delivery, so a slow consumer causes a timeout"),
-    "watchdog-keeps-the-stream": (SINK,
+    "watchdog-keeps-the-stream": (WATCHDOG_WRITES,
         "    connection.set(None);\n",
         "    let _ = &mut connection;\n",
         "the inner stream is not dropped when the watchdog fires"),
@@ -147,10 +144,10 @@ MUTANTS = {
         "while !self.reaches_threshold(fit, limit) {",
         "while false && !self.reaches_threshold(fit, limit) {",
         "the timer may be aimed a hair before φ reaches the threshold"),
-    "phi-reads-the-clock-per-item": (ADAPTIVE_WATCHDOG,
+    "phi-reads-the-clock-per-item": (WATCHDOG,
         "                this.silence.restart();\n                Poll::Ready(Some(item))",
         "                this.silence.restart();\n                let _ = this.clock.now();\n                Poll::Ready(Some(item))",
-        "the adaptive watchdog reads the clock for every ready item"),
+        "the watchdogs, the adaptive one among them, read the clock for every ready item"),
     "silence-trusts-a-stale-timer": (SILENCE,
         "        if *armed_for == Some(deadline) {",
         "        if armed_for.is_some() {",

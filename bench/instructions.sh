@@ -11,7 +11,8 @@
 # Environment: FEATURES (the crate's features for both builds; none by default, as
 # `cargo bench --bench ready_path` has), CELLS="streams:interval_ms ..." (idle
 # cells, default "10000:1000 1000:100"), SECS="4 8" (the two idle lengths),
-# ITEMS="1000000 3000000" (the two ready lengths).
+# ITEMS="1000000 3000000" (the two ready lengths), KINDS (the ready kinds, default
+# "bare with_heartbeat watchdog both"; cost_probe --help lists them all).
 # Profiles stay in target/instructions/ for bench/callgrind_diff.py, e.g.
 #   python3 bench/callgrind_diff.py target/instructions/now-idle-10000-1000-{4,8}.out PULSES
 set -euo pipefail
@@ -77,7 +78,7 @@ count() {
 for build in "${builds[@]}"; do
     label=${build%%:*}
     probe=${build#*:}
-    for kind in bare with_heartbeat watchdog both; do
+    for kind in ${KINDS:-bare with_heartbeat watchdog both}; do
         read -r i1 n1 <<<"$(count "$out/$label-ready-$kind-1.out" "$probe" ready --kind "$kind" --items "$few_items")"
         read -r i2 n2 <<<"$(count "$out/$label-ready-$kind-2.out" "$probe" ready --kind "$kind" --items "$many_items")"
         awk -v l="$label" -v k="$kind" -v i="$((i2 - i1))" -v n="$((n2 - n1))" \

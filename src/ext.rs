@@ -508,7 +508,7 @@ pub trait HeartbeatExt: Stream {
         Self: Stream<Item = Result<T, E>> + Sized,
         E: From<std::io::Error>,
     {
-        TryWatchdog::new(self.watchdog(timeout))
+        TryWatchdog::new(self, timeout, DefaultClock)
     }
 
     /// [`try_watchdog`](HeartbeatExt::try_watchdog), with timers from `clock`.
@@ -535,7 +535,7 @@ pub trait HeartbeatExt: Stream {
         E: From<std::io::Error>,
         C: Clock,
     {
-        TryWatchdog::new(self.watchdog_on(timeout, clock))
+        TryWatchdog::new(self, timeout, clock)
     }
 
     /// A [`watchdog`](HeartbeatExt::watchdog) that learns the stream's rhythm:
@@ -552,16 +552,50 @@ pub trait HeartbeatExt: Stream {
     /// [docs/phi-accrual.md](https://docs.rs/crate/futures-heartbeat/latest/source/docs/phi-accrual.md)
     /// compares it with fixed timeouts on simulated producers.
     ///
-    /// - Every item counts as an arrival (with [`Event`](crate::Event) items,
-    ///   pulses included), and silence counts only while the consumer waits, as
-    ///   for the watchdog: a slow consumer never ends the stream.
-    /// - The gaps learned are those seen while the consumer waited, each from one
-    ///   wait's start to the next's. A gap longer than the silence its wait
-    ///   allowed must include time the consumer was away, and is dropped; so is the
-    ///   time to the first item, which is start-up, not rhythm. Until gaps are
-    ///   learned, the rhythm is the [first estimate](PhiAccrual::first_estimate).
-    /// - [`phi`](AdaptiveWatchdog::phi) tells the suspicion at any time, and
-    ///   [`timed_out`](AdaptiveWatchdog::timed_out) why the stream ended.
+    /// # Rules
+    ///
+    /// The crate's tests cite these by number.
+    ///
+    /// - **A1.** Every item counts as an arrival (with [`Event`](crate::Event)
+    ///   items, pulses included). Items pass through unchanged and in order, and
+    ///   one that is ready is always delivered, however late (as W1 and W3).
+    /// - **A2.** Silence counts only while the consumer waits, as for the
+    ///   watchdog (W2): a slow consumer never ends the stream, and
+    ///   [`phi`](AdaptiveWatchdog::phi) is 0 while the consumer is away, after an
+    ///   item and before the next poll that finds nothing ready.
+    /// - **A3.** The gaps learned are those seen while the consumer waited, each
+    ///   from one wait's start to the next's, the last
+    ///   [`max_samples`](PhiAccrual::max_samples) of them. A gap longer than the
+    ///   silence its wait allowed must include time the consumer was away, and is
+    ///   dropped; so is the time to the first item, which is start-up, not
+    ///   rhythm. Until gaps are learned, the rhythm is the
+    ///   [first estimate](PhiAccrual::first_estimate).
+    ///   [`learned_rhythm`](AdaptiveWatchdog::learned_rhythm) tells the mean and
+    ///   the population's deviation of the gaps in the window.
+    /// - **A4.** It fires when φ for the silence of the wait in progress reaches
+    ///   the [threshold](PhiAccrual::threshold): after
+    ///   [`silence_limit`](AdaptiveWatchdog::silence_limit), the published
+    ///   formula inverted, exactly, never a nanosecond before, and its timer
+    ///   wakes the task then. When it fires, it drops this stream and its timer,
+    ///   returns `None`, and [`timed_out`](AdaptiveWatchdog::timed_out) becomes
+    ///   `true`; when this stream ends by itself, it returns `None` and
+    ///   `timed_out` stays `false` (as W4 and W5). The result is fused.
+    /// - **A5.** [`phi`](AdaptiveWatchdog::phi) tells the suspicion at any time:
+    ///   it never falls while a wait goes on, and goes on rising past the
+    ///   threshold until the task polls, and after the watchdog has ended the
+    ///   stream. An arrival brings it back to 0, and the next wait starts near
+    ///   0; it is 0 once the stream has ended by itself.
+    /// - **A6.** While items are ready, no clock read, timer touched or
+    ///   allocation per item; a wait reads the clock once and moves the timer
+    ///   at most once (see *Cost*).
+    /// - **A7.** [`try_watchdog_adaptive`](HeartbeatExt::try_watchdog_adaptive),
+    ///   on a stream of `Result`s, ends with one error when it fires, as
+    ///   `try_watchdog` does (W9): its [`TimedOut`](crate::TimedOut)'s
+    ///   [`silence`](crate::TimedOut::silence) is the limit learned for the last
+    ///   wait, and its message says the limit was learned. It has the adaptive
+    ///   watchdog's accessors, and learns the same rhythm.
+    /// - **A8.** When this stream is also a [`Sink`], so is the adaptive watchdog,
+    ///   as the watchdog is (W11): writes are neither arrivals nor gaps learned.
     ///
     /// # Cost
     ///
@@ -661,7 +695,7 @@ pub trait HeartbeatExt: Stream {
         Self: Stream<Item = Result<T, E>> + Sized,
         E: From<std::io::Error>,
     {
-        TryAdaptiveWatchdog::new(self.watchdog_adaptive(detector))
+        TryAdaptiveWatchdog::new(self, detector, DefaultClock)
     }
 
     /// [`try_watchdog_adaptive`](HeartbeatExt::try_watchdog_adaptive), with timers from `clock`.
@@ -693,7 +727,7 @@ pub trait HeartbeatExt: Stream {
         E: From<std::io::Error>,
         C: Clock,
     {
-        TryAdaptiveWatchdog::new(self.watchdog_adaptive_on(detector, clock))
+        TryAdaptiveWatchdog::new(self, detector, clock)
     }
 
     /// Keeps a two-way connection alive from its own write half: sends a ping

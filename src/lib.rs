@@ -176,41 +176,29 @@
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod adaptive_watchdog;
 pub mod clock;
 mod duplex;
+mod error;
 mod event;
 mod ext;
 mod heartbeat;
-mod keep_alive;
-mod phi_accrual;
 mod probe;
 pub mod restart;
-mod silence;
-mod sink;
-mod timed_out;
+mod support;
 mod trace;
-mod try_adaptive_watchdog;
 mod try_probe;
-mod try_watchdog;
-mod wakers;
 mod watchdog;
-mod write_error;
 
-pub use crate::adaptive_watchdog::AdaptiveWatchdog;
 pub use crate::duplex::Duplex;
+pub use crate::error::{TimedOut, TimeoutKind, WriteError};
 pub use crate::event::Event;
 pub use crate::ext::HeartbeatExt;
-pub use crate::heartbeat::{WithHeartbeat, MAX_ITEMS_BEFORE_PULSE};
-pub use crate::keep_alive::KeepAlive;
-pub use crate::phi_accrual::PhiAccrual;
+pub use crate::heartbeat::{KeepAlive, WithHeartbeat, MAX_ITEMS_BEFORE_PULSE};
 pub use crate::probe::{EveryFrame, PingBackoff, Probe};
-pub use crate::timed_out::{TimedOut, TimeoutKind};
-pub use crate::try_adaptive_watchdog::TryAdaptiveWatchdog;
 pub use crate::try_probe::TryProbe;
-pub use crate::try_watchdog::TryWatchdog;
-pub use crate::watchdog::Watchdog;
-pub use crate::write_error::WriteError;
+pub use crate::watchdog::{
+    AdaptiveWatchdog, PhiAccrual, TryAdaptiveWatchdog, TryWatchdog, Watchdog,
+};
 
 // Runs the examples of the README and of the docs/ reports as doc tests, so
 // that they cannot go stale.

@@ -10,8 +10,8 @@ use futures_sink::Sink;
 use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock, Instant, Timer};
-use crate::silence::SilenceTimer;
-use crate::wakers::{remember, wake};
+use crate::support::wakers::{remember, wake};
+use crate::watchdog::SilenceTimer;
 use crate::TimedOut;
 
 /// How long a probe waits for an answer to its ping by default: gRPC's

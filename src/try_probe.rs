@@ -10,9 +10,11 @@ use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock};
 use crate::probe::Polled;
-use crate::sink::forward_sink;
-use crate::timed_out::yielded;
-use crate::{PingBackoff, Probe};
+use crate::support::delegate_access_inner::delegate_access_inner;
+use crate::support::forward_sink::forward_sink;
+use crate::support::forward_stream::forward_stream;
+use crate::support::time_out_as_error::{TimeOutAsError, TimesOut};
+use crate::{PingBackoff, Probe, TimedOut};
 
 pin_project! {
     /// Stream and sink returned by [`try_probe`](crate::HeartbeatExt::try_probe)
@@ -23,26 +25,32 @@ pin_project! {
         C: Clock,
     {
         #[pin]
-        probe: Probe<S, P, F, C>,
-        reported: bool,
+        probe: TimeOutAsError<Probe<S, P, F, C>>,
     }
 }
 
 impl<S: fmt::Debug, P, F, C: Clock + fmt::Debug> fmt::Debug for TryProbe<S, P, F, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TryProbe")
-            .field("probe", &self.probe)
-            .field("reported", &self.reported)
-            .finish()
+        self.probe.fmt_as("TryProbe", "probe", f)
     }
 }
 
 impl<S, P, F, C: Clock> TryProbe<S, P, F, C> {
     pub(crate) fn new(probe: Probe<S, P, F, C>) -> Self {
         TryProbe {
-            probe,
-            reported: false,
+            probe: TimeOutAsError::new(probe),
         }
+    }
+
+    delegate_access_inner! { probe, (. .),
+        /// The connection.
+        get_ref -> &S,
+        /// The connection, mutably. Frames taken from it directly do not count as life.
+        get_mut -> &mut S,
+        /// The connection, pinned.
+        get_pin_mut -> Pin<&mut S>,
+        /// Unwraps the connection, dropping the timers.
+        into_inner -> S,
     }
 
     /// How long to wait for any inbound frame after a ping fell due, and for the
@@ -51,8 +59,7 @@ impl<S, P, F, C: Clock> TryProbe<S, P, F, C> {
     /// [`Probe::ack_timeout`].
     pub fn ack_timeout(self, timeout: Duration) -> Self {
         TryProbe {
-            probe: self.probe.ack_timeout(timeout),
-            reported: self.reported,
+            probe: self.probe.map(|probe| probe.ack_timeout(timeout)),
         }
     }
 
@@ -83,8 +90,7 @@ impl<S, P, F, C: Clock> TryProbe<S, P, F, C> {
         F2: FnMut(&S::Item) -> bool,
     {
         TryProbe {
-            probe: self.probe.control_frames(is_control),
-            reported: self.reported,
+            probe: self.probe.map(|probe| probe.control_frames(is_control)),
         }
     }
 
@@ -92,14 +98,13 @@ impl<S, P, F, C: Clock> TryProbe<S, P, F, C> {
     /// progress; see [`Probe::ping_backoff`].
     pub fn ping_backoff(self, backoff: PingBackoff) -> Self {
         TryProbe {
-            probe: self.probe.ping_backoff(backoff),
-            reported: self.reported,
+            probe: self.probe.map(|probe| probe.ping_backoff(backoff)),
         }
     }
 
     /// The time without an inbound frame before a ping; see [`Probe::interval`].
     pub fn interval(&self) -> Duration {
-        self.probe.interval()
+        self.probe.get_ref().interval()
     }
 
     /// The time allowed for an answer; see [`Probe::ack_timeout_limit`].
@@ -118,34 +123,14 @@ impl<S, P, F, C: Clock> TryProbe<S, P, F, C> {
     /// assert_eq!(conn.ack_timeout_limit(), Duration::from_secs(10));
     /// ```
     pub fn ack_timeout_limit(&self) -> Duration {
-        self.probe.ack_timeout_limit()
+        self.probe.get_ref().ack_timeout_limit()
     }
 
     /// `true` once no frame came within the ack timeout of a ping, or the
     /// connection did not end within that of the caller's close; see
     /// [`Probe::timed_out`].
     pub fn timed_out(&self) -> bool {
-        self.probe.timed_out()
-    }
-
-    /// The connection.
-    pub fn get_ref(&self) -> &S {
-        self.probe.get_ref()
-    }
-
-    /// The connection, mutably. Frames taken from it directly do not count as life.
-    pub fn get_mut(&mut self) -> &mut S {
-        self.probe.get_mut()
-    }
-
-    /// The connection, pinned.
-    pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut S> {
-        self.project().probe.get_pin_mut()
-    }
-
-    /// Unwraps the connection, dropping the timers.
-    pub fn into_inner(self) -> S {
-        self.probe.into_inner()
+        self.probe.get_ref().timed_out()
     }
 }
 
@@ -159,39 +144,7 @@ where
 {
     type Item = Result<T, E>;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let mut this = self.project();
-        match ready!(this.probe.as_mut().poll_probe(cx, true)) {
-            Polled::Item(frame) => Poll::Ready(Some(frame)),
-            Polled::PingFailed(error) => {
-                *this.reported = true;
-                Poll::Ready(Some(Err(error)))
-            }
-            Polled::TimedOut | Polled::Ended if this.probe.timed_out() && !*this.reported => {
-                *this.reported = true;
-                Poll::Ready(Some(Err(this.probe.what_timed_out().into_yielded_error())))
-            }
-            Polled::TimedOut | Polled::Ended => {
-                if this.probe.timed_out() {
-                    // Polled again after its error: see `poll_reporting_timeout`.
-                    yielded::withdraw(this.probe.what_timed_out());
-                }
-                Poll::Ready(None)
-            }
-        }
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        if self.is_terminated() {
-            return (0, Some(0));
-        }
-        if self.probe.timed_out() {
-            return (1, Some(1)); // the error, not yet delivered
-        }
-        // The connection's frames, then perhaps one error.
-        let (_, upper) = self.probe.size_hint();
-        (0, upper.and_then(|upper| upper.checked_add(1)))
-    }
+    forward_stream!(probe);
 }
 
 impl<S, P, F, C, M, T, E> FusedStream for TryProbe<S, P, F, C>
@@ -203,7 +156,36 @@ where
     E: From<io::Error>,
 {
     fn is_terminated(&self) -> bool {
-        self.probe.is_terminated() && (self.reported || !self.probe.timed_out())
+        self.probe.is_terminated()
+    }
+}
+
+/// The probe of a [`TryProbe`], which ends with the error of a ping it could
+/// not write, and lets go of its timers; [`Probe`] counts that ping as sent (P6).
+impl<S, P, F, C, M, T, E> TimesOut for Probe<S, P, F, C>
+where
+    S: Stream<Item = Result<T, E>> + Sink<M, Error = E>,
+    P: FnMut() -> M,
+    F: FnMut(&Result<T, E>) -> bool,
+    C: Clock,
+{
+    fn timed_out(&self) -> bool {
+        Probe::timed_out(self)
+    }
+
+    fn what_timed_out(&self) -> TimedOut {
+        Probe::what_timed_out(self)
+    }
+
+    fn poll_before_time_out(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<T, E>>> {
+        Poll::Ready(match ready!(self.poll_probe(cx, true)) {
+            Polled::Item(frame) => Some(frame),
+            Polled::PingFailed(error) => Some(Err(error)),
+            Polled::TimedOut | Polled::Ended => None,
+        })
     }
 }
 

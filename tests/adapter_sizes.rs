@@ -53,9 +53,10 @@ fn with_heartbeat_adds_at_most_72_bytes() {
 #[test]
 fn watchdog_adds_at_most_136_bytes_and_try_watchdog_a_flag_more() {
     // The silence timer (64: the timer, the deadline it is armed for, the
-    // current one), the two timeouts (32), the name (16), two flags, and the
-    // waker of a write left pending on a stream that is also a `Sink` (16),
-    // woken when the watchdog drops the stream (W9).
+    // current one), the two timeouts (32; whether an item has come is in the
+    // niche of one), the name (16), the state, and the waker of a write left
+    // pending on a stream that is also a `Sink` (16), woken when the watchdog
+    // drops the stream (W9).
     assert!(added::<Watchdog<Inner>>("Watchdog") <= 136);
     // Its own flag, in a word of its own.
     assert!(size_of::<TryWatchdog<Inner>>() <= size_of::<Watchdog<Inner>>() + FLAG_WORD);

@@ -1,5 +1,5 @@
 //! `with_heartbeat`, rule by rule, on the manual clock: exact times, and the task's wakeups.
-//! `ruleN_` in a test's name is rule HN, stated in the docs of `HeartbeatExt::with_heartbeat`.
+//! `hN_` in a test's name is rule HN, stated in the docs of `HeartbeatExt::with_heartbeat`.
 
 mod support;
 
@@ -23,7 +23,7 @@ fn item<T>(item: T) -> Poll<Option<Event<T>>> {
 }
 
 #[test]
-fn rule1_items_pass_through_unchanged_in_order() {
+fn h1_items_pass_through_unchanged_in_order() {
     let clock = ManualClock::new();
     let (feed, fed) = Feed::new();
     let mut events = fed.with_heartbeat_on(INTERVAL, clock.clone());
@@ -47,7 +47,7 @@ fn rule1_items_pass_through_unchanged_in_order() {
 }
 
 #[test]
-fn rule2_clock_starts_at_first_poll_and_first_pulse_is_one_interval_later() {
+fn h2_clock_starts_at_first_poll_and_first_pulse_is_one_interval_later() {
     let clock = ManualClock::new();
     let mut events = stream::pending::<()>().with_heartbeat_on(INTERVAL, clock.clone());
     let mut task = Task::new();
@@ -67,7 +67,7 @@ fn rule2_clock_starts_at_first_poll_and_first_pulse_is_one_interval_later() {
 }
 
 #[test]
-fn rule3_pulses_stay_on_the_grid_without_drift() {
+fn h3_pulses_stay_on_the_grid_without_drift() {
     let clock = ManualClock::new();
     let mut events = stream::pending::<()>().with_heartbeat_on(INTERVAL, clock.clone());
     let mut task = Task::new();
@@ -86,7 +86,7 @@ fn rule3_pulses_stay_on_the_grid_without_drift() {
 }
 
 #[test]
-fn rule3_a_stall_leaves_at_most_one_pulse_then_the_grid_resumes() {
+fn h3_a_stall_leaves_at_most_one_pulse_then_the_grid_resumes() {
     let clock = ManualClock::new();
     let mut events = stream::pending::<()>().with_heartbeat_on(INTERVAL, clock.clone());
     let mut task = Task::new();
@@ -108,7 +108,7 @@ fn rule3_a_stall_leaves_at_most_one_pulse_then_the_grid_resumes() {
 }
 
 #[test]
-fn rule3_a_stall_ending_exactly_on_a_grid_point_skips_to_the_next_one() {
+fn h3_a_stall_ending_exactly_on_a_grid_point_skips_to_the_next_one() {
     let clock = ManualClock::new();
     let mut events = stream::pending::<()>().with_heartbeat_on(INTERVAL, clock.clone());
     let mut task = Task::new();
@@ -122,7 +122,7 @@ fn rule3_a_stall_ending_exactly_on_a_grid_point_skips_to_the_next_one() {
 }
 
 #[test]
-fn rule4_an_always_ready_stream_does_not_starve_pulses() {
+fn h4_an_always_ready_stream_does_not_starve_pulses() {
     let clock = ManualClock::new();
     let mut events = stream::iter(0u64..).with_heartbeat_on(INTERVAL, clock.clone());
     let mut task = Task::new();
@@ -154,7 +154,7 @@ fn rule4_an_always_ready_stream_does_not_starve_pulses() {
 }
 
 #[test]
-fn rule4_a_pulse_never_pre_empts_a_ready_item_before_the_item_budget_is_spent() {
+fn h4_a_pulse_never_pre_empts_a_ready_item_before_the_item_budget_is_spent() {
     let clock = ManualClock::new();
     let (feed, fed) = Feed::new();
     let mut events = fed.with_heartbeat_on(INTERVAL, clock.clone());
@@ -167,7 +167,7 @@ fn rule4_a_pulse_never_pre_empts_a_ready_item_before_the_item_budget_is_spent() 
 }
 
 #[test]
-fn rule5_ends_at_once_with_no_trailing_pulse_and_stays_ended() {
+fn h5_ends_at_once_with_no_trailing_pulse_and_stays_ended() {
     let clock = ManualClock::new();
     let (feed, fed) = Feed::new();
     let mut events = fed.with_heartbeat_on(INTERVAL, clock.clone());
@@ -190,12 +190,12 @@ fn rule5_ends_at_once_with_no_trailing_pulse_and_stays_ended() {
 
 #[test]
 #[should_panic(expected = "interval must be greater than zero")]
-fn rule6_zero_interval_panics_naming_the_interval() {
+fn h6_zero_interval_panics_naming_the_interval() {
     let _ = stream::iter([1]).with_heartbeat_on(Duration::ZERO, ManualClock::new());
 }
 
 #[test]
-fn rule6_max_interval_never_pulses_and_never_overflows() {
+fn h6_max_interval_never_pulses_and_never_overflows() {
     let clock = ManualClock::new();
     let (feed, fed) = Feed::new();
     let mut events = fed.with_heartbeat_on(Duration::MAX, clock.clone());
@@ -213,7 +213,7 @@ fn rule6_max_interval_never_pulses_and_never_overflows() {
 }
 
 #[test]
-fn rule6_an_interval_that_overflows_later_stops_pulsing_instead_of_panicking() {
+fn h6_an_interval_that_overflows_later_stops_pulsing_instead_of_panicking() {
     let clock = ManualClock::new();
     let mut events = stream::pending::<()>().with_heartbeat_on(Duration::MAX / 2, clock.clone());
     let mut task = Task::new();
@@ -231,7 +231,7 @@ fn rule6_an_interval_that_overflows_later_stops_pulsing_instead_of_panicking() {
 }
 
 #[test]
-fn rule7_ready_items_cost_no_clock_read_and_few_timer_polls() {
+fn h7_ready_items_cost_no_clock_read_and_few_timer_polls() {
     let clock = ManualClock::new();
     let items = 10_000u64;
     let mut events = stream::iter(0..items).with_heartbeat_on(INTERVAL, clock.clone());

@@ -1,7 +1,7 @@
-//! Rules H7 and W7 (the docs of `HeartbeatExt::with_heartbeat` and `HeartbeatExt::watchdog`):
-//! no allocation per item while items are ready.
+//! Rules H7, W7, K5 and A6 (the docs of `HeartbeatExt::with_heartbeat`, `watchdog`,
+//! `keep_alive` and `watchdog_adaptive`): no allocation per item while items are ready.
 //! (No clock read and no timer re-arm per item is checked on the manual clock,
-//! in `heartbeat.rs` and `watchdog.rs`.)
+//! in `heartbeat.rs`, `watchdog.rs`, `keep_alive.rs` and `phi_accrual.rs`.)
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -62,7 +62,7 @@ const ITEMS: usize = 100_000;
 const HOUR: Duration = Duration::from_secs(3600);
 
 #[test]
-fn rule7_heartbeat_does_not_allocate_per_item() {
+fn h7_heartbeat_does_not_allocate_per_item() {
     assert_eq!(
         allocations_while_ready(stream::repeat(1u8).with_heartbeat(HOUR), ITEMS),
         0
@@ -70,7 +70,7 @@ fn rule7_heartbeat_does_not_allocate_per_item() {
 }
 
 #[test]
-fn rule7_watchdog_does_not_allocate_per_item() {
+fn w7_watchdog_does_not_allocate_per_item() {
     assert_eq!(
         allocations_while_ready(stream::repeat(1u8).watchdog(HOUR), ITEMS),
         0
@@ -78,7 +78,7 @@ fn rule7_watchdog_does_not_allocate_per_item() {
 }
 
 #[test]
-fn rule7_both_chained_do_not_allocate_per_item() {
+fn h7_w7_both_chained_do_not_allocate_per_item() {
     let chained = stream::repeat(1u8).watchdog(HOUR).with_heartbeat(HOUR);
     assert_eq!(allocations_while_ready(chained, ITEMS), 0);
 }
@@ -92,7 +92,7 @@ fn k5_keep_alive_does_not_allocate_per_item() {
 }
 
 #[test]
-fn adaptive_watchdog_does_not_allocate_per_item() {
+fn a6_adaptive_watchdog_does_not_allocate_per_item() {
     let adaptive = stream::repeat(1u8).watchdog_adaptive(PhiAccrual::new(HOUR));
     assert_eq!(allocations_while_ready(adaptive, ITEMS), 0);
 }
@@ -117,7 +117,7 @@ impl Stream for PendingEvery {
 }
 
 #[test]
-fn adaptive_watchdog_learns_without_allocating() {
+fn a6_adaptive_watchdog_learns_without_allocating() {
     // A wait every 8 items: each learns a gap and aims the timer, and the ring of
     // 1,000 samples fills and slides many times over; all of it in the memory
     // allocated when the adapter was built.

@@ -1,6 +1,7 @@
-//! The adaptive watchdog (φ accrual; its rules are in the docs of `HeartbeatExt::watchdog_adaptive`
-//! and `PhiAccrual`): exact timing on the manual clock,
-//! properties of φ, the `Result` variant, `restarting` with it, and one run in real time.
+//! The adaptive watchdog (φ accrual; its rules, A1–A8, are in the docs of
+//! `HeartbeatExt::watchdog_adaptive`, and a test of a rule starts its name with
+//! the rule's number): exact timing on the manual clock, properties of φ, the
+//! `Result` variant, `restarting` with it, and one run in real time.
 
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -50,7 +51,7 @@ impl Harness {
 }
 
 #[test]
-fn fires_exactly_when_phi_reaches_the_threshold_and_wakes_the_task() {
+fn a4_fires_exactly_when_phi_reaches_the_threshold_and_wakes_the_task() {
     let mut h = Harness::new(PhiAccrual::new(SECOND));
     for _ in 0..50 {
         h.beat_after(SECOND);
@@ -80,7 +81,7 @@ fn fires_exactly_when_phi_reaches_the_threshold_and_wakes_the_task() {
 }
 
 #[test]
-fn the_limit_is_the_published_formula_inverted() {
+fn a4_the_limit_is_the_published_formula_inverted() {
     // Gaps alternating 0.9 s and 1.1 s: mean 1 s, deviation 0.1 s (the minimum too).
     let detector = PhiAccrual::new(SECOND).max_samples(100);
     let mut h = Harness::new(detector);
@@ -105,7 +106,7 @@ fn the_limit_is_the_published_formula_inverted() {
 }
 
 #[test]
-fn ready_items_never_read_the_clock_or_touch_the_timer() {
+fn a6_ready_items_never_read_the_clock_or_touch_the_timer() {
     let clock = ManualClock::new();
     let items =
         stream::iter(0..10_000).watchdog_adaptive_on(PhiAccrual::new(SECOND), clock.clone());
@@ -116,7 +117,7 @@ fn ready_items_never_read_the_clock_or_touch_the_timer() {
 }
 
 #[test]
-fn one_clock_read_and_at_most_one_timer_move_per_wait() {
+fn a6_one_clock_read_and_at_most_one_timer_move_per_wait() {
     let mut h = Harness::new(PhiAccrual::new(SECOND));
     h.beat_after(SECOND);
     let before = h.clock.counts();
@@ -138,7 +139,7 @@ fn one_clock_read_and_at_most_one_timer_move_per_wait() {
 }
 
 #[test]
-fn the_first_gap_is_start_up_not_a_sample() {
+fn a3_the_first_gap_is_start_up_not_a_sample() {
     let mut h = Harness::new(PhiAccrual::new(SECOND));
     let first_estimate = h.beats.learned_rhythm();
     h.beat_after(3 * SECOND); // connecting took long
@@ -147,7 +148,7 @@ fn the_first_gap_is_start_up_not_a_sample() {
 }
 
 #[test]
-fn a_gap_that_ended_while_the_consumer_was_away_is_censored() {
+fn a1_a3_a_gap_that_ended_while_the_consumer_was_away_is_censored() {
     let mut h = Harness::new(PhiAccrual::new(SECOND));
     for _ in 0..20 {
         h.beat_after(SECOND);
@@ -170,7 +171,7 @@ fn a_gap_that_ended_while_the_consumer_was_away_is_censored() {
 }
 
 #[test]
-fn a_slow_consumer_never_causes_a_timeout_and_phi_is_zero_while_it_is_away() {
+fn a2_a_slow_consumer_never_causes_a_timeout_and_phi_is_zero_while_it_is_away() {
     let mut h = Harness::new(PhiAccrual::new(SECOND));
     for _ in 0..20 {
         h.beat_after(SECOND);
@@ -183,7 +184,26 @@ fn a_slow_consumer_never_causes_a_timeout_and_phi_is_zero_while_it_is_away() {
 }
 
 #[test]
-fn phi_keeps_rising_past_the_threshold_while_nobody_polls() {
+fn a4_a5_a_stream_that_ends_by_itself_is_no_time_out_and_its_phi_is_zero() {
+    let mut h = Harness::new(PhiAccrual::new(SECOND));
+    for _ in 0..5 {
+        h.beat_after(SECOND);
+    }
+    assert!(h.poll().is_pending());
+    h.clock.advance(SECOND);
+    assert!(h.beats.phi() > 0.0, "a wait is going on");
+    h.tx.close_channel();
+    assert_eq!(h.poll(), Poll::Ready(None));
+    assert!(!h.beats.timed_out());
+    assert_eq!(h.beats.phi(), 0.0);
+    assert!(h.beats.get_ref().is_none(), "the ended stream is let go of");
+    assert_eq!(h.poll(), Poll::Ready(None), "fused");
+    assert!(futures::stream::FusedStream::is_terminated(&h.beats));
+    assert_eq!(h.clock.live_timers(), 0);
+}
+
+#[test]
+fn a5_phi_keeps_rising_past_the_threshold_while_nobody_polls() {
     let mut h = Harness::new(PhiAccrual::new(SECOND));
     for _ in 0..20 {
         h.beat_after(SECOND);
@@ -210,7 +230,7 @@ fn phi_keeps_rising_past_the_threshold_while_nobody_polls() {
 }
 
 #[test]
-fn the_learned_deviation_is_the_populations() {
+fn a3_the_learned_deviation_is_the_populations() {
     // Two samples, 1 s and 2 s: the population's deviation is 0.5 s; the
     // sample's (divided by n − 1) would be 0.71 s.
     let mut h = Harness::new(PhiAccrual::new(SECOND).max_samples(2));
@@ -224,7 +244,7 @@ fn the_learned_deviation_is_the_populations() {
 }
 
 #[test]
-fn the_first_estimate_is_the_learned_rhythm_up_to_a_deviation_as_large_as_the_mean() {
+fn a3_the_first_estimate_is_the_learned_rhythm_up_to_a_deviation_as_large_as_the_mean() {
     for (mean, deviation) in [(SECOND, Duration::from_millis(250)), (SECOND, SECOND)] {
         let h = Harness::new(PhiAccrual::new(SECOND).first_estimate(mean, deviation));
         assert_eq!(h.beats.learned_rhythm(), (mean, deviation));
@@ -233,12 +253,12 @@ fn the_first_estimate_is_the_learned_rhythm_up_to_a_deviation_as_large_as_the_me
 
 #[test]
 #[should_panic(expected = "the first estimate's deviation (2s) is larger than its mean (1s)")]
-fn a_first_estimate_with_a_deviation_larger_than_its_mean_panics() {
+fn a3_a_first_estimate_with_a_deviation_larger_than_its_mean_panics() {
     let _ = PhiAccrual::new(SECOND).first_estimate(SECOND, 2 * SECOND);
 }
 
 #[test]
-fn pulses_count_as_arrivals() {
+fn a1_pulses_count_as_arrivals() {
     let clock = ManualClock::new();
     let (tx, rx) = mpsc::unbounded::<Event<u8>>();
     let mut events = rx.watchdog_adaptive_on(PhiAccrual::new(SECOND), clock.clone());
@@ -262,7 +282,7 @@ fn pulses_count_as_arrivals() {
 }
 
 #[test]
-fn learns_a_slower_rhythm_and_then_tolerates_it() {
+fn a3_learns_a_slower_rhythm_and_then_tolerates_it() {
     // The first estimate says 1 s; the producer sends every 2.5 s, within the first limit.
     let mut h = Harness::new(PhiAccrual::new(SECOND).max_samples(50));
     for _ in 0..60 {
@@ -276,7 +296,7 @@ fn learns_a_slower_rhythm_and_then_tolerates_it() {
 }
 
 #[test]
-fn try_variant_yields_one_timed_out_error_then_ends() {
+fn a7_try_variant_yields_one_timed_out_error_then_ends() {
     let clock = ManualClock::new();
     let mut jobs = stream::pending::<std::io::Result<u8>>()
         .try_watchdog_adaptive_on(PhiAccrual::new(SECOND), clock.clone())
@@ -306,7 +326,7 @@ fn try_variant_yields_one_timed_out_error_then_ends() {
 }
 
 #[test]
-fn try_variant_has_the_accessors_of_the_adaptive_watchdog_and_learns_the_same_rhythm() {
+fn a7_try_variant_has_the_accessors_of_the_adaptive_watchdog_and_learns_the_same_rhythm() {
     let detector = PhiAccrual::new(SECOND).threshold(12.0);
     let mut h = Harness::new(detector);
     let (tx, rx) = mpsc::unbounded::<std::io::Result<u32>>();
@@ -401,7 +421,7 @@ fn restarting_with_an_adaptive_silence_restarts_a_source_that_stops_beating() {
 }
 
 #[test]
-fn ends_a_silent_stream_in_real_time_on_the_default_clock() {
+fn a4_ends_a_silent_stream_in_real_time_on_the_default_clock() {
     futures::executor::block_on(async {
         let started = Instant::now();
         let ticks = stream::iter(0..5)
@@ -564,7 +584,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
-    fn phi_never_decreases_while_waiting(
+    fn a5_phi_never_decreases_while_waiting(
         gaps in prop::collection::vec(700u64..1300, 0..40),
         steps in prop::collection::vec(1u64..400, 1..40),
     ) {
@@ -586,7 +606,7 @@ proptest! {
     }
 
     #[test]
-    fn phi_resets_on_an_arrival(
+    fn a5_phi_resets_on_an_arrival(
         gaps in prop::collection::vec(700u64..1300, 1..40),
         silence in 500u64..2000,
     ) {
@@ -610,7 +630,7 @@ proptest! {
     }
 
     #[test]
-    fn the_timer_fires_at_the_crossing_never_before(
+    fn a4_the_timer_fires_at_the_crossing_never_before(
         gaps in prop::collection::vec(500u64..2000, 0..60),
         threshold in 0.5f64..20.0,
         pause_ms in 0u64..3000,
@@ -647,7 +667,7 @@ proptest! {
     }
 
     #[test]
-    fn the_sample_window_slides(
+    fn a3_the_sample_window_slides(
         window in 2usize..30,
         old_ms in 500u64..1500,
         new_ms in 500u64..1500,

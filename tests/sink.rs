@@ -1,6 +1,6 @@
 //! Writing through the adapters, rule by rule (H8 of `with_heartbeat`, K6 of
-//! `keep_alive`, W11 of `watchdog`; a test of a rule starts its name with the
-//! rule's number): the write goes to the wrapped connection, a write is never
+//! `keep_alive`, W11 of `watchdog`, A8 of `watchdog_adaptive`; a test of a rule
+//! starts its name with the rule's number): the write goes to the wrapped connection, a write is never
 //! life, and a watchdog that has dropped its connection refuses writes with a
 //! reason. On the manual clock, with a `Fed` stream for the read half and a
 //! `Wire` for the write half; then through a real channel, and a real
@@ -302,7 +302,7 @@ fn fire<T, W: Watched>(case: &mut Case<T, W>, task: &mut Task) {
 }
 
 #[test]
-fn w11_writes_go_to_the_connection_unchanged_and_its_errors_as_connection_errors() {
+fn w11_a8_writes_go_to_the_connection_unchanged_and_its_errors_as_connection_errors() {
     fn check<T, W: Watched>(mut case: Case<T, W>) {
         let writer = Writer::new();
         assert_ready_ok(writer.write(&mut case.watched, "hello"));
@@ -326,7 +326,7 @@ fn w11_writes_go_to_the_connection_unchanged_and_its_errors_as_connection_errors
 }
 
 #[test]
-fn w11_writes_are_not_life_a_peer_that_reads_but_never_answers_still_times_out() {
+fn w11_a8_writes_are_not_life_a_peer_that_reads_but_never_answers_still_times_out() {
     fn check<T, W: Watched>(mut case: Case<T, W>) {
         let mut task = Task::new();
         let writer = Writer::new();
@@ -348,7 +348,7 @@ fn w11_writes_are_not_life_a_peer_that_reads_but_never_answers_still_times_out()
 }
 
 #[test]
-fn w11_after_a_time_out_every_write_fails_with_timed_out_naming_the_silence() {
+fn w11_a8_after_a_time_out_every_write_fails_with_timed_out_naming_the_silence() {
     fn check<T, W: Watched>(mut case: Case<T, W>) {
         let mut task = Task::new();
         let writer = Writer::new();
@@ -385,7 +385,7 @@ fn w11_after_a_time_out_every_write_fails_with_timed_out_naming_the_silence() {
 }
 
 #[test]
-fn w11_after_the_stream_ended_by_itself_writes_fail_with_ended_and_a_close_succeeds() {
+fn w11_a8_after_the_stream_ended_by_itself_writes_fail_with_ended_and_a_close_succeeds() {
     fn check<T, W: Watched>(mut case: Case<T, W>) {
         let mut task = Task::new();
         let writer = Writer::new();
@@ -416,7 +416,7 @@ fn w11_after_the_stream_ended_by_itself_writes_fail_with_ended_and_a_close_succe
 }
 
 #[test]
-fn w11_a_write_pending_when_the_watchdog_fires_is_woken_and_then_fails() {
+fn w11_a8_a_write_pending_when_the_watchdog_fires_is_woken_and_then_fails() {
     fn check<T, W: Watched>(mut case: Case<T, W>) {
         let mut task = Task::new();
         let writer = Writer::new();
@@ -440,7 +440,7 @@ fn w11_a_write_pending_when_the_watchdog_fires_is_woken_and_then_fails() {
 }
 
 #[test]
-fn w11_a_flush_pending_when_the_stream_ends_by_itself_is_woken_and_then_fails() {
+fn w11_a8_a_flush_pending_when_the_stream_ends_by_itself_is_woken_and_then_fails() {
     fn check<T, W: Watched>(mut case: Case<T, W>) {
         let mut task = Task::new();
         let writer = Writer::new();

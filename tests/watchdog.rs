@@ -1,5 +1,5 @@
 //! `watchdog` and `try_watchdog`, rule by rule, on the manual clock: exact times, and the task's wakeups.
-//! `ruleN_` in a test's name is rule WN, stated in the docs of `HeartbeatExt::watchdog`.
+//! `wN_` in a test's name is rule WN, stated in the docs of `HeartbeatExt::watchdog`.
 
 mod support;
 
@@ -16,7 +16,7 @@ const TIMEOUT: Duration = Duration::from_secs(2);
 const NANO: Duration = Duration::from_nanos(1);
 
 #[test]
-fn rule1_items_pass_through_unchanged_in_order() {
+fn w1_items_pass_through_unchanged_in_order() {
     let clock = ManualClock::new();
     let (feed, fed) = Feed::new();
     let mut items = fed.watchdog_on(TIMEOUT, clock.clone());
@@ -40,7 +40,7 @@ fn rule1_items_pass_through_unchanged_in_order() {
 }
 
 #[test]
-fn rule2_clock_starts_at_first_poll() {
+fn w2_clock_starts_at_first_poll() {
     let clock = ManualClock::new();
     let mut items = stream::pending::<()>().watchdog_on(TIMEOUT, clock.clone());
     let mut task = Task::new();
@@ -56,7 +56,7 @@ fn rule2_clock_starts_at_first_poll() {
 }
 
 #[test]
-fn rule2_time_between_an_item_and_the_next_poll_does_not_count() {
+fn w2_time_between_an_item_and_the_next_poll_does_not_count() {
     let clock = ManualClock::new();
     let (feed, fed) = Feed::new();
     let mut items = fed.watchdog_on(TIMEOUT, clock.clone());
@@ -78,7 +78,7 @@ fn rule2_time_between_an_item_and_the_next_poll_does_not_count() {
 }
 
 #[test]
-fn rule2_each_item_restarts_the_count() {
+fn w2_each_item_restarts_the_count() {
     let clock = ManualClock::new();
     let (feed, fed) = Feed::new();
     let mut items = fed.watchdog_on(TIMEOUT, clock.clone());
@@ -93,7 +93,7 @@ fn rule2_each_item_restarts_the_count() {
 }
 
 #[test]
-fn rule3_a_ready_item_is_delivered_however_late_the_consumer_comes() {
+fn w3_a_ready_item_is_delivered_however_late_the_consumer_comes() {
     let clock = ManualClock::new();
     let (feed, fed) = Feed::new();
     let mut items = fed.watchdog_on(TIMEOUT, clock.clone());
@@ -110,7 +110,7 @@ fn rule3_a_ready_item_is_delivered_however_late_the_consumer_comes() {
 }
 
 #[test]
-fn rule3_fires_only_once_the_stream_is_pending_and_the_timeout_has_passed() {
+fn w3_fires_only_once_the_stream_is_pending_and_the_timeout_has_passed() {
     let clock = ManualClock::new();
     let (feed, fed) = Feed::new();
     let mut items = fed.watchdog_on(TIMEOUT, clock.clone());
@@ -126,7 +126,7 @@ fn rule3_fires_only_once_the_stream_is_pending_and_the_timeout_has_passed() {
 }
 
 #[test]
-fn rule4_firing_drops_the_stream_and_the_timer_at_once_and_stays_ended() {
+fn w4_firing_drops_the_stream_and_the_timer_at_once_and_stays_ended() {
     let clock = ManualClock::new();
     let (feed, fed) = Feed::<u8>::new();
     let mut items = fed.watchdog_on(TIMEOUT, clock.clone());
@@ -149,7 +149,7 @@ fn rule4_firing_drops_the_stream_and_the_timer_at_once_and_stays_ended() {
 }
 
 #[test]
-fn rule5_a_stream_that_ends_by_itself_is_not_a_timeout() {
+fn w5_a_stream_that_ends_by_itself_is_not_a_timeout() {
     let clock = ManualClock::new();
     let (feed, fed) = Feed::new();
     let mut items = fed.watchdog_on(TIMEOUT, clock.clone());
@@ -169,7 +169,7 @@ fn rule5_a_stream_that_ends_by_itself_is_not_a_timeout() {
 }
 
 #[test]
-fn rule6_zero_timeout_ends_at_the_first_pending() {
+fn w6_zero_timeout_ends_at_the_first_pending() {
     let clock = ManualClock::new();
     let (feed, fed) = Feed::new();
     let mut items = fed.watchdog_on(Duration::ZERO, clock.clone());
@@ -184,7 +184,7 @@ fn rule6_zero_timeout_ends_at_the_first_pending() {
 }
 
 #[test]
-fn rule6_max_timeout_never_fires_and_never_overflows() {
+fn w6_max_timeout_never_fires_and_never_overflows() {
     let clock = ManualClock::new();
     let (feed, fed) = Feed::new();
     let mut items = fed.watchdog_on(Duration::MAX, clock.clone());
@@ -204,7 +204,7 @@ fn rule6_max_timeout_never_fires_and_never_overflows() {
 }
 
 #[test]
-fn rule7_ready_items_cost_no_clock_read_and_no_timer() {
+fn w7_ready_items_cost_no_clock_read_and_no_timer() {
     let clock = ManualClock::new();
     let items = 10_000u64;
     let mut watched = stream::iter(0..items).watchdog_on(TIMEOUT, clock.clone());
@@ -216,7 +216,7 @@ fn rule7_ready_items_cost_no_clock_read_and_no_timer() {
 }
 
 #[test]
-fn rule7_a_busy_stream_re_arms_its_timer_at_most_once_per_timeout() {
+fn w7_a_busy_stream_re_arms_its_timer_at_most_once_per_timeout() {
     let clock = ManualClock::new();
     let (feed, fed) = Feed::new();
     let mut items = fed.watchdog_on(TIMEOUT, clock.clone());
@@ -235,7 +235,7 @@ fn rule7_a_busy_stream_re_arms_its_timer_at_most_once_per_timeout() {
 }
 
 #[test]
-fn rule8_first_item_timeout_applies_until_the_first_item() {
+fn w8_first_item_timeout_applies_until_the_first_item() {
     let clock = ManualClock::new();
     let (feed, fed) = Feed::new();
     let mut items = fed
@@ -259,7 +259,7 @@ fn rule8_first_item_timeout_applies_until_the_first_item() {
 }
 
 #[test]
-fn rule8_first_item_timeout_fires_on_a_stream_that_never_starts() {
+fn w8_first_item_timeout_fires_on_a_stream_that_never_starts() {
     let clock = ManualClock::new();
     let mut items = stream::pending::<()>()
         .watchdog_on(TIMEOUT, clock.clone())
@@ -274,7 +274,7 @@ fn rule8_first_item_timeout_fires_on_a_stream_that_never_starts() {
 }
 
 #[test]
-fn rule10_first_item_timeout_lengthened_during_the_first_wait_moves_its_deadline() {
+fn w10_first_item_timeout_lengthened_during_the_first_wait_moves_its_deadline() {
     let clock = ManualClock::new();
     let mut items = stream::pending::<()>().watchdog_on(TIMEOUT, clock.clone());
     let mut task = Task::new();
@@ -298,7 +298,7 @@ fn rule10_first_item_timeout_lengthened_during_the_first_wait_moves_its_deadline
 }
 
 #[test]
-fn rule10_first_item_timeout_shortened_during_the_first_wait_moves_its_deadline() {
+fn w10_first_item_timeout_shortened_during_the_first_wait_moves_its_deadline() {
     let clock = ManualClock::new();
     let mut items = stream::pending::<()>()
         .watchdog_on(TIMEOUT, clock.clone())
@@ -316,7 +316,7 @@ fn rule10_first_item_timeout_shortened_during_the_first_wait_moves_its_deadline(
 }
 
 #[test]
-fn rule10_first_item_timeout_set_after_the_first_item_changes_nothing() {
+fn w10_first_item_timeout_set_after_the_first_item_changes_nothing() {
     let clock = ManualClock::new();
     let (feed, fed) = Feed::new();
     let mut items = fed.watchdog_on(TIMEOUT, clock.clone());
@@ -331,7 +331,7 @@ fn rule10_first_item_timeout_set_after_the_first_item_changes_nothing() {
 }
 
 #[test]
-fn rule10_try_watchdog_first_item_timeout_during_the_first_wait_moves_its_deadline() {
+fn w10_try_watchdog_first_item_timeout_during_the_first_wait_moves_its_deadline() {
     let clock = ManualClock::new();
     let mut frames = stream::pending::<io::Result<u8>>().try_watchdog_on(TIMEOUT, clock.clone());
     let mut task = Task::new();
@@ -347,7 +347,7 @@ fn rule10_try_watchdog_first_item_timeout_during_the_first_wait_moves_its_deadli
 }
 
 #[test]
-fn rule9_try_watchdog_ends_with_one_error_item() {
+fn w9_try_watchdog_ends_with_one_error_item() {
     let clock = ManualClock::new();
     let (feed, fed) = Feed::<io::Result<u8>>::new();
     let mut frames = fed.try_watchdog_on(TIMEOUT, clock.clone());
@@ -380,7 +380,7 @@ fn rule9_try_watchdog_ends_with_one_error_item() {
 }
 
 #[test]
-fn rule8_rule9_try_watchdog_reports_the_first_item_timeout_it_exceeded() {
+fn w8_w9_try_watchdog_reports_the_first_item_timeout_it_exceeded() {
     let clock = ManualClock::new();
     let mut frames = stream::pending::<io::Result<u8>>()
         .try_watchdog_on(TIMEOUT, clock.clone())
@@ -398,7 +398,7 @@ fn rule8_rule9_try_watchdog_reports_the_first_item_timeout_it_exceeded() {
 }
 
 #[test]
-fn try_watchdog_has_the_accessors_of_watchdog() {
+fn w9_try_watchdog_has_the_accessors_of_watchdog() {
     let frames = stream::pending::<io::Result<u8>>().try_watchdog(TIMEOUT);
     assert_eq!(frames.timeout(), TIMEOUT);
     assert_eq!(frames.name(), None);
@@ -409,7 +409,7 @@ fn try_watchdog_has_the_accessors_of_watchdog() {
 }
 
 #[test]
-fn rule9_try_watchdog_adds_no_error_when_the_stream_ends_by_itself() {
+fn w9_try_watchdog_adds_no_error_when_the_stream_ends_by_itself() {
     let clock = ManualClock::new();
     let mut frames = stream::iter([Ok::<u8, io::Error>(1)]).try_watchdog_on(TIMEOUT, clock);
     let mut task = Task::new();
@@ -419,7 +419,7 @@ fn rule9_try_watchdog_adds_no_error_when_the_stream_ends_by_itself() {
 }
 
 #[test]
-fn rule9_try_watchdog_error_says_no_item_came_for_the_limit_after_its_name() {
+fn w9_try_watchdog_error_says_no_item_came_for_the_limit_after_its_name() {
     let clock = ManualClock::new();
     let mut frames = stream::pending::<io::Result<u8>>().try_watchdog_on(TIMEOUT, clock.clone());
     let mut named = stream::pending::<io::Result<u8>>()

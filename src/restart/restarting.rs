@@ -14,10 +14,10 @@ use pin_project_lite::pin_project;
 use super::backoff::{Backoff, Delays, Jitter};
 use super::{Attempt, Cause, Connect, Disconnected, Restart};
 use crate::clock::{Clock, DefaultClock, Timer};
-use crate::phi_accrual::{PhiAccrual, Rhythm};
-use crate::silence::SilenceTimer;
-use crate::wakers::{remember, wake};
-use crate::{timed_out, trace, TimedOut};
+use crate::support::wakers::{remember, wake};
+use crate::support::yielded;
+use crate::trace;
+use crate::watchdog::{poll_silence, PhiAccrual, Rhythm, SilenceTimer, SourceLimit};
 
 /// The key of the last item delivered, kept for the next attempt ([`resuming`](super::resuming));
 /// `None` leaves the cursor where it is ([`resuming_if_keyed`](super::resuming_if_keyed)).
@@ -699,7 +699,7 @@ where
     /// a failure otherwise.
     #[cold]
     fn source_failed(self: Pin<&mut Self>, error: F::Error) -> Poll<Option<RestartOf<F, K>>> {
-        let cause = match timed_out::yielded::take() {
+        let cause = match yielded::take() {
             Some(timed_out) => Cause::Silent(timed_out),
             None => Cause::Failed(error),
         };
@@ -775,7 +775,7 @@ where
         // A time-out that a `try_` adapter yields within this poll is the source's
         // silence, not a failure (see `source_failed`): one thread-local store
         // per poll forgets any from before.
-        timed_out::yielded::clear();
+        yielded::clear();
         match source.poll_next(cx) {
             Poll::Ready(Some(Ok(item))) => {
                 this.silence.restart();
@@ -799,26 +799,13 @@ where
                 };
                 let settings = &mut *this.settings;
                 let first_item_timeout = settings.first_item_timeout.filter(|_| !seen_item);
-                let silent = match (first_item_timeout, &mut settings.adaptive_silence) {
-                    (None, Some(rhythm)) => {
-                        let after_arrival = this.silence.delivered_since_last_wait();
-                        this.silence
-                            .poll_elapsed_with(
-                                this.clock,
-                                |started| rhythm.wait_limit(started, after_arrival),
-                                cx,
-                            )
-                            .map(|()| TimedOut::learned_silence_of(rhythm.current_limit()))
-                    }
-                    _ => match first_item_timeout.or(settings.silence) {
-                        Some(limit) => this
-                            .silence
-                            .poll_elapsed(this.clock, limit, cx)
-                            .map(|()| TimedOut::silence_of(limit)),
-                        None => return Poll::Pending,
-                    },
+                let learned = settings.adaptive_silence.as_mut();
+                let Some(mut limit) =
+                    SourceLimit::choose(first_item_timeout, learned, settings.silence)
+                else {
+                    return Poll::Pending;
                 };
-                match silent {
+                match poll_silence(this.silence, this.clock, &mut limit, cx) {
                     Poll::Ready(timed_out) => {
                         let name = *this.name;
                         self.go_down(Cause::Silent(timed_out.named(name)))

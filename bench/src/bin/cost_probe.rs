@@ -4,7 +4,8 @@
 //! does that for this build and an earlier one.
 //!
 //! - `ready --kind KIND --items N`: N ready items through KIND (`bare`,
-//!   `with_heartbeat`, `watchdog`, `both`), consumed on `futures::executor` as
+//!   `with_heartbeat`, `watchdog`, `both`, `keep_alive`, `watchdog_adaptive`,
+//!   `try_watchdog`), consumed on `futures::executor` as
 //!   the `ready_path` bench does, timers an hour ahead. Prints the items.
 //! - `idle --streams N --interval-ms MS --secs S`: N tasks each waiting on
 //!   `stream::pending().with_heartbeat(interval)`, started spread over the first
@@ -28,7 +29,7 @@ use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, Stream, StreamExt};
-use futures_heartbeat::HeartbeatExt;
+use futures_heartbeat::{HeartbeatExt, PhiAccrual};
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -38,7 +39,8 @@ through an adapter, or idle heartbeats on a one-thread executor.
 
 usage: cargo run --release -p futures-heartbeat-bench --bin cost_probe -- ready|idle [FLAGS]
 
-  ready --kind bare|with_heartbeat|watchdog|both (with_heartbeat)
+  ready --kind bare|with_heartbeat|watchdog|both|keep_alive|
+               watchdog_adaptive|try_watchdog    (with_heartbeat)
         --items N                                (1000000)
   idle  --streams N                              (10000)
         --interval-ms MS                         (1000)
@@ -89,6 +91,13 @@ fn ready(kind: &str, items: u64) -> Option<u64> {
         "with_heartbeat" => futures::executor::block_on(drain(source().with_heartbeat(HOUR))),
         "watchdog" => futures::executor::block_on(drain(source().watchdog(HOUR))),
         "both" => futures::executor::block_on(drain(source().watchdog(HOUR).with_heartbeat(HOUR))),
+        "keep_alive" => futures::executor::block_on(drain(source().keep_alive(HOUR))),
+        "watchdog_adaptive" => {
+            futures::executor::block_on(drain(source().watchdog_adaptive(PhiAccrual::new(HOUR))))
+        }
+        "try_watchdog" => futures::executor::block_on(drain(
+            source().map(Ok::<_, std::io::Error>).try_watchdog(HOUR),
+        )),
         _ => return None,
     })
 }

@@ -1,10 +1,5 @@
-//! `Sink` through the adapters: wrapping a connection keeps its write half.
-//!
-//! The heartbeat and the keep-alive hold what they wrap for as long as they
-//! live, and hand every `Sink` call to it unchanged ([`forward_sink`]), as the
-//! `try_` adapters do to the watchdog or probe they are made of. The
-//! watchdogs drop what they wrap when they end, so their writes go through
-//! [`Writes`] ([`sink_through_writes`]), which says why there is nothing left
+//! A watchdog's write half. The watchdogs drop what they wrap when they end,
+//! so their writes go through [`Writes`], which says why there is nothing left
 //! to write to, and wakes a write that was waiting on the connection when it went.
 
 use core::pin::Pin;
@@ -12,75 +7,8 @@ use core::task::{Context, Poll, Waker};
 
 use futures_sink::Sink;
 
-use crate::wakers::{remember, wake};
+use crate::support::wakers::{remember, wake};
 use crate::{TimedOut, WriteError};
-
-/// The four methods of `Sink`, each handing the call to the pinned field
-/// `$field` unchanged: for an `impl Sink<$item>` whose `Error` is the field's.
-macro_rules! forward_sink {
-    ($field:ident, $item:ty) => {
-        fn poll_ready(
-            self: ::core::pin::Pin<&mut Self>,
-            cx: &mut ::core::task::Context<'_>,
-        ) -> ::core::task::Poll<Result<(), Self::Error>> {
-            self.project().$field.poll_ready(cx)
-        }
-
-        fn start_send(self: ::core::pin::Pin<&mut Self>, item: $item) -> Result<(), Self::Error> {
-            self.project().$field.start_send(item)
-        }
-
-        fn poll_flush(
-            self: ::core::pin::Pin<&mut Self>,
-            cx: &mut ::core::task::Context<'_>,
-        ) -> ::core::task::Poll<Result<(), Self::Error>> {
-            self.project().$field.poll_flush(cx)
-        }
-
-        fn poll_close(
-            self: ::core::pin::Pin<&mut Self>,
-            cx: &mut ::core::task::Context<'_>,
-        ) -> ::core::task::Poll<Result<(), Self::Error>> {
-            self.project().$field.poll_close(cx)
-        }
-    };
-}
-
-pub(crate) use forward_sink;
-
-/// The four methods of `Sink` for a watchdog, each made by its `writes()`, a
-/// [`Writes`] for the one call: for an `impl Sink<$item>` whose `Error` is the
-/// connection's, wrapped in `WriteError`.
-macro_rules! sink_through_writes {
-    ($item:ty) => {
-        fn poll_ready(
-            self: ::core::pin::Pin<&mut Self>,
-            cx: &mut ::core::task::Context<'_>,
-        ) -> ::core::task::Poll<Result<(), Self::Error>> {
-            self.writes().poll_ready(cx)
-        }
-
-        fn start_send(self: ::core::pin::Pin<&mut Self>, item: $item) -> Result<(), Self::Error> {
-            self.writes().start_send(item)
-        }
-
-        fn poll_flush(
-            self: ::core::pin::Pin<&mut Self>,
-            cx: &mut ::core::task::Context<'_>,
-        ) -> ::core::task::Poll<Result<(), Self::Error>> {
-            self.writes().poll_flush(cx)
-        }
-
-        fn poll_close(
-            self: ::core::pin::Pin<&mut Self>,
-            cx: &mut ::core::task::Context<'_>,
-        ) -> ::core::task::Poll<Result<(), Self::Error>> {
-            self.writes().poll_close(cx)
-        }
-    };
-}
-
-pub(crate) use sink_through_writes;
 
 /// A watchdog's write half, for one `Sink` call: its connection while it runs;
 /// once it has dropped it, why there is none.

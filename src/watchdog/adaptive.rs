@@ -1,18 +1,18 @@
 use core::fmt;
 use core::pin::Pin;
-use core::task::{ready, Context, Poll, Waker};
 use std::time::Duration;
 
 use futures_core::stream::{FusedStream, Stream};
 use futures_sink::Sink;
 use pin_project_lite::pin_project;
 
+use super::machine::Machine;
+use super::{PhiAccrual, Rhythm};
 use crate::clock::{Clock, DefaultClock};
-use crate::phi_accrual::{PhiAccrual, Rhythm};
-use crate::silence::SilenceTimer;
-use crate::sink::{let_go, sink_through_writes, Writes};
-use crate::trace;
-use crate::watchdog::{fire, State};
+use crate::support::delegate_access_inner::delegate_access_inner;
+use crate::support::forward_sink::forward_sink;
+use crate::support::forward_stream::forward_stream;
+use crate::support::time_out_as_error::TimesOut;
 use crate::{TimedOut, WriteError};
 
 pin_project! {
@@ -23,45 +23,71 @@ pin_project! {
     where
         C: Clock,
     {
-        // Dropped as soon as the watchdog ends (it fired, or the stream ended), to release what it holds.
         #[pin]
-        stream: Option<S>,
-        // Its timer is dropped when the stream ends or the watchdog fires.
-        #[pin]
-        silence: SilenceTimer<C::Timer>,
-        clock: C,
-        rhythm: Rhythm,
-        name: Option<&'static str>,
-        state: State,
-        // The `Sink` side's: woken when the stream is dropped under a pending write.
-        writer: Option<Waker>,
+        machine: Machine<S, C, Rhythm>,
     }
 }
 
 impl<S: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug for AdaptiveWatchdog<S, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AdaptiveWatchdog")
-            .field("stream", &self.stream)
-            .field("clock", &self.clock)
-            .field("rhythm", &self.rhythm)
-            .field("name", &self.name)
-            .field("silence", &self.silence)
-            .field("state", &self.state)
-            .finish()
+        self.machine.fmt_as("AdaptiveWatchdog", f)
     }
 }
 
 impl<S, C: Clock> AdaptiveWatchdog<S, C> {
     pub(crate) fn new(stream: S, detector: PhiAccrual, clock: C) -> Self {
         AdaptiveWatchdog {
-            stream: Some(stream),
-            silence: SilenceTimer::new(),
-            clock,
-            rhythm: Rhythm::new(detector),
-            name: None,
-            state: State::Running,
-            writer: None,
+            machine: Machine::new(stream, Rhythm::new(detector), clock),
         }
+    }
+
+    delegate_access_inner! { machine, (.),
+        /// The wrapped stream, or `None` once the watchdog has ended and dropped it.
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+        /// use std::time::Duration;
+        ///
+        /// let items = stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
+        /// assert!(items.get_ref().is_some());
+        /// ```
+        get_ref -> Option<&S>,
+        /// The wrapped stream, mutably, or `None` once the watchdog has ended.
+        ///
+        /// Taking items from it directly bypasses the watchdog.
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+        /// use std::time::Duration;
+        ///
+        /// let mut items = stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
+        /// assert!(items.get_mut().is_some());
+        /// ```
+        get_mut -> Option<&mut S>,
+        /// The wrapped stream, pinned, or `None` once the watchdog has ended.
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+        /// use std::{pin::pin, time::Duration};
+        ///
+        /// let mut items = pin!(stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1))));
+        /// assert!(items.as_mut().get_pin_mut().is_some());
+        /// ```
+        get_pin_mut -> Option<Pin<&mut S>>,
+        /// Unwraps the stream, or `None` if the watchdog has ended and dropped it.
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+        /// use std::time::Duration;
+        ///
+        /// let items = stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
+        /// assert!(items.into_inner().is_some());
+        /// ```
+        into_inner -> Option<S>,
     }
 
     /// Names the stream in the events of the `tracing` feature; set after the
@@ -77,14 +103,15 @@ impl<S, C: Clock> AdaptiveWatchdog<S, C> {
     ///     .named("peer 7");
     /// assert_eq!(peer.name(), Some("peer 7"));
     /// ```
-    pub fn named(mut self, name: &'static str) -> Self {
-        self.name = Some(name);
-        self
+    pub fn named(self, name: &'static str) -> Self {
+        AdaptiveWatchdog {
+            machine: self.machine.named(name),
+        }
     }
 
     /// The name given with [`named`](Self::named).
     pub fn name(&self) -> Option<&'static str> {
-        self.name
+        self.machine.name()
     }
 
     /// The detector's settings.
@@ -99,7 +126,7 @@ impl<S, C: Clock> AdaptiveWatchdog<S, C> {
     /// assert_eq!(peer.detector(), detector);
     /// ```
     pub fn detector(&self) -> PhiAccrual {
-        self.rhythm.settings()
+        self.machine.limit().settings()
     }
 
     /// The suspicion now: φ for the silence of the current wait, 0 while the
@@ -132,10 +159,7 @@ impl<S, C: Clock> AdaptiveWatchdog<S, C> {
     /// # });
     /// ```
     pub fn phi(&self) -> f64 {
-        if self.state == State::Ended || self.silence.delivered_since_last_wait() {
-            return 0.0;
-        }
-        self.rhythm.phi_at(self.clock.now())
+        self.machine.phi()
     }
 
     /// How long the current wait may last before φ reaches the threshold, for the
@@ -152,7 +176,7 @@ impl<S, C: Clock> AdaptiveWatchdog<S, C> {
     /// assert!(limit > Duration::from_millis(3300) && limit < Duration::from_millis(3500));
     /// ```
     pub fn silence_limit(&self) -> Duration {
-        self.rhythm.current_limit()
+        self.machine.limit().current_limit()
     }
 
     /// The mean and the standard deviation of the gaps learned so far (the first
@@ -171,7 +195,7 @@ impl<S, C: Clock> AdaptiveWatchdog<S, C> {
     /// assert_eq!(deviation, Duration::from_millis(250));
     /// ```
     pub fn learned_rhythm(&self) -> (Duration, Duration) {
-        self.rhythm.learned()
+        self.machine.limit().learned()
     }
 
     /// `true` once the watchdog has ended the stream because φ reached the threshold.
@@ -194,137 +218,19 @@ impl<S, C: Clock> AdaptiveWatchdog<S, C> {
     /// # });
     /// ```
     pub fn timed_out(&self) -> bool {
-        self.state == State::TimedOut
-    }
-
-    /// The wrapped stream, or `None` once the watchdog has ended and dropped it.
-    ///
-    /// ```
-    /// use futures::stream;
-    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
-    /// use std::time::Duration;
-    ///
-    /// let items = stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
-    /// assert!(items.get_ref().is_some());
-    /// ```
-    pub fn get_ref(&self) -> Option<&S> {
-        self.stream.as_ref()
-    }
-
-    /// The wrapped stream, mutably, or `None` once the watchdog has ended.
-    ///
-    /// Taking items from it directly bypasses the watchdog.
-    ///
-    /// ```
-    /// use futures::stream;
-    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
-    /// use std::time::Duration;
-    ///
-    /// let mut items = stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
-    /// assert!(items.get_mut().is_some());
-    /// ```
-    pub fn get_mut(&mut self) -> Option<&mut S> {
-        self.stream.as_mut()
-    }
-
-    /// The wrapped stream, pinned, or `None` once the watchdog has ended.
-    ///
-    /// ```
-    /// use futures::stream;
-    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
-    /// use std::{pin::pin, time::Duration};
-    ///
-    /// let mut items = pin!(stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1))));
-    /// assert!(items.as_mut().get_pin_mut().is_some());
-    /// ```
-    pub fn get_pin_mut(self: Pin<&mut Self>) -> Option<Pin<&mut S>> {
-        self.project().stream.as_pin_mut()
-    }
-
-    /// Unwraps the stream, or `None` if the watchdog has ended and dropped it.
-    ///
-    /// ```
-    /// use futures::stream;
-    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
-    /// use std::time::Duration;
-    ///
-    /// let items = stream::iter([1, 2]).watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
-    /// assert!(items.into_inner().is_some());
-    /// ```
-    pub fn into_inner(self) -> Option<S> {
-        self.stream
-    }
-}
-
-impl<S: Stream, C: Clock> AdaptiveWatchdog<S, C> {
-    /// The stream ended by itself: lets go of it and of the timer.
-    #[cold]
-    #[inline(never)]
-    fn end(self: Pin<&mut Self>) -> Poll<Option<S::Item>> {
-        let this = self.project();
-        *this.state = State::Ended;
-        let_go(this.stream, this.writer);
-        this.silence.stop();
-        Poll::Ready(None)
-    }
-
-    /// The stream is pending. At the first such poll after an item, the clock is
-    /// read: that is when the item counts as arrived, the gap since the last
-    /// arrival is learned, and the one timer is aimed at the moment φ will reach
-    /// the threshold. As in the watchdog, a timer still armed for an earlier
-    /// deadline is left alone until it fires, and only then moved, so that a
-    /// busy stream does not move it at every wait: the task may be woken once,
-    /// early, on the way.
-    #[inline(never)]
-    fn wait(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
-        let mut this = self.project();
-        let after_arrival = this.silence.delivered_since_last_wait();
-        let rhythm = &mut *this.rhythm;
-        ready!(this.silence.as_mut().poll_elapsed_with(
-            this.clock,
-            |started| rhythm.wait_limit(started, after_arrival),
-            cx
-        ));
-        trace::watchdog_fired(*this.name, this.rhythm.current_limit());
-        fire(this.stream, this.writer, this.silence, this.state)
+        self.machine.timed_out()
     }
 }
 
 impl<S: Stream, C: Clock> Stream for AdaptiveWatchdog<S, C> {
     type Item = S::Item;
 
-    #[inline(always)]
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
-        let mut this = self.as_mut().project();
-        let Some(stream) = this.stream.as_mut().as_pin_mut() else {
-            return Poll::Ready(None);
-        };
-
-        // Poll order: the stream first, so that an item that is ready is always
-        // delivered, however late the consumer comes for it. An item costs one
-        // store, as in the watchdog: its arrival is timed at the next wait.
-        match stream.poll_next(cx) {
-            Poll::Ready(Some(item)) => {
-                this.silence.restart();
-                Poll::Ready(Some(item))
-            }
-            Poll::Ready(None) => self.end(),
-            Poll::Pending => self.wait(cx),
-        }
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        match &self.stream {
-            // It may end at any time, so nothing is certain to come; it never adds items.
-            Some(stream) if self.state == State::Running => (0, stream.size_hint().1),
-            _ => (0, Some(0)),
-        }
-    }
+    forward_stream!(machine);
 }
 
 impl<S: Stream, C: Clock> FusedStream for AdaptiveWatchdog<S, C> {
     fn is_terminated(&self) -> bool {
-        self.state != State::Running
+        self.machine.is_terminated()
     }
 }
 
@@ -346,18 +252,15 @@ where
 {
     type Error = WriteError<S::Error>;
 
-    sink_through_writes!(Item);
+    forward_sink!(machine, Item);
 }
 
-impl<S, C: Clock> AdaptiveWatchdog<S, C> {
-    /// What ran out, once the watchdog has fired: the learned limit and its name.
-    pub(crate) fn what_timed_out(&self) -> TimedOut {
-        TimedOut::learned_silence_of(self.silence_limit()).named(self.name())
+impl<S: Stream, C: Clock> TimesOut for AdaptiveWatchdog<S, C> {
+    fn timed_out(&self) -> bool {
+        self.machine.timed_out()
     }
 
-    fn writes(self: Pin<&mut Self>) -> Writes<'_, S> {
-        let timed_out = self.timed_out().then(|| self.what_timed_out());
-        let this = self.project();
-        Writes::new(this.stream, this.writer, timed_out)
+    fn what_timed_out(&self) -> TimedOut {
+        self.machine.what_timed_out()
     }
 }

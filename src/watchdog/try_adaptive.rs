@@ -1,17 +1,18 @@
 use core::fmt;
 use core::pin::Pin;
-use core::task::{Context, Poll};
 use std::io;
 use std::time::Duration;
 
 use futures_core::stream::{FusedStream, Stream};
+use futures_sink::Sink;
 use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock};
-use crate::try_watchdog::{
-    is_terminated_reporting_timeout, poll_reporting_timeout, size_hint_reporting_timeout, Fires,
-};
-use crate::{AdaptiveWatchdog, PhiAccrual, TimedOut};
+use crate::support::delegate_access_inner::delegate_access_inner;
+use crate::support::forward_sink::forward_sink;
+use crate::support::forward_stream::forward_stream;
+use crate::support::time_out_as_error::TimeOutAsError;
+use crate::{AdaptiveWatchdog, PhiAccrual, WriteError};
 
 pin_project! {
     /// Stream returned by [`try_watchdog_adaptive`](crate::HeartbeatExt::try_watchdog_adaptive)
@@ -22,26 +23,42 @@ pin_project! {
         C: Clock,
     {
         #[pin]
-        watchdog: AdaptiveWatchdog<S, C>,
-        reported: bool,
+        watchdog: TimeOutAsError<AdaptiveWatchdog<S, C>>,
     }
 }
 
 impl<S: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug for TryAdaptiveWatchdog<S, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TryAdaptiveWatchdog")
-            .field("watchdog", &self.watchdog)
-            .field("reported", &self.reported)
-            .finish()
+        self.watchdog.fmt_as("TryAdaptiveWatchdog", "watchdog", f)
     }
 }
 
 impl<S, C: Clock> TryAdaptiveWatchdog<S, C> {
-    pub(crate) fn new(watchdog: AdaptiveWatchdog<S, C>) -> Self {
+    pub(crate) fn new(stream: S, detector: PhiAccrual, clock: C) -> Self {
         TryAdaptiveWatchdog {
-            watchdog,
-            reported: false,
+            watchdog: TimeOutAsError::new(AdaptiveWatchdog::new(stream, detector, clock)),
         }
+    }
+
+    delegate_access_inner! { watchdog, (. .),
+        /// The wrapped stream, or `None` once the watchdog has ended; see [`AdaptiveWatchdog::get_ref`].
+        get_ref -> Option<&S>,
+        /// The wrapped stream, mutably, or `None` once the watchdog has ended.
+        get_mut -> Option<&mut S>,
+        /// The wrapped stream, pinned, or `None` once the watchdog has ended.
+        get_pin_mut -> Option<Pin<&mut S>>,
+        /// Unwraps the stream, or `None` if the watchdog has ended and dropped it.
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
+        /// use std::{io, time::Duration};
+        ///
+        /// let frames = stream::iter([io::Result::Ok(1)])
+        ///     .try_watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
+        /// assert!(frames.into_inner().is_some());
+        /// ```
+        into_inner -> Option<S>,
     }
 
     /// Names the stream in the events of the `tracing` feature; see [`AdaptiveWatchdog::named`].
@@ -58,8 +75,7 @@ impl<S, C: Clock> TryAdaptiveWatchdog<S, C> {
     /// ```
     pub fn named(self, name: &'static str) -> Self {
         TryAdaptiveWatchdog {
-            watchdog: self.watchdog.named(name),
-            reported: self.reported,
+            watchdog: self.watchdog.map(|watchdog| watchdog.named(name)),
         }
     }
 
@@ -76,7 +92,7 @@ impl<S, C: Clock> TryAdaptiveWatchdog<S, C> {
     /// assert_eq!(frames.named("frames").name(), Some("frames"));
     /// ```
     pub fn name(&self) -> Option<&'static str> {
-        self.watchdog.name()
+        self.watchdog.get_ref().name()
     }
 
     /// The detector's settings; see [`AdaptiveWatchdog::detector`].
@@ -91,7 +107,7 @@ impl<S, C: Clock> TryAdaptiveWatchdog<S, C> {
     /// assert_eq!(frames.detector(), detector);
     /// ```
     pub fn detector(&self) -> PhiAccrual {
-        self.watchdog.detector()
+        self.watchdog.get_ref().detector()
     }
 
     /// The suspicion now; see [`AdaptiveWatchdog::phi`].
@@ -106,12 +122,12 @@ impl<S, C: Clock> TryAdaptiveWatchdog<S, C> {
     /// assert_eq!(frames.phi(), 0.0); // not polled yet: no wait has started
     /// ```
     pub fn phi(&self) -> f64 {
-        self.watchdog.phi()
+        self.watchdog.get_ref().phi()
     }
 
     /// How long the current wait may last; see [`AdaptiveWatchdog::silence_limit`].
     pub fn silence_limit(&self) -> Duration {
-        self.watchdog.silence_limit()
+        self.watchdog.get_ref().silence_limit()
     }
 
     /// The mean and the standard deviation of the gaps learned so far; see
@@ -128,7 +144,7 @@ impl<S, C: Clock> TryAdaptiveWatchdog<S, C> {
     /// assert_eq!(frames.learned_rhythm(), (Duration::from_secs(1), Duration::from_millis(250)));
     /// ```
     pub fn learned_rhythm(&self) -> (Duration, Duration) {
-        self.watchdog.learned_rhythm()
+        self.watchdog.get_ref().learned_rhythm()
     }
 
     /// `true` once the watchdog has fired; see [`AdaptiveWatchdog::timed_out`].
@@ -146,37 +162,7 @@ impl<S, C: Clock> TryAdaptiveWatchdog<S, C> {
     /// # });
     /// ```
     pub fn timed_out(&self) -> bool {
-        self.watchdog.timed_out()
-    }
-
-    /// The wrapped stream, or `None` once the watchdog has ended; see [`AdaptiveWatchdog::get_ref`].
-    pub fn get_ref(&self) -> Option<&S> {
-        self.watchdog.get_ref()
-    }
-
-    /// The wrapped stream, mutably, or `None` once the watchdog has ended.
-    pub fn get_mut(&mut self) -> Option<&mut S> {
-        self.watchdog.get_mut()
-    }
-
-    /// The wrapped stream, pinned, or `None` once the watchdog has ended.
-    pub fn get_pin_mut(self: Pin<&mut Self>) -> Option<Pin<&mut S>> {
-        self.project().watchdog.get_pin_mut()
-    }
-
-    /// Unwraps the stream, or `None` if the watchdog has ended and dropped it.
-    ///
-    /// ```
-    /// use futures::stream;
-    /// use futures_heartbeat::{HeartbeatExt, PhiAccrual};
-    /// use std::{io, time::Duration};
-    ///
-    /// let frames = stream::iter([io::Result::Ok(1)])
-    ///     .try_watchdog_adaptive(PhiAccrual::new(Duration::from_secs(1)));
-    /// assert!(frames.into_inner().is_some());
-    /// ```
-    pub fn into_inner(self) -> Option<S> {
-        self.watchdog.into_inner()
+        self.watchdog.get_ref().timed_out()
     }
 }
 
@@ -188,14 +174,7 @@ where
 {
     type Item = Result<T, E>;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.project();
-        poll_reporting_timeout(this.watchdog, this.reported, cx)
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        size_hint_reporting_timeout(&self.watchdog, self.reported)
-    }
+    forward_stream!(watchdog);
 }
 
 impl<S, C, T, E> FusedStream for TryAdaptiveWatchdog<S, C>
@@ -205,31 +184,20 @@ where
     E: From<io::Error>,
 {
     fn is_terminated(&self) -> bool {
-        is_terminated_reporting_timeout(&self.watchdog, self.reported)
-    }
-}
-
-impl<S: Stream, C: Clock> Fires for AdaptiveWatchdog<S, C> {
-    fn timed_out(&self) -> bool {
-        AdaptiveWatchdog::timed_out(self)
-    }
-
-    fn what_timed_out(&self) -> TimedOut {
-        AdaptiveWatchdog::what_timed_out(self)
+        self.watchdog.is_terminated()
     }
 }
 
 /// Writes go through the [`AdaptiveWatchdog`] inside, and fail as its writes do
 /// once it has ended (rule W11 of [`watchdog`](crate::HeartbeatExt::watchdog)):
-/// with [`WriteError::TimedOut`](crate::WriteError::TimedOut) after the time-out
+/// with [`WriteError::TimedOut`] after the time-out
 /// that the stream reports as its last `Err`. They do not count as life.
-// Paths in full rather than imports: this impl is the file's only use of them.
-impl<S, C, Item> futures_sink::Sink<Item> for TryAdaptiveWatchdog<S, C>
+impl<S, C, Item> Sink<Item> for TryAdaptiveWatchdog<S, C>
 where
-    S: futures_sink::Sink<Item>,
+    S: Sink<Item>,
     C: Clock,
 {
-    type Error = crate::WriteError<S::Error>;
+    type Error = WriteError<S::Error>;
 
-    crate::sink::forward_sink!(watchdog, Item);
+    forward_sink!(watchdog, Item);
 }

@@ -8,8 +8,9 @@ use futures_sink::Sink;
 use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock};
-use crate::silence::SilenceTimer;
-use crate::sink::forward_sink;
+use crate::support::delegate_access_inner::delegate_access_inner;
+use crate::support::forward_sink::forward_sink;
+use crate::watchdog::SilenceTimer;
 use crate::Event;
 
 pin_project! {
@@ -58,6 +59,62 @@ impl<S, C: Clock> KeepAlive<S, C> {
         }
     }
 
+    delegate_access_inner! { stream, (),
+        /// The wrapped stream.
+        ///
+        /// ```
+        /// use futures::stream::{self, Stream};
+        /// use futures_heartbeat::HeartbeatExt;
+        /// use std::time::Duration;
+        ///
+        /// let events = stream::iter([1, 2]).keep_alive(Duration::from_secs(1));
+        /// assert_eq!(events.get_ref().size_hint(), (2, Some(2)));
+        /// ```
+        get_ref -> &S,
+        /// The wrapped stream, mutably.
+        ///
+        /// Taking items from it directly bypasses the keep-alive: they do not count as activity.
+        ///
+        /// ```
+        /// use futures::stream::{self, StreamExt};
+        /// use futures_heartbeat::{Event, HeartbeatExt};
+        /// use std::time::Duration;
+        ///
+        /// # futures::executor::block_on(async {
+        /// let mut events = stream::iter([1, 2]).keep_alive(Duration::from_secs(1));
+        /// assert_eq!(events.get_mut().next().await, Some(1));
+        /// assert_eq!(events.next().await, Some(Event::Item(2)));
+        /// # });
+        /// ```
+        get_mut -> &mut S,
+        /// The wrapped stream, pinned.
+        ///
+        /// ```
+        /// use futures::stream::{self, StreamExt};
+        /// use futures_heartbeat::HeartbeatExt;
+        /// use std::pin::pin;
+        /// use std::time::Duration;
+        ///
+        /// # futures::executor::block_on(async {
+        /// let mut events = pin!(stream::iter([1, 2]).keep_alive(Duration::from_secs(1)));
+        /// assert_eq!(events.as_mut().get_pin_mut().next().await, Some(1));
+        /// # });
+        /// ```
+        get_pin_mut -> Pin<&mut S>,
+        /// Unwraps the stream, dropping the timer.
+        ///
+        /// ```
+        /// use futures::stream;
+        /// use futures_heartbeat::HeartbeatExt;
+        /// use std::time::Duration;
+        ///
+        /// let events = stream::iter([1, 2]).keep_alive(Duration::from_secs(1));
+        /// let items = futures::executor::block_on_stream(events.into_inner());
+        /// assert_eq!(items.collect::<Vec<_>>(), [1, 2]);
+        /// ```
+        into_inner -> S,
+    }
+
     /// How long the stream may be idle before a pulse.
     ///
     /// ```
@@ -70,71 +127,6 @@ impl<S, C: Clock> KeepAlive<S, C> {
     /// ```
     pub fn idle(&self) -> Duration {
         self.idle_time
-    }
-
-    /// The wrapped stream.
-    ///
-    /// ```
-    /// use futures::stream::{self, Stream};
-    /// use futures_heartbeat::HeartbeatExt;
-    /// use std::time::Duration;
-    ///
-    /// let events = stream::iter([1, 2]).keep_alive(Duration::from_secs(1));
-    /// assert_eq!(events.get_ref().size_hint(), (2, Some(2)));
-    /// ```
-    pub fn get_ref(&self) -> &S {
-        &self.stream
-    }
-
-    /// The wrapped stream, mutably.
-    ///
-    /// Taking items from it directly bypasses the keep-alive: they do not count as activity.
-    ///
-    /// ```
-    /// use futures::stream::{self, StreamExt};
-    /// use futures_heartbeat::{Event, HeartbeatExt};
-    /// use std::time::Duration;
-    ///
-    /// # futures::executor::block_on(async {
-    /// let mut events = stream::iter([1, 2]).keep_alive(Duration::from_secs(1));
-    /// assert_eq!(events.get_mut().next().await, Some(1));
-    /// assert_eq!(events.next().await, Some(Event::Item(2)));
-    /// # });
-    /// ```
-    pub fn get_mut(&mut self) -> &mut S {
-        &mut self.stream
-    }
-
-    /// The wrapped stream, pinned.
-    ///
-    /// ```
-    /// use futures::stream::{self, StreamExt};
-    /// use futures_heartbeat::HeartbeatExt;
-    /// use std::pin::pin;
-    /// use std::time::Duration;
-    ///
-    /// # futures::executor::block_on(async {
-    /// let mut events = pin!(stream::iter([1, 2]).keep_alive(Duration::from_secs(1)));
-    /// assert_eq!(events.as_mut().get_pin_mut().next().await, Some(1));
-    /// # });
-    /// ```
-    pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut S> {
-        self.project().stream
-    }
-
-    /// Unwraps the stream, dropping the timer.
-    ///
-    /// ```
-    /// use futures::stream;
-    /// use futures_heartbeat::HeartbeatExt;
-    /// use std::time::Duration;
-    ///
-    /// let events = stream::iter([1, 2]).keep_alive(Duration::from_secs(1));
-    /// let items = futures::executor::block_on_stream(events.into_inner());
-    /// assert_eq!(items.collect::<Vec<_>>(), [1, 2]);
-    /// ```
-    pub fn into_inner(self) -> S {
-        self.stream
     }
 }
 
