@@ -166,7 +166,6 @@
 
 mod adaptive_watchdog;
 pub mod clock;
-mod duplex;
 mod event;
 mod ext;
 mod heartbeat;
@@ -186,13 +185,12 @@ mod watchdog;
 mod write_error;
 
 pub use crate::adaptive_watchdog::AdaptiveWatchdog;
-pub use crate::duplex::Duplex;
 pub use crate::event::Event;
 pub use crate::ext::HeartbeatExt;
 pub use crate::heartbeat::{WithHeartbeat, MAX_ITEMS_BEFORE_PULSE};
 pub use crate::keep_alive::KeepAlive;
 pub use crate::phi_accrual::PhiAccrual;
-pub use crate::probe::{EveryFrame, PingBackoff, Probe};
+pub use crate::probe::{Duplex, EveryFrame, PingBackoff, Probe};
 pub use crate::timed_out::{TimedOut, TimeoutKind};
 pub use crate::try_adaptive_watchdog::TryAdaptiveWatchdog;
 pub use crate::try_probe::TryProbe;

@@ -14,6 +14,10 @@ use crate::silence::SilenceTimer;
 use crate::wakers::{remember, wake};
 use crate::TimedOut;
 
+mod duplex;
+
+pub use self::duplex::Duplex;
+
 /// How long a probe waits for an answer to its ping by default: gRPC's
 /// `KEEPALIVE_TIMEOUT`, also hyper's, Kestrel's and grpc-go's.
 pub(crate) const DEFAULT_ACK_TIMEOUT: Duration = Duration::from_secs(20);

@@ -127,12 +127,12 @@ use crate::clock::{Clock, DefaultClock};
 mod backoff;
 mod connect;
 mod events;
-mod restarting;
+mod stream;
 
 pub use self::backoff::Jitter;
 pub use self::connect::Connect;
 pub use self::events::{Attempt, Cause, Disconnected, Restart};
-pub use self::restarting::Restarting;
+pub use self::stream::Restarting;
 
 /// A stream of [`Restart`] events from the sources that `connect` makes: called
 /// for the first attempt and again after each `Down`, once the backoff's delay has
