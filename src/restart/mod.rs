@@ -118,21 +118,30 @@
 //! # });
 //! ```
 
+use core::fmt;
 use core::future::Future;
+use core::pin::Pin;
+use core::task::Waker;
+use std::collections::VecDeque;
 
 use futures_core::stream::Stream;
+use pin_project_lite::pin_project;
 
-use crate::clock::{Clock, DefaultClock};
+use crate::clock::{Clock, DefaultClock, Instant};
+use crate::silence::SilenceTimer;
 
 mod backoff;
 mod connect;
 mod events;
+mod settings;
+mod sink;
 mod stream;
 
 pub use self::backoff::Jitter;
 pub use self::connect::Connect;
 pub use self::events::{Attempt, Cause, Disconnected, Restart};
-pub use self::stream::Restarting;
+
+use self::settings::Settings;
 
 /// A stream of [`Restart`] events from the sources that `connect` makes: called
 /// for the first attempt and again after each `Down`, once the backoff's delay has
@@ -325,4 +334,123 @@ where
     C: Clock,
 {
     Restarting::new(connect, Some(Box::new(key_of)), clock)
+}
+
+/// The key of the last item delivered, kept for the next attempt ([`resuming`]);
+/// `None` leaves the cursor where it is ([`resuming_if_keyed`]).
+type CursorOf<T, K> = Box<dyn FnMut(&T) -> Option<K> + Send>;
+
+pin_project! {
+    /// Stream returned by [`restarting`] and [`resuming`]
+    /// (and their `_on` forms).
+    ///
+    /// `F` is the connect function (see [`Connect`] for the types it implies), `K`
+    /// the key of [`resuming`]'s cursor, `C` the clock. It is
+    /// `Unpin` whenever its source is (and the clock's timer, as every clock's of
+    /// this crate is): the connect function's future is boxed, one allocation per
+    /// connect, and need not be.
+    ///
+    /// Its settings are builder methods, meant to be chained right after the
+    /// constructor. Each says what it does when set after the first poll, which an
+    /// `Unpin` stream allows: a limit on something in progress (a wait, a connect)
+    /// moves its deadline, counted from its start; the others apply from the next
+    /// time they are needed.
+    #[must_use = "streams do nothing unless polled"]
+    pub struct Restarting<F, K = (), C = DefaultClock>
+    where
+        F: Connect<K>,
+        C: Clock,
+    {
+        connect: F,
+        // Dropped as soon as it resolves or times out, or the adapter is dropped.
+        // Boxed, so that the adapter is `Unpin` when the source is: connects are rare.
+        connecting: Option<Pin<Box<F::Future>>>,
+        // Dropped as soon as it fails, ends or falls silent: before the next connect.
+        #[pin]
+        source: Option<F::Source>,
+        // The connect timeout while connecting, the backoff while backing off.
+        #[pin]
+        timer: Option<C::Timer>,
+        #[pin]
+        silence: SilenceTimer<C::Timer>,
+        clock: C,
+        state: State,
+        name: Option<&'static str>,
+        settings: Settings<F::Error>,
+        cursor_of: Option<CursorOf<F::Ok, K>>,
+        cursor: Option<K>,
+        attempt: u32,
+        restarts: u32,
+        recent_restarts: VecDeque<Instant>,
+        // Since when there has been no source, for `Up`'s downtime.
+        down_since: Option<Instant>,
+        // The two-way side (`Sink`): the error of a write that failed, for the
+        // stream side to report as `Down`; the task waiting for a source to
+        // write to; the task waiting for the source's frames, woken when a write fails.
+        write_failed: Option<F::Error>,
+        writer: Option<Waker>,
+        reader: Option<Waker>,
+        // Whether the caller has closed the `Sink` side: then nothing new starts.
+        shutdown: Shutdown,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    NotStarted,
+    Connecting { since: Instant },
+    Up { since: Instant, seen_item: bool },
+    BackingOff,
+    Done,
+}
+
+/// The caller's `poll_close`: once called, no connect, and the stream ends with its source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shutdown {
+    Open,
+    // Closing the source has started and is not done.
+    Closing,
+    // The source's close is done or failed, or there was no source to close.
+    Closed,
+}
+
+impl<F: Connect<K>, K: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug for Restarting<F, K, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Restarting")
+            .field("state", &self.state)
+            .field("shutdown", &self.shutdown)
+            .field("name", &self.name)
+            .field("attempt", &self.attempt)
+            .field("restarts", &self.restarts)
+            .field("cursor", &self.cursor)
+            .field("clock", &self.clock)
+            .field("settings", &self.settings)
+            .finish()
+    }
+}
+
+impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
+    fn new(connect: F, cursor_of: Option<CursorOf<F::Ok, K>>, clock: C) -> Self {
+        Restarting {
+            connect,
+            connecting: None,
+            source: None,
+            timer: None,
+            silence: SilenceTimer::new(),
+            clock,
+            state: State::NotStarted,
+            name: None,
+            settings: Settings::new(),
+            cursor_of,
+            cursor: None,
+            attempt: 0,
+            restarts: 0,
+            recent_restarts: VecDeque::new(),
+            down_since: None,
+            write_failed: None,
+            writer: None,
+            reader: None,
+            shutdown: Shutdown::Open,
+        }
+    }
 }
