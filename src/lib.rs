@@ -170,6 +170,7 @@ mod event;
 mod ext;
 mod heartbeat;
 mod keep_alive;
+mod optional_timer;
 mod phi_accrual;
 mod probe;
 pub mod restart;

@@ -3,8 +3,9 @@ use core::task::{ready, Context, Poll};
 
 use futures_sink::Sink;
 
-use super::{arm, poll_timer, Close, Probe, State};
+use super::{Close, Probe, State};
 use crate::clock::Clock;
+use crate::optional_timer::{arm, poll_timer};
 use crate::wakers::wake;
 
 /// The user's own writes go straight to the connection. They do not count as

@@ -1,12 +1,13 @@
 use core::fmt;
 use core::pin::Pin;
-use core::task::{Context, Poll, Waker};
+use core::task::Waker;
 use std::time::Duration;
 
 use futures_core::stream::Stream;
 use pin_project_lite::pin_project;
 
-use crate::clock::{Clock, DefaultClock, Instant, Timer};
+use crate::clock::{Clock, DefaultClock, Instant};
+use crate::optional_timer::timer_for;
 use crate::silence::SilenceTimer;
 use crate::TimedOut;
 
@@ -187,12 +188,11 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
         // By value, so not pinned: the timers are replaced rather than reset.
         // The caller polls again to see anything, and that poll registers the task.
         let deadline = self.ack_from.and_then(|from| from.checked_add(timeout));
-        let timer_at = |clock: &C| deadline.map(|deadline| clock.timer_at(deadline));
         if self.stream_side_counts() {
-            self.ack = timer_at(&self.clock);
+            self.ack = timer_for(&self.clock, deadline);
         }
         if self.close == Close::Pending {
-            self.close_timer = timer_at(&self.clock);
+            self.close_timer = timer_for(&self.clock, deadline);
         }
         self
     }
@@ -367,22 +367,5 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
             return TimedOut::close_unanswered(self.ack_timeout);
         }
         TimedOut::ping_unanswered(self.interval(), self.ack_timeout)
-    }
-}
-
-/// Arms `timer` for `deadline`, or leaves it unarmed for a deadline past the end of time.
-fn arm<C: Clock>(mut timer: Pin<&mut Option<C::Timer>>, clock: &C, deadline: Option<Instant>) {
-    match (deadline, timer.as_mut().as_pin_mut()) {
-        (Some(deadline), Some(armed)) => armed.reset(deadline),
-        (Some(deadline), None) => timer.set(Some(clock.timer_at(deadline))),
-        (None, _) => timer.set(None),
-    }
-}
-
-/// `Ready` once the armed timer has fired; an unarmed timer never does.
-fn poll_timer<T: Timer>(timer: Pin<&mut Option<T>>, cx: &mut Context<'_>) -> Poll<()> {
-    match timer.as_pin_mut() {
-        Some(armed) => armed.poll_expired(cx),
-        None => Poll::Pending,
     }
 }

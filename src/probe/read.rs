@@ -5,8 +5,9 @@ use std::time::Duration;
 use futures_core::stream::{FusedStream, Stream};
 use futures_sink::Sink;
 
-use super::{arm, poll_timer, Close, Ping, PingBackoff, Polled, Probe, State};
+use super::{Close, Ping, PingBackoff, Polled, Probe, State};
 use crate::clock::{Clock, Timer};
+use crate::optional_timer::{arm, poll_timer};
 use crate::silence::SilenceTimer;
 use crate::wakers::remember;
 

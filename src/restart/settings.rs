@@ -4,6 +4,7 @@ use std::time::Duration;
 use super::backoff::{Backoff, Delays, Jitter};
 use super::{Connect, Restarting, State};
 use crate::clock::Clock;
+use crate::optional_timer::timer_for;
 use crate::phi_accrual::{PhiAccrual, Rhythm};
 
 type IsFatal<E> = Box<dyn FnMut(&E) -> bool + Send>;
@@ -201,8 +202,7 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
         if let State::Connecting { since } = self.state {
             // By value, so not pinned: the timer is replaced rather than reset.
             // The caller polls again to see anything, and that poll registers the task.
-            let deadline = since.checked_add(limit);
-            self.timer = deadline.map(|deadline| self.clock.timer_at(deadline));
+            self.timer = timer_for(&self.clock, since.checked_add(limit));
         }
         self
     }

@@ -6,7 +6,8 @@ use std::time::Duration;
 use futures_core::stream::{FusedStream, Stream};
 
 use super::{Attempt, Cause, Connect, Restart, Restarting, Shutdown, State};
-use crate::clock::{Clock, Instant, Timer};
+use crate::clock::Clock;
+use crate::optional_timer::{arm, poll_timer};
 use crate::silence::SilenceTimer;
 use crate::wakers::{remember, wake};
 use crate::{timed_out, trace, TimedOut};
@@ -311,22 +312,5 @@ impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
         this.silence.stop();
         *this.state = State::Done;
         wake(this.writer);
-    }
-}
-
-/// Arms `timer` for `deadline`, or leaves it unarmed for a deadline past the end of time.
-fn arm<C: Clock>(mut timer: Pin<&mut Option<C::Timer>>, clock: &C, deadline: Option<Instant>) {
-    match (deadline, timer.as_mut().as_pin_mut()) {
-        (Some(deadline), Some(armed)) => armed.reset(deadline),
-        (Some(deadline), None) => timer.set(Some(clock.timer_at(deadline))),
-        (None, _) => timer.set(None),
-    }
-}
-
-/// `Ready` once the armed timer has fired; an unarmed timer never does.
-fn poll_timer<T: Timer>(timer: Pin<&mut Option<T>>, cx: &mut Context<'_>) -> Poll<()> {
-    match timer.as_pin_mut() {
-        Some(armed) => armed.poll_expired(cx),
-        None => Poll::Pending,
     }
 }
