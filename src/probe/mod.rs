@@ -13,6 +13,7 @@ use crate::TimedOut;
 
 mod close;
 mod duplex;
+mod ping;
 mod ping_backoff;
 mod read;
 
@@ -291,8 +292,7 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
     /// ping: the `idle` given to [`probe`](crate::HeartbeatExt::probe), times the
     /// [`ping_backoff`](Self::ping_backoff)'s factor.
     pub fn interval(&self) -> Duration {
-        let factor = self.backoff.as_ref().map_or(1, PingBackoff::factor);
-        self.interval.checked_mul(factor).unwrap_or(Duration::MAX)
+        backed_off(self.interval, self.backoff.as_ref())
     }
 
     /// The time allowed for an answer; see [`ack_timeout`](Self::ack_timeout).
@@ -359,6 +359,14 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
 }
 
 impl<S, P, F, C: Clock> Probe<S, P, F, C> {
+    /// Ends the stream side, for the reason `state` says: both of its timers go.
+    fn stop(self: Pin<&mut Self>, state: State) {
+        let mut this = self.project();
+        *this.state = state;
+        this.idle.stop();
+        this.ack.set(None);
+    }
+
     /// What ran out when the probe [timed out](Self::timed_out), for
     /// [`TryProbe`](crate::TryProbe)'s error: the ping, and both its limits.
     pub(crate) fn what_timed_out(&self) -> TimedOut {
@@ -368,4 +376,11 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
         }
         TimedOut::ping_unanswered(self.interval(), self.ack_timeout)
     }
+}
+
+/// `idle` times the backoff's factor: the time without an inbound frame before
+/// a ping. A product too long to represent is forever.
+fn backed_off(idle: Duration, backoff: Option<&PingBackoff>) -> Duration {
+    let factor = backoff.map_or(1, PingBackoff::factor);
+    idle.checked_mul(factor).unwrap_or(Duration::MAX)
 }

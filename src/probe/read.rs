@@ -1,14 +1,12 @@
 use core::pin::Pin;
 use core::task::{ready, Context, Poll};
-use std::time::Duration;
 
 use futures_core::stream::{FusedStream, Stream};
 use futures_sink::Sink;
 
-use super::{Close, Ping, PingBackoff, Polled, Probe, State};
-use crate::clock::{Clock, Timer};
-use crate::optional_timer::{arm, poll_timer};
-use crate::silence::SilenceTimer;
+use super::{Close, Ping, Polled, Probe, State};
+use crate::clock::Clock;
+use crate::optional_timer::poll_timer;
 use crate::wakers::remember;
 
 /// Control frames taken from one poll before the task yields to others, so that
@@ -42,11 +40,11 @@ where
 
     #[inline]
     fn poll_connection(
-        self: Pin<&mut Self>,
+        mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         end_on_ping_failure: bool,
     ) -> Poll<Polled<S::Item, S::Error>> {
-        let mut this = self.project();
+        let mut this = self.as_mut().project();
         if *this.state != State::Running {
             return Poll::Ready(Polled::Ended);
         }
@@ -56,8 +54,7 @@ where
         // so that a frame that is ready always goes before a ping or a
         // timeout, however late the consumer polls.
         if closing && poll_timer(this.ack.as_mut(), cx).is_ready() {
-            *this.state = State::CloseUnanswered;
-            this.ack.set(None);
+            self.stop(State::CloseUnanswered);
             return Poll::Ready(Polled::TimedOut);
         }
         let mut control_frames = 0;
@@ -77,9 +74,7 @@ where
                     }
                 }
                 Poll::Ready(None) => {
-                    *this.state = State::Ended;
-                    this.idle.stop();
-                    this.ack.set(None);
+                    self.stop(State::Ended);
                     return Poll::Ready(Polled::Ended);
                 }
                 Poll::Pending => break,
@@ -93,110 +88,15 @@ where
         }
 
         // The connection is quiet while the consumer waits.
-        if *this.ping_unflushed {
-            match this.conn.as_mut().poll_flush(cx) {
-                Poll::Ready(Ok(())) => *this.ping_unflushed = false,
-                Poll::Ready(Err(error)) => {
-                    *this.ping_unflushed = false;
-                    return ping_failed(
-                        error,
-                        end_on_ping_failure,
-                        this.state,
-                        this.idle,
-                        this.ack,
-                    );
-                }
-                Poll::Pending => {}
-            }
+        if let Err(error) = ready!(self.as_mut().poll_ping(cx)) {
+            return Poll::Ready(self.ping_failed(error, end_on_ping_failure));
         }
-        if *this.ping == Ping::NotDue {
-            let interval = this
-                .interval
-                .checked_mul(this.backoff.as_ref().map_or(1, PingBackoff::factor));
-            let interval = interval.unwrap_or(Duration::MAX);
-            ready!(this.idle.as_mut().poll_elapsed(this.clock, interval, cx));
-            // Read once per ping, never per frame.
-            let now = this.clock.now();
-            *this.ack_from = Some(now);
-            arm(
-                this.ack.as_mut(),
-                this.clock,
-                now.checked_add(*this.ack_timeout),
-            );
-            *this.ping = Ping::Due;
-        }
-        if *this.ping == Ping::Due {
-            // Backpressure: no ping while a write is pending; it waits for the
-            // write half, and stays one ping, however long that takes.
-            match this.conn.as_mut().poll_ready(cx) {
-                Poll::Ready(Ok(())) => {
-                    *this.ping = Ping::Sent;
-                    let ping = (this.make_ping)();
-                    if let Err(error) = this.conn.as_mut().start_send(ping) {
-                        return ping_failed(
-                            error,
-                            end_on_ping_failure,
-                            this.state,
-                            this.idle,
-                            this.ack,
-                        );
-                    }
-                    match this.conn.as_mut().poll_flush(cx) {
-                        Poll::Ready(Ok(())) => {}
-                        Poll::Ready(Err(error)) => {
-                            return ping_failed(
-                                error,
-                                end_on_ping_failure,
-                                this.state,
-                                this.idle,
-                                this.ack,
-                            )
-                        }
-                        Poll::Pending => *this.ping_unflushed = true,
-                    }
-                }
-                Poll::Ready(Err(error)) => {
-                    *this.ping = Ping::Sent;
-                    return ping_failed(
-                        error,
-                        end_on_ping_failure,
-                        this.state,
-                        this.idle,
-                        this.ack,
-                    );
-                }
-                Poll::Pending => {}
-            }
-        }
-        if poll_timer(this.ack.as_mut(), cx).is_pending() {
+        if poll_timer(self.as_mut().project().ack, cx).is_pending() {
             return Poll::Pending;
         }
-        *this.state = State::TimedOut;
-        this.idle.stop();
-        this.ack.set(None);
+        self.stop(State::TimedOut);
         Poll::Ready(Polled::TimedOut)
     }
-}
-
-/// A ping could not be written: the write half failed. `Probe` waits for the
-/// ack timeout, as it would for a ping lost on the way; `TryProbe` ends with the
-/// error, and lets go of its timers.
-fn ping_failed<I, E, T>(
-    error: E,
-    end: bool,
-    state: &mut State,
-    idle: Pin<&mut SilenceTimer<T>>,
-    mut ack: Pin<&mut Option<T>>,
-) -> Poll<Polled<I, E>>
-where
-    T: Timer,
-{
-    if end {
-        *state = State::Ended;
-        idle.stop();
-        ack.set(None);
-    }
-    Poll::Ready(Polled::PingFailed(error))
 }
 
 impl<S, P, F, C, M> Stream for Probe<S, P, F, C>
