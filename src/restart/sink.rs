@@ -88,7 +88,7 @@ where
             Poll::Ready(Err(error)) => {
                 write_failed(this.source, this.write_failed, this.reader, error);
                 // Pending until the next source is up.
-                *this.writer = Some(cx.waker().clone());
+                remember(this.writer, cx.waker());
                 Poll::Pending
             }
             Poll::Pending => Poll::Pending,
