@@ -635,16 +635,16 @@ fn p5_p6_try_probe_reports_a_failed_ping_at_once_and_ends() {
 /// Where the write half fails while the probe writes its ping: its `start_send`,
 /// its `poll_flush`, or a later flush of a ping the wire was slow to take.
 #[derive(Debug, Clone, Copy)]
-enum PingBreaks {
-    AtTheSend,
-    AtTheFlush,
-    AtALaterFlush,
+enum PingBreaksAt {
+    Send,
+    Flush,
+    LaterFlush,
 }
 
 /// A probe (or, with `try_probe`, a `TryProbe`) whose ping falls due now on a
 /// wire that breaks as `breaks` says, polled until the ping has met the break.
 fn ping_on_a_wire_that_breaks<T>(
-    breaks: PingBreaks,
+    breaks: PingBreaksAt,
     clock: &ManualClock,
     conn: &mut T,
     wire: &Wire,
@@ -655,14 +655,14 @@ where
 {
     assert!(task.poll(conn).is_pending());
     match breaks {
-        PingBreaks::AtTheSend => wire.set(|state| state.send_failing = true),
-        PingBreaks::AtTheFlush => wire.set(|state| state.flush_failing = true),
-        PingBreaks::AtALaterFlush => wire.set(|state| state.flush_blocked = true),
+        PingBreaksAt::Send => wire.set(|state| state.send_failing = true),
+        PingBreaksAt::Flush => wire.set(|state| state.flush_failing = true),
+        PingBreaksAt::LaterFlush => wire.set(|state| state.flush_blocked = true),
     }
     clock.advance(IDLE);
     task.wakeups(); // the ping's
     let polled = task.poll(conn);
-    if let PingBreaks::AtALaterFlush = breaks {
+    if let PingBreaksAt::LaterFlush = breaks {
         assert!(polled.is_pending(), "{breaks:?}: the flush was blocked");
         assert_eq!(wire.pings(), 1);
         wire.set(|state| {
@@ -681,9 +681,9 @@ where
 #[test]
 fn p6_a_ping_whose_send_or_flush_fails_counts_as_sent_and_try_probe_reports_it() {
     for breaks in [
-        PingBreaks::AtTheSend,
-        PingBreaks::AtTheFlush,
-        PingBreaks::AtALaterFlush,
+        PingBreaksAt::Send,
+        PingBreaksAt::Flush,
+        PingBreaksAt::LaterFlush,
     ] {
         let clock = ManualClock::new();
         let (_feed, wire, conn) = connection::<io::Result<u8>>();
