@@ -1,3 +1,6 @@
+//! The settings: the builder methods, their defaults, and what each does when
+//! set after the first poll (R7); and what can be read back.
+
 use core::fmt;
 use std::time::Duration;
 

@@ -1,3 +1,6 @@
+//! The two-way side: writes go to the current source (R13), and the caller's
+//! close ends the stream (R14).
+
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 

@@ -1,3 +1,7 @@
+//! The stream's state machine: not started, connecting, up, backing off,
+//! done. What the stream yields, and when: rules R1 to R12 of the
+//! [module](super), but R7, which the settings keep.
+
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
