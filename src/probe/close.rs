@@ -1,3 +1,7 @@
+//! The `Sink` side: the user's writes go to the connection (P7); the caller's
+//! close stops the pings (P11) and is bounded by the ack timeout on both sides
+//! (P12, P13).
+
 use core::pin::Pin;
 use core::task::{ready, Context, Poll};
 

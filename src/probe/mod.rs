@@ -1,3 +1,15 @@
+//! The probe: pings on a quiet two-way connection, and the end of a connection
+//! whose pings go unanswered.
+//!
+//! [`Probe`] is the adapter (made by [`probe`](crate::HeartbeatExt::probe),
+//! whose docs number its rules, P1 to P15; `tests/probe.rs` tests them by
+//! number); [`TryProbe`](crate::TryProbe) ends with an error instead of `None`;
+//! [`Duplex`] joins a read half and a write half into one connection to
+//! probe; [`PingBackoff`] doubles the interval for a peer that finds it too
+//! short. This file holds the type, its settings and its accessors (P14); the
+//! stream side is in `read.rs`, the ping in `ping.rs`, the `Sink` side and the
+//! close in `close.rs`.
+
 use core::fmt;
 use core::pin::Pin;
 use core::task::Waker;

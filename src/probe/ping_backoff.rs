@@ -1,3 +1,5 @@
+//! The interval doubled when the peer says it is pinged too often (P8).
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 

@@ -1,3 +1,7 @@
+//! The stream side: frames in, in order, pongs held back (P1); any frame an
+//! answer (P2), with no clock read or timer work (P9); the end, the ack timeout
+//! (P5) and, after the caller's close, the close's deadline first (P13).
+
 use core::pin::Pin;
 use core::task::{ready, Context, Poll};
 
