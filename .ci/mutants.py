@@ -333,7 +333,7 @@ def run(name):
     if "could not compile" in out:
         sys.exit(f"{name}: the mutant does not compile; update this script\n{out}")
     failed = sorted({line.strip() for line in out.splitlines()
-                     if line.startswith("    ") and line.strip().replace("_", "").isalpha()})
+                     if line.startswith("    ") and line.strip().replace("_", "").isalnum()})
     reasons = sorted({line.split(" at tests/")[0] for line in out.splitlines() if line.startswith("Test failed")})
     caught = returncode != 0
     print(f"{'caught' if caught else 'MISSED'}  {name}: {what}")
