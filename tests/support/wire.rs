@@ -22,9 +22,10 @@ pub struct WireState {
     pub blocked: bool,
     pub flush_blocked: bool,
     pub failing: bool,
-    /// Fail `start_send`, and `poll_flush`, only: a write half that breaks
-    /// after `poll_ready` said it was ready.
+    /// Fails `start_send` only: a write half that breaks after `poll_ready`
+    /// said it was ready.
     pub send_failing: bool,
+    /// Fails `poll_flush` only.
     pub flush_failing: bool,
     pub ready_polls: usize,
     pub flushes: usize,
