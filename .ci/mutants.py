@@ -30,7 +30,7 @@ CLOCK = "src/clock.rs"
 WATCHDOG = "src/watchdog/machine.rs"
 SILENCE = "src/watchdog/silence.rs"
 KEEP_ALIVE = "src/heartbeat/keep_alive.rs"
-RESTARTING = "src/restart/restarting.rs"
+RESTARTING = "src/restart/stream.rs"
 PHI_RHYTHM = "src/watchdog/phi_accrual/rhythm.rs"
 SCHEDULER = "src/clock/wheel/scheduler.rs"
 SCHEDULE = "src/clock/wheel/schedule.rs"
@@ -336,7 +336,7 @@ def run(name):
     if "could not compile" in out:
         sys.exit(f"{name}: the mutant does not compile; update this script\n{out}")
     failed = sorted({line.strip() for line in out.splitlines()
-                     if line.startswith("    ") and line.strip().replace("_", "").isalpha()})
+                     if line.startswith("    ") and line.strip().replace("_", "").isalnum()})
     reasons = sorted({line.split(" at tests/")[0] for line in out.splitlines() if line.startswith("Test failed")})
     caught = returncode != 0
     print(f"{'caught' if caught else 'MISSED'}  {name}: {what}")

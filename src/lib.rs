@@ -177,7 +177,6 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod clock;
-mod duplex;
 mod error;
 mod event;
 mod ext;
@@ -186,16 +185,13 @@ mod probe;
 pub mod restart;
 mod support;
 mod trace;
-mod try_probe;
 mod watchdog;
 
-pub use crate::duplex::Duplex;
 pub use crate::error::{TimedOut, TimeoutKind, WriteError};
 pub use crate::event::Event;
 pub use crate::ext::HeartbeatExt;
 pub use crate::heartbeat::{KeepAlive, WithHeartbeat, MAX_ITEMS_BEFORE_PULSE};
-pub use crate::probe::{EveryFrame, PingBackoff, Probe};
-pub use crate::try_probe::TryProbe;
+pub use crate::probe::{Duplex, EveryFrame, PingBackoff, Probe, TryProbe};
 pub use crate::watchdog::{
     AdaptiveWatchdog, PhiAccrual, TryAdaptiveWatchdog, TryWatchdog, Watchdog,
 };

@@ -1,5 +1,5 @@
 //! Errors and causes that say what happened (W9, P15, and the `restart` module's
-//! "Silences found inside the source"): the `try_` adapters' time-outs convert
+//! "Silences found inside the source", R16): the `try_` adapters' time-outs convert
 //! into any error type made from `io::Error`, `TimedOut::find` finds them again
 //! in it, and a `restarting` stream reports them as `Cause::Silent`, while a
 //! real error of its source stays `Cause::Failed`.
@@ -220,7 +220,7 @@ fn parsed(bytes: support::Fed<io::Result<u8>>, clock: &ManualClock) -> Parsed {
 }
 
 #[test]
-fn a_try_watchdog_under_the_parser_inside_connect_is_a_silence_and_a_real_error_a_failure() {
+fn r16_a_try_watchdog_under_the_parser_inside_connect_is_a_silence_and_a_real_error_a_failure() {
     let clock = ManualClock::new();
     let feeds = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let connect = {
@@ -278,7 +278,7 @@ fn a_try_watchdog_under_the_parser_inside_connect_is_a_silence_and_a_real_error_
 type Frame = io::Result<&'static str>;
 
 #[test]
-fn p15_an_unanswered_ping_inside_connect_is_a_silence_and_a_real_error_a_failure() {
+fn p15_r15_r16_an_unanswered_ping_inside_connect_is_a_silence_and_a_real_error_a_failure() {
     let clock = ManualClock::new();
     let feeds = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let connect = {
@@ -336,7 +336,7 @@ fn p15_an_unanswered_ping_inside_connect_is_a_silence_and_a_real_error_a_failure
 }
 
 #[test]
-fn a_time_out_yielded_outside_the_restarting_stream_does_not_make_its_next_error_a_silence() {
+fn r16_a_time_out_yielded_outside_the_restarting_stream_does_not_make_its_next_error_a_silence() {
     let clock = ManualClock::new();
     let (feed, fed) = Feed::<io::Result<u8>>::new();
     let mut source = Some(fed);
@@ -365,7 +365,7 @@ fn a_time_out_yielded_outside_the_restarting_stream_does_not_make_its_next_error
 }
 
 #[test]
-fn a_time_out_from_another_task_through_a_channel_is_a_failure_that_find_recognises() {
+fn r16_a_time_out_from_another_task_through_a_channel_is_a_failure_that_find_recognises() {
     let clock = ManualClock::new();
     let (tx, rx) = mpsc::unbounded::<io::Result<u8>>();
     let mut source = Some(rx);
@@ -411,7 +411,7 @@ where
 }
 
 #[test]
-fn a_time_out_dropped_inside_the_source_leaves_a_real_error_of_the_same_poll_a_failure() {
+fn r16_a_time_out_dropped_inside_the_source_leaves_a_real_error_of_the_same_poll_a_failure() {
     let clock = ManualClock::new();
     let (feed, fed) = Feed::<io::Result<u8>>::new();
     let mut parts = Some((fed, clock.clone()));
@@ -441,7 +441,8 @@ fn a_time_out_dropped_inside_the_source_leaves_a_real_error_of_the_same_poll_a_f
 }
 
 #[test]
-fn p15_a_probe_time_out_dropped_inside_the_source_leaves_a_real_error_of_the_same_poll_a_failure() {
+fn p15_r16_a_probe_time_out_dropped_inside_the_source_leaves_a_real_error_of_the_same_poll_a_failure(
+) {
     let clock = ManualClock::new();
     let (feed, fed) = Feed::<io::Result<u8>>::new();
     let (_quiet_peer, from_peer) = Feed::<io::Result<u8>>::new();

@@ -354,7 +354,7 @@ fn a7_try_variant_has_the_accessors_of_the_adaptive_watchdog_and_learns_the_same
 }
 
 #[test]
-fn restarting_with_an_adaptive_silence_restarts_a_source_that_stops_beating() {
+fn r6_restarting_with_an_adaptive_silence_restarts_a_source_that_stops_beating() {
     let clock = ManualClock::new();
     let connects = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
     let (tx, rx) = mpsc::unbounded::<Result<u8, ()>>();
@@ -470,7 +470,7 @@ fn beat<S>(
 }
 
 #[test]
-fn restarting_keeps_the_learned_rhythm_across_sources() {
+fn r6_restarting_keeps_the_learned_rhythm_across_sources() {
     type Source = mpsc::UnboundedReceiver<Result<u8, ()>>;
     let clock = ManualClock::new();
     let (first_tx, first_rx) = mpsc::unbounded::<Result<u8, ()>>();
@@ -517,7 +517,7 @@ fn restarting_keeps_the_learned_rhythm_across_sources() {
 }
 
 #[test]
-fn restarting_uses_the_first_item_timeout_before_a_sources_first_item() {
+fn r6_restarting_uses_the_first_item_timeout_before_a_sources_first_item() {
     let clock = ManualClock::new();
     let events = restarting_on(
         |_| async { Ok::<_, ()>(stream::pending::<Result<u8, ()>>()) },
@@ -546,7 +546,7 @@ fn restarting_uses_the_first_item_timeout_before_a_sources_first_item() {
 }
 
 #[test]
-fn restarting_with_an_adaptive_silence_in_real_time_on_the_default_clock() {
+fn r6_restarting_with_an_adaptive_silence_in_real_time_on_the_default_clock() {
     futures::executor::block_on(async {
         let started = Instant::now();
         let events = restarting(|_| async {

@@ -632,6 +632,106 @@ fn p5_p6_try_probe_reports_a_failed_ping_at_once_and_ends() {
     assert!(conn.is_terminated());
 }
 
+/// Where the write half fails while the probe writes its ping: its `start_send`,
+/// its `poll_flush`, or a later flush of a ping the wire was slow to take.
+#[derive(Debug, Clone, Copy)]
+enum PingBreaksAt {
+    Send,
+    Flush,
+    LaterFlush,
+}
+
+/// A probe (or, with `try_probe`, a `TryProbe`) whose ping falls due now on a
+/// wire that breaks as `breaks` says, polled until the ping has met the break.
+fn ping_on_a_wire_that_breaks<T>(
+    breaks: PingBreaksAt,
+    clock: &ManualClock,
+    conn: &mut T,
+    wire: &Wire,
+    task: &mut Task,
+) -> Poll<Option<T::Item>>
+where
+    T: futures::Stream + Unpin,
+{
+    assert!(task.poll(conn).is_pending());
+    match breaks {
+        PingBreaksAt::Send => wire.set(|state| state.send_failing = true),
+        PingBreaksAt::Flush => wire.set(|state| state.flush_failing = true),
+        PingBreaksAt::LaterFlush => wire.set(|state| state.flush_blocked = true),
+    }
+    clock.advance(IDLE);
+    task.wakeups(); // the ping's
+    let polled = task.poll(conn);
+    if let PingBreaksAt::LaterFlush = breaks {
+        assert!(polled.is_pending(), "{breaks:?}: the flush was blocked");
+        assert_eq!(wire.pings(), 1);
+        wire.set(|state| {
+            state.flush_blocked = false;
+            state.flush_failing = true;
+        });
+        assert!(
+            task.was_woken(),
+            "{breaks:?}: the wire did not wake the task"
+        );
+        return task.poll(conn);
+    }
+    polled
+}
+
+#[test]
+fn p6_a_ping_whose_send_or_flush_fails_counts_as_sent_and_try_probe_reports_it() {
+    for breaks in [
+        PingBreaksAt::Send,
+        PingBreaksAt::Flush,
+        PingBreaksAt::LaterFlush,
+    ] {
+        let clock = ManualClock::new();
+        let (_feed, wire, conn) = connection::<io::Result<u8>>();
+        let mut conn = conn.try_probe_on(IDLE, || "ping", clock.clone());
+        let mut task = Task::new();
+        match ping_on_a_wire_that_breaks(breaks, &clock, &mut conn, &wire, &mut task) {
+            Poll::Ready(Some(Err(error))) => {
+                assert_eq!(error.kind(), io::ErrorKind::BrokenPipe, "{breaks:?}")
+            }
+            other => panic!("{breaks:?}: expected the write half's error, got {other:?}"),
+        }
+        assert!(
+            matches!(task.poll(&mut conn), Poll::Ready(None)),
+            "{breaks:?}"
+        );
+
+        let clock = ManualClock::new();
+        let (_feed, wire, conn) = connection::<&str>();
+        let mut conn = conn
+            .probe_on(IDLE, || "ping", clock.clone())
+            .ack_timeout(ACK);
+        let mut task = Task::new();
+        let polled = ping_on_a_wire_that_breaks(breaks, &clock, &mut conn, &wire, &mut task);
+        assert_eq!(
+            polled,
+            Poll::Pending,
+            "{breaks:?}: the probe waits for an answer"
+        );
+        assert!(!task.was_woken(), "{breaks:?}: a busy loop");
+        let (written, ready_polls) = (wire.written(), wire.ready_polls());
+        clock.advance(ACK - NANO);
+        assert_eq!(task.poll(&mut conn), Poll::Pending, "{breaks:?}");
+        clock.advance(NANO);
+        assert_eq!(task.poll(&mut conn), Poll::Ready(None), "{breaks:?}");
+        assert!(conn.timed_out(), "{breaks:?}");
+        assert_eq!(
+            wire.written(),
+            written,
+            "{breaks:?}: the ping was written again"
+        );
+        assert_eq!(
+            wire.ready_polls(),
+            ready_polls,
+            "{breaks:?}: the failed write half was asked again"
+        );
+    }
+}
+
 #[test]
 fn try_probe_has_the_accessors_of_probe() {
     let (_feed, _wire, conn) = connection::<io::Result<u8>>();

@@ -1,5 +1,6 @@
-//! `restart::restarting` and `resuming`, guarantee by guarantee, on the manual
-//! clock: exact delays, and the task's wakeups.
+//! `restart::restarting` and `resuming`, rule by rule (R1–R12, stated in the
+//! `restart` module's docs; a test of a rule starts its name with the rule's
+//! number), on the manual clock: exact delays, and the task's wakeups.
 
 mod support;
 
@@ -80,7 +81,7 @@ fn lab_stream(lab: &Lab, clock: &ManualClock) -> LabStream<impl FnMut(Attempt) -
 const SEC: Duration = Duration::from_secs(1);
 
 #[test]
-fn items_pass_in_order_after_up_and_the_first_attempt_is_not_delayed() {
+fn r1_r8_items_pass_in_order_after_up_and_the_first_attempt_is_not_delayed() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     let mut events = lab_stream(&lab, &clock);
     let mut task = Task::new();
@@ -96,7 +97,8 @@ fn items_pass_in_order_after_up_and_the_first_attempt_is_not_delayed() {
 }
 
 #[test]
-fn a_failed_source_is_dropped_before_connect_runs_again_and_none_of_its_items_follow_its_down() {
+fn r1_r2_a_failed_source_is_dropped_before_connect_runs_again_and_none_of_its_items_follow_its_down(
+) {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     let mut events = lab_stream(&lab, &clock);
     let mut task = Task::new();
@@ -118,7 +120,7 @@ fn a_failed_source_is_dropped_before_connect_runs_again_and_none_of_its_items_fo
 }
 
 #[test]
-fn an_ended_source_is_restarted_by_default_and_ends_the_stream_when_transient() {
+fn r9_an_ended_source_is_restarted_by_default_and_ends_the_stream_when_transient() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     let mut events = lab_stream(&lab, &clock);
     let mut task = Task::new();
@@ -138,7 +140,7 @@ fn an_ended_source_is_restarted_by_default_and_ends_the_stream_when_transient() 
 }
 
 #[test]
-fn no_busy_loop_while_backing_off_one_wakeup_when_the_delay_ends() {
+fn r5_no_busy_loop_while_backing_off_one_wakeup_when_the_delay_ends() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     lab.plan([Plan::Fail("refused")]);
     let mut events = lab_stream(&lab, &clock);
@@ -159,7 +161,7 @@ fn no_busy_loop_while_backing_off_one_wakeup_when_the_delay_ends() {
 }
 
 #[test]
-fn a_source_that_connects_and_ends_at_once_keeps_backing_off() {
+fn r3_a_source_that_connects_and_ends_at_once_keeps_backing_off() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     let mut events = lab_stream(&lab, &clock);
     let mut task = Task::new();
@@ -187,7 +189,7 @@ fn a_source_that_connects_and_ends_at_once_keeps_backing_off() {
 }
 
 #[test]
-fn the_backoff_resets_after_stable_after_of_uptime_and_not_a_millisecond_before() {
+fn r3_the_backoff_resets_after_stable_after_of_uptime_and_not_a_millisecond_before() {
     for (uptime, expected) in [(30 * SEC - MS, 4), (30 * SEC, 1)] {
         let (lab, clock) = (Lab::default(), ManualClock::new());
         let mut events = lab_stream(&lab, &clock);
@@ -213,7 +215,7 @@ fn the_backoff_resets_after_stable_after_of_uptime_and_not_a_millisecond_before(
 }
 
 #[test]
-fn jittered_delays_never_exceed_the_maximum() {
+fn r4_jittered_delays_never_exceed_the_maximum() {
     for jitter in [Jitter::Equal, Jitter::Full] {
         let (lab, clock) = (Lab::default(), ManualClock::new());
         lab.plan([Plan::Fail("refused"); 200]);
@@ -244,7 +246,7 @@ fn jittered_delays_never_exceed_the_maximum() {
 }
 
 #[test]
-fn a_thousand_streams_failing_at_once_spread_their_first_retries() {
+fn r4_a_thousand_streams_failing_at_once_spread_their_first_retries() {
     let clock = ManualClock::new();
     // Fewer under Miri, which runs each thousands of times slower.
     let streams = if cfg!(miri) { 100 } else { 1000 };
@@ -277,7 +279,7 @@ fn a_thousand_streams_failing_at_once_spread_their_first_retries() {
 }
 
 #[test]
-fn dropping_the_adapter_drops_the_pending_connect_and_its_timer() {
+fn r2_dropping_the_adapter_drops_the_pending_connect_and_its_timer() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     lab.plan([Plan::Hang]);
     let mut events = lab_stream(&lab, &clock);
@@ -303,7 +305,7 @@ fn dropping_the_adapter_drops_the_pending_connect_and_its_timer() {
 }
 
 #[test]
-fn dropping_the_adapter_drops_the_current_source() {
+fn r2_dropping_the_adapter_drops_the_current_source() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     let mut events = lab_stream(&lab, &clock);
     assert_eq!(Task::new().poll(&mut events), up(0, Duration::ZERO));
@@ -312,7 +314,7 @@ fn dropping_the_adapter_drops_the_current_source() {
 }
 
 #[test]
-fn a_connect_that_takes_longer_than_connect_timeout_is_dropped_and_retried() {
+fn r8_r11_a_connect_that_takes_longer_than_connect_timeout_is_dropped_and_retried() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     lab.plan([Plan::Hang]);
     let mut events = lab_stream(&lab, &clock).connect_timeout(10 * SEC);
@@ -332,7 +334,7 @@ fn a_connect_that_takes_longer_than_connect_timeout_is_dropped_and_retried() {
 }
 
 #[test]
-fn the_default_connect_timeout_is_twenty_seconds_as_grpcs() {
+fn r8_the_default_connect_timeout_is_twenty_seconds_as_grpcs() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     lab.plan([Plan::Hang]);
     let mut events = restarting_on(lab.connect(), clock.clone());
@@ -351,7 +353,7 @@ fn the_default_connect_timeout_is_twenty_seconds_as_grpcs() {
 }
 
 #[test]
-fn silence_counts_only_while_the_consumer_waits_and_restarts_a_silent_source() {
+fn r6_silence_counts_only_while_the_consumer_waits_and_restarts_a_silent_source() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     let mut events = lab_stream(&lab, &clock).silence(5 * SEC);
     let mut task = Task::new();
@@ -377,7 +379,7 @@ fn silence_counts_only_while_the_consumer_waits_and_restarts_a_silent_source() {
 }
 
 #[test]
-fn the_silence_names_the_restarting_stream_and_its_limit() {
+fn r6_the_silence_names_the_restarting_stream_and_its_limit() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     let mut events = lab_stream(&lab, &clock).silence(5 * SEC).named("prices");
     let mut task = Task::new();
@@ -400,7 +402,7 @@ fn the_silence_names_the_restarting_stream_and_its_limit() {
 }
 
 #[test]
-fn first_item_timeout_limits_the_wait_for_each_sources_first_item() {
+fn r6_first_item_timeout_limits_the_wait_for_each_sources_first_item() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     let mut events = lab_stream(&lab, &clock)
         .silence(60 * SEC)
@@ -423,7 +425,7 @@ fn first_item_timeout_limits_the_wait_for_each_sources_first_item() {
 }
 
 #[test]
-fn a_fatal_error_gives_up_at_once_and_the_stream_ends() {
+fn r10_a_fatal_error_gives_up_at_once_and_the_stream_ends() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     let mut events = lab_stream(&lab, &clock).fatal_if(|error: &Error| *error == "forbidden");
     let mut task = Task::new();
@@ -451,7 +453,7 @@ fn a_fatal_error_gives_up_at_once_and_the_stream_ends() {
 }
 
 #[test]
-fn max_restarts_is_a_sliding_window_apart_from_the_backoff() {
+fn r10_max_restarts_is_a_sliding_window_apart_from_the_backoff() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     lab.plan([Plan::Fail("refused"); 10]);
     let mut events = lab_stream(&lab, &clock)
@@ -478,7 +480,7 @@ fn max_restarts_is_a_sliding_window_apart_from_the_backoff() {
 }
 
 #[test]
-fn a_custom_backoff_that_runs_out_gives_up() {
+fn r10_a_custom_backoff_that_runs_out_gives_up() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     lab.plan([Plan::Fail("refused"); 10]);
     let mut events = lab_stream(&lab, &clock).backoff_with(|| [SEC, 3 * SEC]);
@@ -503,7 +505,7 @@ fn a_custom_backoff_that_runs_out_gives_up() {
 }
 
 #[test]
-fn resuming_hands_connect_the_last_delivered_key_kept_across_failed_attempts() {
+fn r11_r12_resuming_hands_connect_the_last_delivered_key_kept_across_failed_attempts() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     let mut events = resuming_on(lab.connect_resuming(), |n| *n, clock.clone())
         .jitter(Jitter::None)
@@ -553,7 +555,7 @@ where
 }
 
 #[test]
-fn silence_shortened_during_a_wait_moves_its_deadline() {
+fn r7_silence_shortened_during_a_wait_moves_its_deadline() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     let mut events = lab_stream(&lab, &clock).silence(10 * SEC);
     let mut task = Task::new();
@@ -569,7 +571,7 @@ fn silence_shortened_during_a_wait_moves_its_deadline() {
 }
 
 #[test]
-fn silence_lengthened_during_a_wait_moves_its_deadline() {
+fn r7_silence_lengthened_during_a_wait_moves_its_deadline() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     let mut events = lab_stream(&lab, &clock).silence(5 * SEC);
     let mut task = Task::new();
@@ -591,7 +593,7 @@ fn silence_lengthened_during_a_wait_moves_its_deadline() {
 }
 
 #[test]
-fn silence_set_while_up_without_one_counts_from_the_next_poll() {
+fn r7_silence_set_while_up_without_one_counts_from_the_next_poll() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     let mut events = lab_stream(&lab, &clock);
     let mut task = Task::new();
@@ -609,7 +611,7 @@ fn silence_set_while_up_without_one_counts_from_the_next_poll() {
 }
 
 #[test]
-fn first_item_timeout_set_while_waiting_for_the_first_item_moves_the_deadline() {
+fn r7_first_item_timeout_set_while_waiting_for_the_first_item_moves_the_deadline() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     let mut events = lab_stream(&lab, &clock).silence(60 * SEC);
     let mut task = Task::new();
@@ -623,7 +625,7 @@ fn first_item_timeout_set_while_waiting_for_the_first_item_moves_the_deadline() 
 }
 
 #[test]
-fn silence_adaptive_set_during_a_wait_limits_it_from_its_start() {
+fn r7_silence_adaptive_set_during_a_wait_limits_it_from_its_start() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     let detector = PhiAccrual::new(SEC);
     // What a detector allows before it has learned anything: its first estimate's limit.
@@ -655,7 +657,7 @@ fn silence_adaptive_set_during_a_wait_limits_it_from_its_start() {
 }
 
 #[test]
-fn connect_timeout_shortened_while_connecting_moves_the_deadline_of_the_connect() {
+fn r7_connect_timeout_shortened_while_connecting_moves_the_deadline_of_the_connect() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     lab.plan([Plan::Hang]);
     let mut events = lab_stream(&lab, &clock); // 20 s by default
@@ -673,7 +675,7 @@ fn connect_timeout_shortened_while_connecting_moves_the_deadline_of_the_connect(
 }
 
 #[test]
-fn connect_timeout_lengthened_while_connecting_moves_the_deadline_of_the_connect() {
+fn r7_connect_timeout_lengthened_while_connecting_moves_the_deadline_of_the_connect() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     lab.plan([Plan::Hang]);
     let mut events = lab_stream(&lab, &clock).connect_timeout(5 * SEC);
@@ -696,7 +698,7 @@ fn connect_timeout_lengthened_while_connecting_moves_the_deadline_of_the_connect
 }
 
 #[test]
-fn connect_timeout_set_forever_while_connecting_never_times_it_out() {
+fn r7_connect_timeout_set_forever_while_connecting_never_times_it_out() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     lab.plan([Plan::Hang]);
     let mut events = lab_stream(&lab, &clock).connect_timeout(5 * SEC);
@@ -711,7 +713,7 @@ fn connect_timeout_set_forever_while_connecting_never_times_it_out() {
 }
 
 #[test]
-fn backoff_changed_while_backing_off_keeps_the_delay_announced_and_applies_from_the_next() {
+fn r7_backoff_changed_while_backing_off_keeps_the_delay_announced_and_applies_from_the_next() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     lab.plan([Plan::Fail("refused")]);
     let mut events = lab_stream(&lab, &clock).backoff(10 * SEC, 10 * SEC);
@@ -730,7 +732,7 @@ fn backoff_changed_while_backing_off_keeps_the_delay_announced_and_applies_from_
 }
 
 #[test]
-fn stable_after_changed_while_up_applies_to_the_source_that_is_up() {
+fn r7_stable_after_changed_while_up_applies_to_the_source_that_is_up() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     lab.plan([Plan::Fail("refused")]);
     let mut events = lab_stream(&lab, &clock);
@@ -749,7 +751,7 @@ fn stable_after_changed_while_up_applies_to_the_source_that_is_up() {
 }
 
 #[test]
-fn max_restarts_set_after_the_first_poll_counts_the_restarts_from_then_on() {
+fn r7_max_restarts_set_after_the_first_poll_counts_the_restarts_from_then_on() {
     let (lab, clock) = (Lab::default(), ManualClock::new());
     lab.plan([Plan::Fail("refused"); 10]);
     let mut events = lab_stream(&lab, &clock).backoff(SEC, SEC);

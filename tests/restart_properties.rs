@@ -4,7 +4,8 @@
 //! after its source's `Down`; the old source dropped before the next connect;
 //! each cause true to what happened; delays exactly the backoff's, reset only
 //! after `stable_after` of uptime; downtime measured from the lost source; and
-//! a waiting task woken when its delay ends, with no connect before.
+//! a waiting task woken when its delay ends, with no connect before (rules R1,
+//! R2, R3, R5, R8 and R11 of the `restart` module's docs).
 
 mod support;
 
@@ -304,7 +305,7 @@ proptest! {
     #![proptest_config(config())]
 
     #[test]
-    fn restarting_keeps_every_guarantee_under_any_schedule(
+    fn r1_r2_r3_r5_r8_r11_restarting_keeps_every_guarantee_under_any_schedule(
         min_secs in 1u64..4,
         extra_secs in 0u64..12,
         steps in prop::collection::vec(step(), 1..150),

@@ -1,5 +1,6 @@
 //! `restarting` with a two-way source (the "Two-way connections" section of the
-//! `restart` module's docs, and `Restarting`'s `Sink` impl): the stream is also a
+//! `restart` module's docs, rules R13 to R15, which the tests' names cite, and
+//! `Restarting`'s `Sink` impl): the stream is also a
 //! `Sink` of outbound messages to the current connection, and closing it ends
 //! the stream, on the manual clock.
 //! Each connection is a `Fed` read half and a `Wire` write half, both logging
@@ -138,7 +139,7 @@ fn is_up<T, E>(polled: Poll<Option<Restart<T, E>>>, number: u32) -> bool {
 }
 
 #[test]
-fn writes_go_to_the_current_connection_and_wait_while_there_is_none() {
+fn r13_writes_go_to_the_current_connection_and_wait_while_there_is_none() {
     let clock = ManualClock::new();
     let peers = Peers::default();
     let mut events = restarting_on(peers.connect(), clock.clone())
@@ -184,7 +185,7 @@ fn writes_go_to_the_current_connection_and_wait_while_there_is_none() {
 }
 
 #[test]
-fn a_failed_write_brings_the_connection_down_as_failed_and_is_not_resent() {
+fn r13_a_failed_write_brings_the_connection_down_as_failed_and_is_not_resent() {
     let clock = ManualClock::new();
     let peers = Peers::default();
     let mut events = restarting_on(peers.connect(), clock.clone())
@@ -222,7 +223,7 @@ fn a_failed_write_brings_the_connection_down_as_failed_and_is_not_resent() {
 }
 
 #[test]
-fn both_halves_are_dropped_before_the_next_connect() {
+fn r2_r13_both_halves_are_dropped_before_the_next_connect() {
     let clock = ManualClock::new();
     let peers = Peers::default();
     let mut events = restarting_on(peers.connect(), clock.clone())
@@ -258,7 +259,7 @@ fn both_halves_are_dropped_before_the_next_connect() {
 }
 
 #[test]
-fn probing_belongs_to_each_connection_so_nothing_is_sent_while_down() {
+fn r15_probing_belongs_to_each_connection_so_nothing_is_sent_while_down() {
     const IDLE: Duration = Duration::from_secs(30);
     const ACK: Duration = Duration::from_secs(10);
     let clock = ManualClock::new();
@@ -320,7 +321,7 @@ fn probing_belongs_to_each_connection_so_nothing_is_sent_while_down() {
 }
 
 #[test]
-fn resuming_if_keyed_leaves_the_cursor_on_frames_without_a_key() {
+fn r12_resuming_if_keyed_leaves_the_cursor_on_frames_without_a_key() {
     let clock = ManualClock::new();
     let peers = Peers::default();
     let cursors = Arc::new(Mutex::new(Vec::new()));
@@ -353,7 +354,7 @@ fn resuming_if_keyed_leaves_the_cursor_on_frames_without_a_key() {
 }
 
 #[test]
-fn once_given_up_writes_fail_with_disconnected() {
+fn r13_once_given_up_writes_fail_with_disconnected() {
     let clock = ManualClock::new();
     let peers = Peers::default();
     let mut events = restarting_on(peers.connect(), clock.clone()).max_restarts(0, SEC);
@@ -386,7 +387,7 @@ fn is_end<T, E>(polled: &Poll<Option<Restart<T, E>>>) -> bool {
 }
 
 #[test]
-fn closing_delivers_what_is_on_its_way_then_ends_and_the_peers_reply_is_no_down() {
+fn r14_closing_delivers_what_is_on_its_way_then_ends_and_the_peers_reply_is_no_down() {
     let clock = ManualClock::new();
     let peers = Peers::default();
     let mut events = restarting_on(peers.connect(), clock.clone())
@@ -429,7 +430,7 @@ fn closing_delivers_what_is_on_its_way_then_ends_and_the_peers_reply_is_no_down(
 }
 
 #[test]
-fn a_write_after_close_fails_with_disconnected() {
+fn r14_a_write_after_close_fails_with_disconnected() {
     let clock = ManualClock::new();
     let peers = Peers::default();
     let mut events = restarting_on(peers.connect(), clock.clone());
@@ -466,7 +467,7 @@ fn a_write_after_close_fails_with_disconnected() {
 }
 
 #[test]
-fn closing_while_backing_off_ends_the_stream_at_once_and_wakes_the_reader() {
+fn r14_closing_while_backing_off_ends_the_stream_at_once_and_wakes_the_reader() {
     let clock = ManualClock::new();
     let peers = Peers::default();
     let mut events = restarting_on(peers.connect(), clock.clone())
@@ -500,7 +501,7 @@ fn closing_while_backing_off_ends_the_stream_at_once_and_wakes_the_reader() {
 }
 
 #[test]
-fn closing_while_connecting_drops_the_connect_and_ends_the_stream_at_once() {
+fn r14_closing_while_connecting_drops_the_connect_and_ends_the_stream_at_once() {
     let clock = ManualClock::new();
     let log = Arc::new(Mutex::new(Vec::new()));
     let dropped = log.clone();
@@ -538,7 +539,7 @@ fn closing_while_connecting_drops_the_connect_and_ends_the_stream_at_once() {
 }
 
 #[test]
-fn closing_before_the_first_poll_means_no_connect_at_all() {
+fn r14_closing_before_the_first_poll_means_no_connect_at_all() {
     let clock = ManualClock::new();
     let peers = Peers::default();
     let mut events = restarting_on(peers.connect(), clock.clone());
@@ -553,7 +554,7 @@ fn closing_before_the_first_poll_means_no_connect_at_all() {
 }
 
 #[test]
-fn after_close_a_source_that_fails_ends_the_stream_without_down() {
+fn r14_after_close_a_source_that_fails_ends_the_stream_without_down() {
     let clock = ManualClock::new();
     let peers = Peers::default();
     let mut events = restarting_on(peers.connect(), clock.clone());
@@ -573,7 +574,7 @@ fn after_close_a_source_that_fails_ends_the_stream_without_down() {
 }
 
 #[test]
-fn after_close_a_source_that_falls_silent_ends_the_stream_without_down() {
+fn r14_after_close_a_source_that_falls_silent_ends_the_stream_without_down() {
     let clock = ManualClock::new();
     let peers = Peers::default();
     let mut events = restarting_on(peers.connect(), clock.clone()).silence(SEC);
@@ -596,7 +597,7 @@ fn after_close_a_source_that_falls_silent_ends_the_stream_without_down() {
 }
 
 #[test]
-fn a_close_that_fails_drops_the_connection_and_is_neither_down_nor_an_error() {
+fn r14_a_close_that_fails_drops_the_connection_and_is_neither_down_nor_an_error() {
     let clock = ManualClock::new();
     let peers = Peers::default();
     let mut events = restarting_on(peers.connect(), clock.clone())
@@ -622,7 +623,7 @@ fn a_close_that_fails_drops_the_connection_and_is_neither_down_nor_an_error() {
 }
 
 #[test]
-fn a_close_in_progress_when_the_peer_ends_completes_and_wakes_the_closer() {
+fn r14_a_close_in_progress_when_the_peer_ends_completes_and_wakes_the_closer() {
     let clock = ManualClock::new();
     let peers = Peers::default();
     let mut events = restarting_on(peers.connect(), clock.clone());
@@ -647,7 +648,7 @@ fn a_close_in_progress_when_the_peer_ends_completes_and_wakes_the_closer() {
 }
 
 #[test]
-fn closing_a_probed_connection_whose_peer_never_answers_ends_after_the_ack_timeout() {
+fn r14_r15_closing_a_probed_connection_whose_peer_never_answers_ends_after_the_ack_timeout() {
     const IDLE: Duration = Duration::from_secs(30);
     const ACK: Duration = Duration::from_secs(10);
     let clock = ManualClock::new();
@@ -693,7 +694,7 @@ fn closing_a_probed_connection_whose_peer_never_answers_ends_after_the_ack_timeo
 }
 
 #[test]
-fn closing_a_probed_connection_whose_write_half_never_finishes_the_close_returns_at_the_ack_timeout(
+fn r14_r15_closing_a_probed_connection_whose_write_half_never_finishes_the_close_returns_at_the_ack_timeout(
 ) {
     const IDLE: Duration = Duration::from_secs(30);
     const ACK: Duration = Duration::from_secs(10);

@@ -8,10 +8,13 @@
 //! - `yielded.rs`: the slot through which that error reaches a restarting
 //!   stream as a silence, not a failure.
 //! - `wakers.rs`: the waker one side of an adapter keeps for the other.
+//! - `optional_timer.rs`: a timer armed only while a deadline is set, as the
+//!   probe's ack and the restarting stream's connect and backoff are.
 
 pub(crate) mod delegate_access_inner;
 pub(crate) mod forward_sink;
 pub(crate) mod forward_stream;
+pub(crate) mod optional_timer;
 pub(crate) mod time_out_as_error;
 pub(crate) mod wakers;
 pub(crate) mod yielded;

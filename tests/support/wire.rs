@@ -22,6 +22,11 @@ pub struct WireState {
     pub blocked: bool,
     pub flush_blocked: bool,
     pub failing: bool,
+    /// Fails `start_send` only: a write half that breaks after `poll_ready`
+    /// said it was ready.
+    pub send_failing: bool,
+    /// Fails `poll_flush` only.
+    pub flush_failing: bool,
     pub ready_polls: usize,
     pub flushes: usize,
     pub waker: Option<Waker>,
@@ -77,6 +82,9 @@ impl Sink<&'static str> for Wire {
     fn start_send(self: Pin<&mut Self>, message: &'static str) -> io::Result<()> {
         let mut state = self.shared.lock().unwrap();
         assert!(!state.blocked, "start_send without poll_ready");
+        if state.send_failing {
+            return Err(io::ErrorKind::BrokenPipe.into());
+        }
         state.written.push(message);
         Ok(())
     }
@@ -86,6 +94,9 @@ impl Sink<&'static str> for Wire {
         if state.flush_blocked {
             state.waker = Some(cx.waker().clone());
             return Poll::Pending;
+        }
+        if state.flush_failing {
+            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
         }
         state.flushes += 1;
         Poll::Ready(Ok(()))

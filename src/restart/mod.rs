@@ -7,36 +7,66 @@
 //! connected, `Down` with the [`Cause`] when one is dropped, and `GaveUp` when a
 //! cause was fatal or the restarts ran out.
 //!
-//! - No item is dropped or reordered by the adapter, and no item of a source comes
+//! # Rules
+//!
+//! The crate's tests cite these by number (R13 to R16, on two-way sources and
+//! on silences found inside the source, are in the sections below).
+//!
+//! - **R1.** No item is dropped or reordered by the adapter, and no item of a source comes
 //!   after its `Down`.
-//! - The old source is dropped before `connect` runs again; dropping the adapter
+//! - **R2.** The old source is dropped before `connect` runs again; dropping the adapter
 //!   drops the pending connect and its timer.
-//! - The backoff starts again only after a source has been up for
+//! - **R3.** The backoff starts again only after a source has been up for
 //!   [`stable_after`](Restarting::stable_after), never on a mere connect: a source
 //!   that connects and fails at once keeps backing off.
-//! - Jitter only shortens delays: the maximum is a true maximum. Every stream has
+//! - **R4.** Jitter only shortens delays: the maximum is a true maximum. Every stream has
 //!   its own random seed, so that many streams that lose a server together do not
 //!   come back together.
-//! - While it backs off, nothing polls: one timer wakes the task.
-//! - Silence ([`silence`](Restarting::silence)) counts only while the consumer
+//! - **R5.** While it backs off, nothing polls: one timer wakes the task.
+//! - **R6.** Silence ([`silence`](Restarting::silence)) counts only while the consumer
 //!   waits, as the [`watchdog`](crate::HeartbeatExt::watchdog) counts it: a slow
 //!   consumer never causes a restart. Its limit can also be learned from the
-//!   sources' rhythm ([`silence_adaptive`](Restarting::silence_adaptive)).
-//! - A setting changed after the first poll is never ignored: a limit on a wait
+//!   sources' rhythm ([`silence_adaptive`](Restarting::silence_adaptive)), and
+//!   differ before each source's first item
+//!   ([`first_item_timeout`](Restarting::first_item_timeout)). A source silent
+//!   that long goes `Down` with [`Cause::Silent`], whose
+//!   [`TimedOut`](crate::TimedOut) names the limit, and the stream if it was
+//!   [`named`](Restarting::named).
+//! - **R7.** A setting changed after the first poll is never ignored: a limit on a wait
 //!   or a connect in progress moves its deadline, counted from its start; the
 //!   backoff's settings apply from the next delay, leaving the one announced.
+//! - **R8.** The first attempt is made at the first poll, with no delay. A
+//!   connect that takes longer than
+//!   [`connect_timeout`](Restarting::connect_timeout) (20 s by default) is
+//!   dropped, and goes `Down` with [`Cause::ConnectTimedOut`].
+//! - **R9.** A source that ends is restarted, with [`Cause::Ended`], unless
+//!   [`restart_on_end`](Restarting::restart_on_end) is `false`: then the stream
+//!   ends with it, with no `Down`.
+//! - **R10.** The stream gives up (`GaveUp`, then `None`) only on an error that
+//!   [`fatal_if`](Restarting::fatal_if) calls fatal, on a restart that would
+//!   exceed [`max_restarts`](Restarting::max_restarts) within its window
+//!   (counted apart from the backoff), or when the delays of
+//!   [`backoff_with`](Restarting::backoff_with) run out.
+//! - **R11.** `Up`'s `downtime` counts from the `Down` that dropped the last
+//!   source, failed attempts in between included (from the first poll, for the
+//!   first source).
+//! - **R12.** With [`resuming`], each attempt's [`Attempt::cursor`] is the key
+//!   of the last item delivered to the consumer, from whichever source
+//!   delivered it, kept across failed attempts; with [`resuming_if_keyed`], an
+//!   item without a key leaves it where it is.
 //!
 //! # Two-way connections
 //!
-//! When the source is also a `Sink` (a WebSocket, a `Framed` codec, a
+//! **R13.** When the source is also a `Sink` (a WebSocket, a `Framed` codec, a
 //! [`Duplex`](crate::Duplex)), the restarting stream is a `Sink` of the outbound
 //! messages too, and they go to the current source: one object is read, written
 //! and restarted. While there is no source, `poll_ready` is pending. A write that
 //! fails brings the source down with [`Cause::Failed`]; a message in flight then
 //! is delivered at most once (see the `Sink` impl of [`Restarting`]). Both halves
-//! of the old connection are dropped before the next connect.
+//! of the old connection are dropped before the next connect. Once the stream has
+//! ended or given up, writes fail with [`Disconnected`].
 //!
-//! Closing the `Sink` (`SinkExt::close`) ends the stream: no connect is made
+//! **R14.** Closing the `Sink` (`SinkExt::close`) ends the stream: no connect is made
 //! after it; the current connection is closed through its own `poll_close`, what
 //! it still yields (the peer's answer to the close included) is delivered in
 //! order, and then the stream ends with `None`, with no `Down` and no `GaveUp`,
@@ -45,18 +75,20 @@
 //! that fails drops the connection and ends the stream all the same, and is not
 //! reported: `poll_close` returns `Ok` (see the `Sink` impl of [`Restarting`]).
 //!
-//! Keepalive belongs to each connection: make it in `connect` with
+//! **R15.** Keepalive belongs to each connection: make it in `connect` with
 //! [`try_probe`](crate::HeartbeatExt::try_probe), so that no ping is sent and no
 //! timer runs while there is none, and an unanswered ping brings the connection
 //! down as [`Cause::Silent`], whose [`TimedOut`](crate::TimedOut) is of kind
 //! [`PingUnanswered`](crate::TimeoutKind::PingUnanswered) and names the idle
-//! time and the ack timeout; a socket that fails is [`Cause::Failed`].
+//! time and the ack timeout; a socket that fails is [`Cause::Failed`]. The
+//! probe bounds the close (R14) too, by its ack timeout (see the `Sink` impl of
+//! [`Restarting`]).
 //! [`resuming_if_keyed`] leaves the cursor where it is on frames without a key,
 //! such as the pongs that the probe does not hold back.
 //!
 //! # Silences found inside the source
 //!
-//! A [`try_watchdog`](crate::HeartbeatExt::try_watchdog) (or
+//! **R16.** A [`try_watchdog`](crate::HeartbeatExt::try_watchdog) (or
 //! [`try_watchdog_adaptive`](crate::HeartbeatExt::try_watchdog_adaptive), or
 //! [`try_probe`](crate::HeartbeatExt::try_probe)) made inside `connect` is
 //! part of the source: its time-out arrives as [`Cause::Silent`] with its
@@ -118,21 +150,30 @@
 //! # });
 //! ```
 
+use core::fmt;
 use core::future::Future;
+use core::pin::Pin;
+use core::task::Waker;
+use std::collections::VecDeque;
 
 use futures_core::stream::Stream;
+use pin_project_lite::pin_project;
 
-use crate::clock::{Clock, DefaultClock};
+use crate::clock::{Clock, DefaultClock, Instant};
+use crate::watchdog::SilenceTimer;
 
 mod backoff;
 mod connect;
 mod events;
-mod restarting;
+mod settings;
+mod sink;
+mod stream;
 
 pub use self::backoff::Jitter;
 pub use self::connect::Connect;
 pub use self::events::{Attempt, Cause, Disconnected, Restart};
-pub use self::restarting::Restarting;
+
+use self::settings::Settings;
 
 /// A stream of [`Restart`] events from the sources that `connect` makes: called
 /// for the first attempt and again after each `Down`, once the backoff's delay has
@@ -325,4 +366,123 @@ where
     C: Clock,
 {
     Restarting::new(connect, Some(Box::new(key_of)), clock)
+}
+
+/// The key of the last item delivered, kept for the next attempt ([`resuming`]);
+/// `None` leaves the cursor where it is ([`resuming_if_keyed`]).
+type CursorOf<T, K> = Box<dyn FnMut(&T) -> Option<K> + Send>;
+
+pin_project! {
+    /// Stream returned by [`restarting`] and [`resuming`]
+    /// (and their `_on` forms).
+    ///
+    /// `F` is the connect function (see [`Connect`] for the types it implies), `K`
+    /// the key of [`resuming`]'s cursor, `C` the clock. It is
+    /// `Unpin` whenever its source is (and the clock's timer, as every clock's of
+    /// this crate is): the connect function's future is boxed, one allocation per
+    /// connect, and need not be.
+    ///
+    /// Its settings are builder methods, meant to be chained right after the
+    /// constructor. Each says what it does when set after the first poll, which an
+    /// `Unpin` stream allows: a limit on something in progress (a wait, a connect)
+    /// moves its deadline, counted from its start; the others apply from the next
+    /// time they are needed.
+    #[must_use = "streams do nothing unless polled"]
+    pub struct Restarting<F, K = (), C = DefaultClock>
+    where
+        F: Connect<K>,
+        C: Clock,
+    {
+        connect: F,
+        // Dropped as soon as it resolves or times out, or the adapter is dropped.
+        // Boxed, so that the adapter is `Unpin` when the source is: connects are rare.
+        connecting: Option<Pin<Box<F::Future>>>,
+        // Dropped as soon as it fails, ends or falls silent: before the next connect.
+        #[pin]
+        source: Option<F::Source>,
+        // The connect timeout while connecting, the backoff while backing off.
+        #[pin]
+        timer: Option<C::Timer>,
+        #[pin]
+        silence: SilenceTimer<C::Timer>,
+        clock: C,
+        state: State,
+        name: Option<&'static str>,
+        settings: Settings<F::Error>,
+        cursor_of: Option<CursorOf<F::Ok, K>>,
+        cursor: Option<K>,
+        attempt: u32,
+        restarts: u32,
+        recent_restarts: VecDeque<Instant>,
+        // Since when there has been no source, for `Up`'s downtime.
+        down_since: Option<Instant>,
+        // The two-way side (`Sink`): the error of a write that failed, for the
+        // stream side to report as `Down`; the task waiting for a source to
+        // write to; the task waiting for the source's frames, woken when a write fails.
+        write_failed: Option<F::Error>,
+        writer: Option<Waker>,
+        reader: Option<Waker>,
+        // Whether the caller has closed the `Sink` side: then nothing new starts.
+        shutdown: Shutdown,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    NotStarted,
+    Connecting { since: Instant },
+    Up { since: Instant, seen_item: bool },
+    BackingOff,
+    Done,
+}
+
+/// The caller's `poll_close`: once called, no connect, and the stream ends with its source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shutdown {
+    Open,
+    // Closing the source has started and is not done.
+    Closing,
+    // The source's close is done or failed, or there was no source to close.
+    Closed,
+}
+
+impl<F: Connect<K>, K: fmt::Debug, C: Clock + fmt::Debug> fmt::Debug for Restarting<F, K, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Restarting")
+            .field("state", &self.state)
+            .field("shutdown", &self.shutdown)
+            .field("name", &self.name)
+            .field("attempt", &self.attempt)
+            .field("restarts", &self.restarts)
+            .field("cursor", &self.cursor)
+            .field("clock", &self.clock)
+            .field("settings", &self.settings)
+            .finish()
+    }
+}
+
+impl<F: Connect<K>, K, C: Clock> Restarting<F, K, C> {
+    fn new(connect: F, cursor_of: Option<CursorOf<F::Ok, K>>, clock: C) -> Self {
+        Restarting {
+            connect,
+            connecting: None,
+            source: None,
+            timer: None,
+            silence: SilenceTimer::new(),
+            clock,
+            state: State::NotStarted,
+            name: None,
+            settings: Settings::new(),
+            cursor_of,
+            cursor: None,
+            attempt: 0,
+            restarts: 0,
+            recent_restarts: VecDeque::new(),
+            down_since: None,
+            write_failed: None,
+            writer: None,
+            reader: None,
+            shutdown: Shutdown::Open,
+        }
+    }
 }

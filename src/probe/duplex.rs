@@ -5,6 +5,8 @@ use futures_core::stream::{FusedStream, Stream};
 use futures_sink::Sink;
 use pin_project_lite::pin_project;
 
+use crate::support::forward_sink::forward_sink;
+
 pin_project! {
     /// A read half and a write half joined into one connection that is both a
     /// [`Stream`] and a [`Sink`], for a [`probe`](crate::HeartbeatExt::probe) or a
@@ -79,19 +81,5 @@ impl<R: FusedStream, W> FusedStream for Duplex<R, W> {
 impl<R, W: Sink<M>, M> Sink<M> for Duplex<R, W> {
     type Error = W::Error;
 
-    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), W::Error>> {
-        self.project().write.poll_ready(cx)
-    }
-
-    fn start_send(self: Pin<&mut Self>, item: M) -> Result<(), W::Error> {
-        self.project().write.start_send(item)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), W::Error>> {
-        self.project().write.poll_flush(cx)
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), W::Error>> {
-        self.project().write.poll_close(cx)
-    }
+    forward_sink!(write, M);
 }
