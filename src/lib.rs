@@ -67,12 +67,13 @@
 //! # Semantics
 //!
 //! Each adapter states its rules, numbered, in the docs of the method that makes
-//! it, and the crate's tests cite those numbers: the heartbeat's H1–H8 under
-//! [`with_heartbeat`](HeartbeatExt::with_heartbeat), the watchdog's W1–W11 under
-//! [`watchdog`](HeartbeatExt::watchdog), the keep-alive's K1–K6 under
-//! [`keep_alive`](HeartbeatExt::keep_alive), the probe's P1–P15 under
-//! [`probe`](HeartbeatExt::probe); the [`restart`] module states the restarting
-//! stream's guarantees. In short: no item is lost, reordered or held back by an
+//! it, and the crate's tests cite those numbers: the heartbeat's (H1, H2, …)
+//! under [`with_heartbeat`](HeartbeatExt::with_heartbeat), the watchdog's (W)
+//! under [`watchdog`](HeartbeatExt::watchdog), the adaptive watchdog's (A) under
+//! [`watchdog_adaptive`](HeartbeatExt::watchdog_adaptive), the keep-alive's (K)
+//! under [`keep_alive`](HeartbeatExt::keep_alive), the probe's (P) under
+//! [`probe`](HeartbeatExt::probe), and the restarting stream's (R) in the
+//! [`restart`] module's docs. In short: no item is lost, reordered or held back by an
 //! adapter; timing starts at the first poll; silence counts only while the
 //! consumer waits, so a slow consumer never causes a timeout; pulses missed
 //! during a stall are dropped, never delivered in a burst; an adapter that gives
