@@ -1,3 +1,11 @@
+//! [`HeartbeatExt`], the extension trait. The docs of each of its methods state
+//! the numbered rules of the adapter it makes: H for `with_heartbeat`, W for
+//! `watchdog`, A for `watchdog_adaptive`, K for `keep_alive`, P for `probe`
+//! (the restarting stream's, R, are in `restart/mod.rs`). Each family's
+//! `mod.rs` (`heartbeat/`, `watchdog/`, `probe/`, `restart/`) says which file
+//! keeps which rule, and the tests are named by them (`w3_…`, `p4_…`; see
+//! `tests/README.md`).
+
 use std::time::Duration;
 
 use futures_core::stream::Stream;

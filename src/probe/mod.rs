@@ -6,9 +6,20 @@
 //! number); [`TryProbe`](crate::TryProbe) ends with an error instead of `None`;
 //! [`Duplex`] joins a read half and a write half into one connection to
 //! probe; [`PingBackoff`] doubles the interval for a peer that finds it too
-//! short. This file holds the type, its settings and its accessors (P14); the
-//! stream side is in `read.rs`, the ping in `ping.rs`, the `Sink` side and the
-//! close in `close.rs`.
+//! short.
+//!
+//! Where each rule is kept:
+//!
+//! - `mod.rs` (this file): the type, its settings and its accessors (P10, P14);
+//! - `read.rs`: the stream side: frames in order, pongs held back (P1), any
+//!   frame an answer (P2), nothing per frame (P9), the ack timeout (P5), the
+//!   close's deadline first (P13);
+//! - `ping.rs`: the ping: after the idle interval (P2), one at a time (P3),
+//!   only when the write half is ready (P4), a write half that fails (P6);
+//! - `ping_backoff.rs`: [`PingBackoff`] (P8);
+//! - `close.rs`: the `Sink` side (P7) and the close (P11–P13);
+//! - `try_probe.rs`: [`TryProbe`], the time-out as an error (P15);
+//! - `duplex.rs`: [`Duplex`].
 
 use core::fmt;
 use core::pin::Pin;

@@ -10,7 +10,13 @@
 //! # Rules
 //!
 //! The crate's tests cite these by number (R13 to R16, on two-way sources and
-//! on silences found inside the source, are in the sections below).
+//! on silences found inside the source, are in the sections below). Where
+//! each is kept: `stream.rs`, the state machine (R1–R6, R8–R12, R16: `go_down`
+//! drops a source and arms the backoff's timer, the `BackingOff` state polls
+//! only that timer); `settings.rs`, the builders (R7); `sink.rs`, the two-way
+//! side and the close (R13, R14); `backoff.rs`, the delays and their jitter
+//! (R3, R4); `events.rs`, what the consumer is told. R15 says where a probe
+//! belongs, and `support/yielded.rs` carries R16's time-outs.
 //!
 //! - **R1.** No item is dropped or reordered by the adapter, and no item of a source comes
 //!   after its `Down`.
@@ -22,7 +28,8 @@
 //! - **R4.** Jitter only shortens delays: the maximum is a true maximum. Every stream has
 //!   its own random seed, so that many streams that lose a server together do not
 //!   come back together.
-//! - **R5.** While it backs off, nothing polls: one timer wakes the task.
+//! - **R5.** While it backs off, neither a source nor `connect` is polled: the
+//!   task is woken once, by one timer, when the delay ends.
 //! - **R6.** Silence ([`silence`](Restarting::silence)) counts only while the consumer
 //!   waits, as the [`watchdog`](crate::HeartbeatExt::watchdog) counts it: a slow
 //!   consumer never causes a restart. Its limit can also be learned from the

@@ -260,6 +260,7 @@ where
                     *self.as_mut().project().down_since = Some(now);
                     self.as_mut().start_connecting();
                 }
+                // R5: backing off polls only the timer of the delay.
                 State::BackingOff => {
                     let this = self.as_mut().project();
                     if poll_timer(this.timer, cx).is_pending() {

@@ -190,7 +190,7 @@ impl<S: Stream, C: Clock, L: Limit> Stream for Machine<S, C, L> {
             return Poll::Ready(None);
         };
 
-        // Poll order: the stream first, so that an item that is ready is always
+        // W3. Poll order: the stream first, so that an item that is ready is always
         // delivered, however late the consumer comes for it.
         match stream.poll_next(cx) {
             Poll::Ready(Some(item)) => {
