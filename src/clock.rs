@@ -136,7 +136,11 @@ pub trait Clock {
 ///   time**, even if whatever fires the timers (a thread, a reactor) has not got
 ///   to it yet. The heartbeat of a stream that is always ready polls its timer
 ///   every [`MAX_ITEMS_BEFORE_PULSE`](crate::MAX_ITEMS_BEFORE_PULSE) items and
-///   would otherwise wait for a driver that may not know of the deadline.
+///   would otherwise wait for a driver that may not know of the deadline. (The
+///   crate's [`WheelTimer`] keeps a cheaper rule, through a fast path only the
+///   crate can use: its scheduler is told of every deadline a poll or a look
+///   has seen, and fires it within its tolerance whether or not a task waits,
+///   so that "expired" is the scheduler's word, one atomic load.)
 /// - When it returns `Pending`, the task in `cx` (the latest one) is woken once
 ///   the deadline passes.
 ///
@@ -214,7 +218,9 @@ pub trait Timer {
     ///
     /// "Passed" is by the clock's own time, whether or not whatever fires the
     /// timers (a thread, a reactor) has got to it yet: a poll after the deadline
-    /// is `Ready`, within the clock's documented tolerance.
+    /// is `Ready`, within the clock's documented tolerance. The crate's
+    /// [`WheelTimer`] is the exception the notes above describe: `Ready` once its
+    /// scheduler has fired the deadline's millisecond.
     fn poll_expired(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()>;
 
     // The two fast paths of the crate's own clocks. Each takes a `Sealed`, which

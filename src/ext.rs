@@ -49,6 +49,10 @@ pub trait HeartbeatExt: Stream {
     /// - **H4.** A ready item is yielded before a due pulse, but a stream that is
     ///   always ready cannot starve the pulses: a due pulse waits at most
     ///   [`MAX_ITEMS_BEFORE_PULSE`](crate::MAX_ITEMS_BEFORE_PULSE) (64) items.
+    ///   A pulse is due when its timer says it has expired: on the default
+    ///   clock, once the clock's scheduler has fired the pulse's millisecond,
+    ///   within the tolerance under [Precision](crate::clock::WheelClock#precision),
+    ///   which it does whether or not the task waits.
     /// - **H5.** When this stream ends, the heartbeat ends too, at once, with no
     ///   trailing pulse. The result is fused.
     /// - **H6.** A zero `interval` panics, naming the argument (see *Panics*); an

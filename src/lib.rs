@@ -163,7 +163,9 @@
 //! While the wrapped stream has items ready, no adapter reads the clock, arms a
 //! timer or allocates per item: the watchdog sets a flag, the heartbeat counts
 //! down to its next look at the timer (every
-//! [`MAX_ITEMS_BEFORE_PULSE`] items).
+//! [`MAX_ITEMS_BEFORE_PULSE`] items), and a [`restart::Restarting`] stream
+//! clears a thread-local slot at each poll of its source, which lets a
+//! time-out found inside the source reach the consumer as a silence (R16).
 //! [docs/performance.md](https://docs.rs/crate/futures-heartbeat/latest/source/docs/performance.md)
 //! has the figures, per item and for many idle streams, and the commands that
 //! measure them.

@@ -17,8 +17,8 @@ use crate::Event;
 /// The most items [`WithHeartbeat`] yields in a row, from an inner stream that is
 /// always ready, before it looks at its timer again.
 ///
-/// A pulse that falls due while items keep coming is delivered after at most
-/// this many of them. Looking at the timer only this often, instead of at every
+/// A pulse that falls due while items keep coming (its timer has expired, as
+/// its clock tells it: rule H4) is delivered after at most this many of them. Looking at the timer only this often, instead of at every
 /// item, keeps the clock and the timer off the path of ready items.
 pub const MAX_ITEMS_BEFORE_PULSE: u32 = 64;
 
