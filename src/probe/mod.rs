@@ -30,6 +30,7 @@ use futures_core::stream::Stream;
 use pin_project_lite::pin_project;
 
 use crate::clock::{Clock, DefaultClock, Instant};
+use crate::support::delegate_access_inner::delegate_access_inner;
 use crate::support::optional_timer::timer_for;
 use crate::watchdog::SilenceTimer;
 use crate::TimedOut;
@@ -362,24 +363,15 @@ impl<S, P, F, C: Clock> Probe<S, P, F, C> {
         self.state == State::CloseUnanswered
     }
 
-    /// The connection.
-    pub fn get_ref(&self) -> &S {
-        &self.conn
-    }
-
-    /// The connection, mutably. Frames taken from it directly do not count as life.
-    pub fn get_mut(&mut self) -> &mut S {
-        &mut self.conn
-    }
-
-    /// The connection, pinned.
-    pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut S> {
-        self.project().conn
-    }
-
-    /// Unwraps the connection, dropping the timers.
-    pub fn into_inner(self) -> S {
-        self.conn
+    delegate_access_inner! { conn, (),
+        /// The connection.
+        get_ref -> &S,
+        /// The connection, mutably. Frames taken from it directly do not count as life.
+        get_mut -> &mut S,
+        /// The connection, pinned.
+        get_pin_mut -> Pin<&mut S>,
+        /// Unwraps the connection, dropping the timers.
+        into_inner -> S,
     }
 }
 

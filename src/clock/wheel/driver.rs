@@ -222,19 +222,23 @@ impl Wheel {
         let fired =
             self.scheduler
                 .fire_through(tick::tick_started_by(now), fired_wakers, retired_wakers);
-        for waker in retired_wakers.drain(..) {
-            self.run_executor_code(|| drop(waker));
-        }
         if let Some(earliest) = fired.earliest {
             self.stats.record_tick(lateness(earliest, now));
         }
-        // Also the wakers handed over after their tick fired, with no tick fired now.
-        if !fired_wakers.is_empty() {
+        // The fired wakers (also those handed over after their tick fired, with
+        // no tick fired now) go into the shared batch before any of the
+        // executor's code runs here: if dropping a replaced waker blocks, the
+        // successor wakes them.
+        let woken = !fired_wakers.is_empty();
+        if woken {
             self.hand_over(fired_wakers);
             faults::after_collecting_wakers();
-            if !self.wake_batch(generation) {
-                return None;
-            }
+        }
+        for waker in retired_wakers.drain(..) {
+            self.run_executor_code(generation, || drop(waker));
+        }
+        if woken && !self.wake_batch(generation) {
+            return None;
         }
         if self.retired(generation) {
             return None;
@@ -265,29 +269,44 @@ impl Wheel {
             let Some(waker) = lock_batch(&self.batch).pop_front() else {
                 return true;
             };
-            self.run_executor_code(|| waker.wake());
+            self.run_executor_code(generation, || waker.wake());
         }
     }
 
     /// Runs a waker's code (waking or dropping it) where the supervisor watches
     /// it, and catches its panic.
-    fn run_executor_code(&self, code: impl FnOnce()) {
+    ///
+    /// The progress line is the current driver's alone: a driver of `generation`
+    /// retired while it was blocked in a waker, and back, runs what is left of
+    /// its step apart from it, so that it neither counts its wakes among its
+    /// successor's nor clears the mark of a successor blocked in a waker.
+    fn run_executor_code(&self, generation: u64, code: impl FnOnce()) {
+        if self.retired(generation) {
+            self.catch_waker_panic(code);
+            return;
+        }
         // A relaxed load of the driver's own line per waker; the rest once per batch.
         if !self.progress.in_batch.load(Ordering::Relaxed) {
             self.enter_batch();
         }
-        // Written by the driver alone: a plain increment, not a locked one.
+        // Written by the current driver alone: a plain increment, not a locked one.
         let started = self.progress.wakes_started.load(Ordering::Relaxed);
         self.progress
             .wakes_started
             .store(started.wrapping_add(1), Ordering::Relaxed);
         self.progress.in_waker.store(true, Ordering::Release);
+        self.catch_waker_panic(code);
+        if !self.retired(generation) {
+            self.progress.in_waker.store(false, Ordering::Release);
+        }
+    }
+
+    fn catch_waker_panic(&self, code: impl FnOnce()) {
         if panic::catch_unwind(AssertUnwindSafe(code)).is_err() {
             // The standard panic hook has already printed the message, naming this thread.
             self.stats.waker_panics.fetch_add(1, Ordering::Relaxed);
             trace::scheduler_recovered("a waker panicked");
         }
-        self.progress.in_waker.store(false, Ordering::Release);
     }
 
     /// Marks the driver as in a batch of wakers, and wakes the supervisor if it
