@@ -32,10 +32,10 @@
 //! ```
 //!
 //! The default's timers are [`WheelClock`]'s: one scheduler thread for the whole
-//! process, which needs no runtime. With very many streams it costs the least
-//! of the clocks measured: at 100,000 streams pulsing every 100 ms, about 0.7×
-//! the CPU of one tokio timer per stream, with no pulse lost where those lost
-//! tens of thousands; at 10,000, about as much (docs/performance.md has the figures).
+//! process, which needs no runtime. With many streams it costs less CPU than
+//! one tokio timer per stream, and loses no pulse where those lose tens of
+//! thousands at 100,000 streams every 100 ms (docs/performance.md has the
+//! figures, dated, and the commands).
 //! [`DefaultClock`] states the one case where it uses tokio's timer instead.
 //!
 //! # Precision

@@ -27,19 +27,16 @@
 //! of one level, with an ordered map for what lies past its turn; before the
 //! ring (issue 28) the whole queue was that map, and "wheel" said more than it was.
 //!
-//! Why it exists, in the figures of docs/performance.md: a timer per stream on a
-//! general-purpose timer wakes a thread or reactor for every distinct deadline.
-//! Rounding deadlines to the millisecond made futures-timer and async-io 4–7×
-//! cheaper for many streams, and this scheduler is cheaper again. At 100,000
-//! streams pulsing every 100 ms it used 0.66× (smol) and 0.72× (tokio) the CPU
-//! of `heartbeat-stream` on tokio's `Interval`, which skipped 45,920 pulses where
-//! it skipped none; on tokio, one `TokioClock` timer per stream used 1.39 cores
-//! against its 1.01, and skipped 30,900. Across that matrix it stays within
-//! 0.88–1.41× of a floor that only rounds and wakes (no fault tolerance, no
-//! moves, no removal). Each stream costs it a 32-byte entry, the process 32 KB of
-//! ring; a pulse takes 0.025 shared-lock acquisitions; with no timer due, no
-//! thread of it wakes. Its limit is the one thread: about 0.4 µs of its CPU a
-//! pulse, some 2.4 million pulses a second on any number of cores.
+//! Why it exists: a timer per stream on a general-purpose timer wakes a thread
+//! or reactor for every distinct deadline. Rounding deadlines to the
+//! millisecond made futures-timer and async-io several times cheaper for many
+//! streams, and this scheduler, with its fault tolerance, costs about what a
+//! floor that only rounds and wakes does, and less than one tokio `Interval`
+//! per stream, which skips pulses at 100,000 streams where it skips none.
+//! docs/performance.md has the figures, dated, and the commands. Each stream
+//! costs it a 32-byte entry, the process 32 KB of ring; a pulse takes 0.025
+//! shared-lock acquisitions; with no timer due, no thread of it wakes. Its
+//! limit is the one thread that wakes every task, on any number of cores.
 
 use crate::clock::Instant;
 use core::num::NonZeroU32;
